@@ -1,0 +1,34 @@
+# The test command (README, .ci/run): everything a fresh machine needs is installed here.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+.PHONY: test kernel-test lint static bench-test benchmark clean
+
+test: lint static kernel-test bench-test
+
+$(PY): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]" ruff
+	touch $(PY)
+
+lint: $(PY)
+	$(VENV)/bin/ruff check scoopjoy tests tools benchmarks
+	$(VENV)/bin/ruff format --check scoopjoy tests tools benchmarks
+
+static: $(PY)
+	$(PY) tools/check_frappe_layer.py
+
+kernel-test: $(PY)
+	$(PY) -m pytest tests
+
+# Runs Frappe's own test runner on a real bench when one is on this machine (see tools/bench_tests.sh).
+bench-test:
+	bash tools/bench_tests.sh
+
+benchmark: $(PY)
+	$(PY) benchmarks/kernel_vs_requests.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,87 @@
+"""Plain data shared by the Frappe layer (install, controllers). No frappe import here.
+
+External ids live in custom fields on ERPNext documents. Every id field is:
+
+- ``read_only``: only a connector writes it;
+- ``no_copy``: duplicating an Item / Customer / Sales Order must not duplicate the link;
+- ``unique``: Frappe adds a UNIQUE index, so two documents can never claim the same external
+  record (races between a webhook and a poll end in a duplicate-entry error, not in a double).
+  Frappe stores empty values of unique fields as NULL, so documents without an id do not collide.
+
+No ``search_index``: the UNIQUE index already serves look-ups by id, and Frappe would add a
+second, redundant index for a field that has both (frappe/database/schema.py, DbColumn).
+"""
+
+from __future__ import annotations
+
+INTEGRATION_USER_EMAIL = "integration@scoopjoy.invalid"
+INTEGRATION_USER_FIRST_NAME = "ScoopJoy Integration"
+#: roles given to the integration user when it is created (only those that exist on the site)
+INTEGRATION_USER_ROLES = (
+	"Sales User",
+	"Sales Manager",
+	"Stock User",
+	"Stock Manager",
+	"Accounts User",
+	"Item Manager",
+)
+
+#: fallbacks when ScoopJoy Settings has never been saved (same values as the DocType defaults)
+DEFAULT_SUCCESS_LOG_RETENTION_DAYS = 7
+DEFAULT_FAILURE_LOG_RETENTION_DAYS = 30
+DEFAULT_RESOLVED_DEAD_LETTER_RETENTION_DAYS = 30
+
+
+def _external_id(fieldname: str, label: str, insert_after: str, **extra: int) -> dict:
+	return {
+		"fieldname": fieldname,
+		"label": label,
+		"fieldtype": "Data",
+		"insert_after": insert_after,
+		"read_only": 1,
+		"no_copy": 1,
+		"unique": 1,
+		"print_hide": 1,
+		"translatable": 0,
+		**extra,
+	}
+
+
+def _integrations_section(insert_after: str) -> dict:
+	return {
+		"fieldname": "custom_integrations_section",
+		"label": "Integrations",
+		"fieldtype": "Section Break",
+		"collapsible": 1,
+		"insert_after": insert_after,
+	}
+
+
+#: custom fields by DocType, for ``create_custom_fields(CUSTOM_FIELDS, update=True)``.
+#: ``insert_after`` targets exist in ERPNext v15 and v16; should one disappear, Frappe appends
+#: the field at the end of the form instead of failing.
+CUSTOM_FIELDS: dict[str, list[dict]] = {
+	"Item": [
+		# end of the "Details" tab (the Units of Measure table), not inside the last tab
+		_integrations_section("uoms"),
+		_external_id("custom_shopify_product_id", "Shopify Product ID", "custom_integrations_section"),
+		_external_id("custom_shopify_variant_id", "Shopify Variant ID", "custom_shopify_product_id"),
+	],
+	"Sales Order": [
+		# last field of the "More Info" tab (the place frappe/ecommerce_integrations uses too)
+		_integrations_section("update_auto_repeat_reference"),
+		# allow_on_submit: an order may be linked to its Shopify order after it was submitted
+		_external_id(
+			"custom_shopify_order_id",
+			"Shopify Order ID",
+			"custom_integrations_section",
+			allow_on_submit=1,
+		),
+	],
+	"Customer": [
+		# end of the "Details" tab ("More Information" section)
+		_integrations_section("customer_details"),
+		_external_id("custom_shopify_customer_id", "Shopify Customer ID", "custom_integrations_section"),
+		_external_id("custom_google_contact_id", "Google Contact ID", "custom_shopify_customer_id"),
+	],
+}

@@ -1,0 +1,61 @@
+app_name = "scoopjoy"
+app_title = "ScoopJoy Connect"
+app_publisher = "ScoopJoy Engineering"
+app_description = (
+	"A connector framework for ERPNext (Shopify, WhatsApp, Google Contacts, mobile app, shipping) "
+	"that keeps integrations running"
+)
+app_email = "engineering@scoopjoy.example"
+app_license = "mit"
+
+required_apps = ["frappe/erpnext"]
+
+# This file is the only place that wires the app into Frappe. It is read by
+# tools/check_frappe_layer.py with `ast` (never imported): keep every value a literal, and every
+# dotted path pointing at a function that exists. Run `python tools/check_frappe_layer.py`.
+
+# Installation
+# ------------
+
+after_install = "scoopjoy.install.after_install"
+after_migrate = "scoopjoy.install.after_migrate"
+
+# No before_uninstall on purpose: uninstalling keeps our custom fields and their external ids,
+# so that a re-install links to the same Shopify / Google records instead of duplicating them
+# (see scoopjoy/install.py).
+
+# Automatically update python controller files with type annotations for this app.
+export_python_type_annotations = True
+
+# Document Events
+# ---------------
+# Connectors register their handlers here, one block per connector, each handler a function of
+# (doc, method) that only enqueues work (never calls an external service inside the request):
+#
+# doc_events = {
+# 	# --- shopify connector ---
+# 	"Item": {"on_update": "scoopjoy.connectors.shopify.hooks.on_item_update"},
+# 	# --- google contacts connector ---
+# 	"Customer": {"on_update": "scoopjoy.connectors.google_contacts.hooks.on_customer_update"},
+# }
+
+# Scheduled Tasks
+# ---------------
+
+scheduler_events = {
+	"cron": {
+		# retry the dead letters whose next_retry_at has come
+		"*/5 * * * *": ["scoopjoy.reliability.dead_letters.retry_due_dead_letters"],
+	},
+}
+
+# Log clearing
+# ------------
+# Log Settings adds these on its daily run and calls <controller>.clear_old_logs(days).
+# Connector Request Log keeps failed calls longer (ScoopJoy Settings); Integration Dead Letter
+# only ever deletes Resolved dead letters.
+
+default_log_clearing_doctypes = {
+	"Connector Request Log": 7,
+	"Integration Dead Letter": 30,
+}

@@ -1,0 +1,90 @@
+"""Install / migrate hooks. Everything here is idempotent: it runs again on every ``bench migrate``.
+
+There is deliberately no ``before_uninstall`` that deletes our custom fields: the external ids
+they hold (Shopify product / variant / order / customer ids, Google contact ids) are the only link
+between ERPNext records and the outside systems. Dropping them on uninstall would make a later
+re-install create duplicates of every product, customer and order. An administrator who really
+wants them gone can delete the Custom Fields by hand.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import frappe
+from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
+
+from scoopjoy.constants import (
+	CUSTOM_FIELDS,
+	INTEGRATION_USER_EMAIL,
+	INTEGRATION_USER_FIRST_NAME,
+	INTEGRATION_USER_ROLES,
+)
+
+SETTINGS_DOCTYPE = "ScoopJoy Settings"
+
+
+def after_install() -> None:
+	make_custom_fields()
+	ensure_integration_user()
+
+
+def after_migrate() -> None:
+	make_custom_fields()
+	ensure_integration_user()
+
+
+def make_custom_fields() -> None:
+	"""Create the external-id custom fields, or bring existing ones in line with CUSTOM_FIELDS."""
+	# create_custom_fields may update the dicts it is given; keep the constant pristine
+	create_custom_fields(copy.deepcopy(CUSTOM_FIELDS), update=True)
+
+
+def ensure_integration_user() -> str | None:
+	"""Make sure ScoopJoy Settings names an integration user; create the default one if needed.
+
+	An integration user an administrator chose is never replaced. Returns the user's name, or
+	None when the default user exists but an administrator disabled or demoted it.
+	"""
+	settings = frappe.get_doc(SETTINGS_DOCTYPE)
+	if settings.integration_user:
+		return settings.integration_user
+
+	existing = frappe.db.get_value("User", INTEGRATION_USER_EMAIL, ["enabled", "user_type"], as_dict=True)
+	if not existing:
+		existing = _create_integration_user()
+	if not existing.enabled or existing.user_type != "System User":
+		# an administrator changed this user on purpose (or, on a site without any of the roles,
+		# Frappe made it a Website User): do not undo it, and do not fail the migration, as the
+		# settings would refuse this user
+		print(
+			f"ScoopJoy: user {INTEGRATION_USER_EMAIL} is disabled or not a System User; "
+			f"choose an integration user in {SETTINGS_DOCTYPE}."
+		)
+		return None
+
+	settings.integration_user = INTEGRATION_USER_EMAIL
+	# saving also stores the DocType defaults of a Single that was never saved before
+	settings.save(ignore_permissions=True)
+	return INTEGRATION_USER_EMAIL
+
+
+def _create_integration_user() -> frappe._dict:
+	existing_roles = set(
+		frappe.get_all("Role", filters={"name": ("in", list(INTEGRATION_USER_ROLES))}, pluck="name")
+	)
+	user = frappe.get_doc(
+		{
+			"doctype": "User",
+			"email": INTEGRATION_USER_EMAIL,
+			"first_name": INTEGRATION_USER_FIRST_NAME,
+			"user_type": "System User",
+			"enabled": 1,
+			"send_welcome_email": 0,
+			"roles": [{"role": role} for role in INTEGRATION_USER_ROLES if role in existing_roles],
+		}
+	)
+	user.flags.no_welcome_mail = True
+	user.insert(ignore_permissions=True)
+	# Frappe decides the user type from the roles (System User only with a desk role)
+	return frappe._dict(enabled=user.enabled, user_type=user.user_type)

@@ -1,0 +1,187 @@
+"""Dead letters: failed work kept with everything needed to run it again.
+
+A dead letter is (job = dotted path, payload = its keyword arguments) plus what went wrong. The
+scheduler replays the due ones with exponential backoff (``ScoopJoy Settings``: base delay, cap,
+max attempts); after the last attempt a letter is parked as "Gave Up" until a person presses
+"Retry now". Success closes it ("Resolved"). Payloads hold references (order ids, document
+names), never credentials; errors are masked before they are stored.
+"""
+
+from __future__ import annotations
+
+import json
+
+import frappe
+from frappe.utils import add_to_date, now_datetime
+
+from scoopjoy.kernel.errors import ConnectorError, FailureType
+from scoopjoy.kernel.masking import mask_text
+from scoopjoy.kernel.retry import backoff_delay
+from scoopjoy.reliability.alerts import alert_once
+from scoopjoy.reliability.errors import classify
+from scoopjoy.reliability.runtime import scoopjoy_settings
+
+DOCTYPE = "Integration Dead Letter"
+REPLAY_JOB = "scoopjoy.reliability.dead_letters.replay_dead_letter"
+STUCK_RETRYING_MINUTES = 60
+DUE_BATCH = 200
+
+
+def record_dead_letter(
+	*,
+	connector: str,
+	job: str,
+	payload: dict,
+	error: BaseException,
+	dedup_key: str | None = None,
+	reference_doctype: str | None = None,
+	reference_name: str | None = None,
+	external_id: str | None = None,
+	correlation_id: str | None = None,
+) -> str:
+	"""Create (or update, by ``dedup_key``) the dead letter for failed work. Returns its name."""
+	name = frappe.db.get_value(DOCTYPE, {"dedup_key": dedup_key}) if dedup_key else None
+	if name:
+		doc = frappe.get_doc(DOCTYPE, name)
+		if doc.status == "Resolved":  # the same work failed again later: a new incident
+			doc.attempts = 0
+			doc.resolved_at = None
+	else:
+		doc = frappe.new_doc(DOCTYPE)
+		doc.update(
+			{
+				"connector": connector,
+				"job": job,
+				"dedup_key": dedup_key,
+				"attempts": 0,
+				"reference_doctype": reference_doctype,
+				"reference_name": reference_name,
+				"external_id": external_id,
+			}
+		)
+	doc.payload = json.dumps(payload, default=str, sort_keys=True, indent=1)
+	doc.correlation_id = correlation_id or getattr(error, "correlation_id", None) or doc.correlation_id
+	_register_failure(doc, error)
+	doc.save(ignore_permissions=True) if not doc.is_new() else doc.insert(ignore_permissions=True)
+	return doc.name
+
+
+def _register_failure(doc, error: BaseException) -> None:
+	settings = scoopjoy_settings()
+	failure_type = classify(error)
+	doc.failure_type = str(failure_type)
+	doc.attempts = (doc.attempts or 0) + 1
+	doc.max_attempts = settings.dead_letter_max_attempts or 8
+	doc.last_error = mask_text(_describe(error))[:2000]
+	doc.title = f"{doc.connector}: {doc.last_error.splitlines()[0]}"[:140]
+	if doc.attempts >= doc.max_attempts:
+		doc.status = "Gave Up"
+		doc.next_retry_at = None
+	else:
+		doc.status = "Open"
+		delay_minutes = backoff_delay(
+			doc.attempts,
+			base=settings.dead_letter_base_delay_minutes or 2,
+			cap=settings.dead_letter_max_delay_minutes or 360,
+		)
+		wait_seconds = max(delay_minutes * 60, getattr(error, "retry_after", None) or 0)
+		doc.next_retry_at = add_to_date(now_datetime(), seconds=int(wait_seconds) + 1)
+	if failure_type in (FailureType.AUTH, FailureType.CONFIG):
+		alert_once(
+			doc.connector,
+			f"{failure_type} failure",
+			f"{doc.last_error}\n\nWork is parked in Integration Dead Letter {doc.name or ''} and is retried "
+			"automatically once the Settings are fixed.",
+		)
+
+
+def _describe(error: BaseException) -> str:
+	if isinstance(error, ConnectorError):
+		return str(error)
+	return f"{type(error).__name__}: {error}"
+
+
+def replay_dead_letter(name: str) -> bool:
+	"""Run the letter's job again. True when it succeeded (the letter is then Resolved)."""
+	from scoopjoy.reliability.jobs import as_integration_user
+
+	doc = frappe.get_doc(DOCTYPE, name)
+	if doc.status == "Resolved":
+		return True
+	payload = json.loads(doc.payload or "{}")
+	try:
+		with as_integration_user():
+			frappe.get_attr(doc.job)(**payload)
+	except Exception as error:
+		frappe.db.rollback()
+		doc = frappe.get_doc(DOCTYPE, name)
+		_register_failure(doc, error)
+		doc.save(ignore_permissions=True)
+		frappe.db.commit()  # nosemgrep: the failure count must survive the caller's rollback
+		return False
+	doc.reload()
+	doc.status = "Resolved"
+	doc.resolved_at = now_datetime()
+	doc.next_retry_at = None
+	doc.save(ignore_permissions=True)
+	return True
+
+
+def retry_due_dead_letters() -> int:
+	"""Scheduler: queue the replay of every Open letter whose time has come. Returns how many."""
+	now = now_datetime()
+	letter = frappe.qb.DocType(DOCTYPE)
+	stuck_before = add_to_date(now, minutes=-STUCK_RETRYING_MINUTES)
+	names = (
+		frappe.qb.from_(letter)
+		.select(letter.name)
+		.where(
+			((letter.status == "Open") & (letter.next_retry_at <= now))
+			| ((letter.status == "Retrying") & (letter.modified < stuck_before))
+		)
+		.orderby(letter.next_retry_at)
+		.limit(DUE_BATCH)
+	).run(pluck=True)
+	for name in names:
+		_queue_replay(name)
+	return len(names)
+
+
+def _queue_replay(name: str) -> None:
+	frappe.db.set_value(DOCTYPE, name, "status", "Retrying")
+	frappe.enqueue(
+		REPLAY_JOB,
+		queue="long",
+		job_id=f"scoopjoy:dead-letter:{name}",
+		deduplicate=True,
+		enqueue_after_commit=True,
+		name=name,
+	)
+
+
+@frappe.whitelist(methods=["POST"])
+def retry_now(name: str) -> dict:
+	"""Desk button: replay one letter (Open or Gave Up) in the background."""
+	frappe.has_permission(DOCTYPE, "write", doc=name, throw=True)
+	status = frappe.db.get_value(DOCTYPE, name, "status")
+	if status == "Resolved":
+		return {"queued": 0, "message": frappe._("{0} is already resolved.").format(name)}
+	_queue_replay(name)
+	return {
+		"queued": 1,
+		"message": frappe._("Retry of {0} queued; refresh in a moment to see the result.").format(name),
+	}
+
+
+@frappe.whitelist(methods=["POST"])
+def retry_many(names: list[str] | str) -> dict:
+	"""List view bulk action: replay every selected letter that is not resolved."""
+	if isinstance(names, str):
+		names = json.loads(names) if names.strip().startswith("[") else [names]
+	queued = 0
+	for name in names:
+		frappe.has_permission(DOCTYPE, "write", doc=name, throw=True)
+		if frappe.db.get_value(DOCTYPE, name, "status") != "Resolved":
+			_queue_replay(name)
+			queued += 1
+	return {"queued": queued, "message": frappe._("{0} dead letter(s) queued for retry.").format(queued)}

@@ -1,0 +1,122 @@
+"""Background work for connectors: enqueued after commit, once per key, run as the integration user,
+and never lost: a failure becomes a dead letter that is retried.
+
+Why after commit: the HTTP call must not happen inside the user's save (a slow provider would
+hold the row locks, and a rollback would leave the provider changed but ERPNext not). Frappe's
+``enqueue_after_commit`` runs ``enqueue`` only once the transaction has committed; a rollback
+drops it. ``job_id`` + ``deduplicate`` stop the same work being queued twice by two saves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import contextmanager
+from functools import wraps
+
+import frappe
+
+from scoopjoy.kernel.errors import FailureType
+from scoopjoy.reliability.errors import classify
+from scoopjoy.reliability.runtime import integration_user
+
+RUNNER = "scoopjoy.reliability.jobs.run_integration_job"
+
+
+def job_id_for(connector: str, job_key: str) -> str:
+	return f"scoopjoy:{connector}:{job_key}"
+
+
+def enqueue_integration_job(
+	method: str,
+	*,
+	connector: str,
+	job_key: str,
+	queue: str = "short",
+	timeout: int | None = None,
+	reference_doctype: str | None = None,
+	reference_name: str | None = None,
+	**payload,
+) -> bool:
+	"""Queue ``method(**payload)`` to run after this transaction commits. Returns False when the
+	same ``job_key`` is already waiting (queued in this transaction or in Redis)."""
+	job_id = job_id_for(connector, job_key)
+	scheduled = frappe.local.__dict__.setdefault("scoopjoy_jobs_in_transaction", set())
+	if job_id in scheduled:
+		return False
+	if not scheduled:
+		frappe.db.after_commit.add(scheduled.clear)
+		frappe.db.after_rollback.add(scheduled.clear)
+	scheduled.add(job_id)
+	frappe.enqueue(
+		RUNNER,
+		queue=queue,
+		timeout=timeout,
+		job_id=job_id,
+		deduplicate=True,
+		enqueue_after_commit=True,
+		job_method=method,
+		connector=connector,
+		payload=payload,
+		dedup_key=job_id,
+		reference_doctype=reference_doctype,
+		reference_name=reference_name,
+	)
+	return True
+
+
+def run_integration_job(
+	job_method: str,
+	connector: str,
+	payload: dict,
+	dedup_key: str | None = None,
+	reference_doctype: str | None = None,
+	reference_name: str | None = None,
+):
+	"""Run one piece of connector work; on failure roll it back and dead-letter it."""
+	from scoopjoy.reliability.dead_letters import record_dead_letter
+
+	try:
+		with as_integration_user():
+			return frappe.get_attr(job_method)(**payload)
+	except Exception as error:
+		frappe.db.rollback()
+		failure_type = classify(error)
+		record_dead_letter(
+			connector=connector,
+			job=job_method,
+			payload=payload,
+			error=error,
+			dedup_key=dedup_key,
+			reference_doctype=reference_doctype,
+			reference_name=reference_name,
+		)
+		# Commit on purpose: the dead letter must survive whatever the job runner does next.
+		frappe.db.commit()  # nosemgrep
+		if failure_type is FailureType.PROGRAMMING:
+			raise  # a bug: let the job fail loudly too (RQ failed registry + Error Log)
+		return None
+
+
+@contextmanager
+def as_integration_user():
+	"""Run the block as the configured integration user, then restore the caller."""
+	previous = frappe.session.user if getattr(frappe.local, "session", None) else None
+	user = integration_user()
+	if previous != user:
+		frappe.set_user(user)
+	try:
+		yield user
+	finally:
+		if previous and previous != user:
+			frappe.set_user(previous)
+
+
+def runs_as_integration_user(func: Callable) -> Callable:
+	"""For scheduled jobs (Frappe runs them as Administrator)."""
+
+	@wraps(func)
+	def wrapper(*args, **kwargs):
+		with as_integration_user():
+			return func(*args, **kwargs)
+
+	return wrapper

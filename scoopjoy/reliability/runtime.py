@@ -1,0 +1,39 @@
+"""Site-level resources the connectors share: the ScoopJoy Settings and a Redis client."""
+
+from __future__ import annotations
+
+import frappe
+import redis
+
+_clients: dict[str, redis.Redis] = {}
+
+
+def get_redis() -> redis.Redis:
+	"""A client for the site's cache Redis (breaker and rate-limit state live there).
+
+	Built from ``redis_cache`` in the site config rather than ``frappe.cache``, whose shape differs
+	between Frappe v15 and v16; one client per URL per process.
+	"""
+	url = frappe.conf.get("redis_cache") or "redis://127.0.0.1:13000"
+	client = _clients.get(url)
+	if client is None:
+		client = _clients[url] = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+	return client
+
+
+def scoopjoy_settings():
+	return frappe.get_cached_doc("ScoopJoy Settings")
+
+
+def integration_user() -> str:
+	"""The user background work runs as. Never Administrator: permissions and audit trails apply."""
+	user = scoopjoy_settings().integration_user
+	if not user:
+		frappe.throw(
+			frappe._(
+				"No integration user is set in ScoopJoy Settings. Set one (a System User with the sales, "
+				"stock and accounts roles the connectors need) before enabling a connector."
+			),
+			title=frappe._("ScoopJoy Connect is not configured"),
+		)
+	return user

@@ -1,0 +1,43 @@
+"""Local provider simulators (real HTTP servers) for tests and benchmarks; see :mod:`.harness`."""
+
+from scoopjoy.simulators.harness import (
+	MALFORMED_JSON_BODY,
+	NOT_FOUND_BODY,
+	SHOPIFY_THROTTLED,
+	SHOPIFY_UNAUTHORIZED,
+	Fault,
+	FaultQueue,
+	GenericJsonApi,
+	RateLimitPolicy,
+	SimRequest,
+	SimResponse,
+	Simulator,
+	SimulatorServer,
+	build_link_header,
+	decode_page_info,
+	encode_page_info,
+	handles,
+	paginate,
+	previous_page_info,
+)
+
+__all__ = [
+	"MALFORMED_JSON_BODY",
+	"NOT_FOUND_BODY",
+	"SHOPIFY_THROTTLED",
+	"SHOPIFY_UNAUTHORIZED",
+	"Fault",
+	"FaultQueue",
+	"GenericJsonApi",
+	"RateLimitPolicy",
+	"SimRequest",
+	"SimResponse",
+	"Simulator",
+	"SimulatorServer",
+	"build_link_header",
+	"decode_page_info",
+	"encode_page_info",
+	"handles",
+	"paginate",
+	"previous_page_info",
+]
