@@ -66,9 +66,15 @@ install_from "$repo"
 grep -qx scoopjoy "$bench_dir/sites/apps.txt" || echo scoopjoy >> "$bench_dir/sites/apps.txt"
 
 cd "$bench_dir/sites"
+setup_log="$(mktemp)"
 if "${bench_cmd[@]}" --site "$site" list-apps 2>/dev/null | grep -q '^scoopjoy'; then
-	"${bench_cmd[@]}" --site "$site" migrate --skip-search-index
+	step=(migrate --skip-search-index)
 else
-	"${bench_cmd[@]}" --site "$site" install-app scoopjoy
+	step=(install-app scoopjoy)
+fi
+echo "bench tests: ${step[*]} (output in $setup_log)"
+if ! "${bench_cmd[@]}" --site "$site" "${step[@]}" >"$setup_log" 2>&1; then
+	tail -c 4000 "$setup_log" >&2
+	exit 1
 fi
 CI=1 "${bench_cmd[@]}" --site "$site" run-tests --app scoopjoy

@@ -120,6 +120,13 @@ def _forget_pending() -> None:
 
 
 def _write_again_after_rollback() -> None:
+	# Run last: the commit below empties the after_rollback queue (dropping other code's callbacks
+	# if they were still waiting), and the inserts queue Frappe's realtime callbacks, which must be
+	# handled by that same commit.
+	frappe.db.after_rollback.add(_insert_again_and_commit)
+
+
+def _insert_again_and_commit() -> None:
 	rows, frappe.local.scoopjoy_pending_logs = _pending(), []
 	for row in rows:
 		if not frappe.db.exists(row["doctype"], row["name"]):

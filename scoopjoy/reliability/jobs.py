@@ -40,7 +40,9 @@ def enqueue_integration_job(
 	"""Queue ``method(**payload)`` to run after this transaction commits. Returns False when the
 	same ``job_key`` is already waiting (queued in this transaction or in Redis)."""
 	job_id = job_id_for(connector, job_key)
-	scheduled = frappe.local.__dict__.setdefault("scoopjoy_jobs_in_transaction", set())
+	scheduled = getattr(frappe.local, "scoopjoy_jobs_in_transaction", None)
+	if scheduled is None:
+		scheduled = frappe.local.scoopjoy_jobs_in_transaction = set()
 	if job_id in scheduled:
 		return False
 	if not scheduled:

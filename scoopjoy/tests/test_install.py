@@ -1,0 +1,52 @@
+import frappe
+
+from scoopjoy.constants import CUSTOM_FIELDS
+from scoopjoy.install import after_migrate
+from scoopjoy.tests.utils import ScoopJoyTestCase
+
+
+class TestInstall(ScoopJoyTestCase):
+	def test_custom_fields_exist_and_are_unique_and_not_copied(self):
+		for doctype, fields in CUSTOM_FIELDS.items():
+			meta = frappe.get_meta(doctype)
+			for field in fields:
+				if field["fieldtype"] != "Data":
+					continue
+				df = meta.get_field(field["fieldname"])
+				self.assertIsNotNone(df, f"{doctype}.{field['fieldname']} missing")
+				self.assertTrue(df.unique, f"{doctype}.{field['fieldname']} must be unique")
+				self.assertTrue(df.no_copy, f"{doctype}.{field['fieldname']} must not be copied")
+
+	def test_one_shopify_customer_id_cannot_map_to_two_customers(self):
+		group = frappe.db.get_value("Customer Group", {"is_group": 0}) or "All Customer Groups"
+		territory = frappe.db.get_value("Territory", {"is_group": 0}) or "All Territories"
+
+		def customer(name):
+			return frappe.get_doc(
+				{
+					"doctype": "Customer",
+					"customer_name": name,
+					"customer_group": group,
+					"territory": territory,
+					"custom_shopify_customer_id": "gid://shopify/Customer/777001",
+				}
+			)
+
+		customer("Scoop Twin One").insert(ignore_permissions=True)
+		with self.assertRaises((frappe.UniqueValidationError, frappe.DuplicateEntryError)):
+			customer("Scoop Twin Two").insert(ignore_permissions=True)
+
+	def test_empty_external_ids_do_not_collide(self):
+		group = frappe.db.get_value("Customer Group", {"is_group": 0}) or "All Customer Groups"
+		for name in ("Walk-in Scoop A", "Walk-in Scoop B"):
+			frappe.get_doc({"doctype": "Customer", "customer_name": name, "customer_group": group}).insert(
+				ignore_permissions=True
+			)
+
+	def test_migrate_is_idempotent_and_keeps_an_integration_user(self):
+		after_migrate()
+		after_migrate()
+		user = frappe.db.get_single_value("ScoopJoy Settings", "integration_user")
+		self.assertTrue(user)
+		self.assertNotIn(user, ("Administrator", "Guest"))
+		self.assertEqual(frappe.db.get_value("User", user, "user_type"), "System User")
