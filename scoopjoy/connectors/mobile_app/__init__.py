@@ -1,0 +1,1 @@
+"""The franchise mobile app backend (menu, outlets, order status)."""
