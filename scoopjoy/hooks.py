@@ -19,6 +19,7 @@ required_apps = ["frappe/erpnext"]
 
 after_install = "scoopjoy.install.after_install"
 after_migrate = "scoopjoy.install.after_migrate"
+before_tests = "scoopjoy.tests.setup.before_tests"
 
 # No before_uninstall on purpose: uninstalling keeps our custom fields and their external ids,
 # so that a re-install links to the same Shopify / Google records instead of duplicating them
@@ -32,12 +33,12 @@ export_python_type_annotations = True
 # Connectors register their handlers here, one block per connector, each handler a function of
 # (doc, method) that only enqueues work (never calls an external service inside the request):
 #
-# doc_events = {
-# 	# --- shopify connector ---
-# 	"Item": {"on_update": "scoopjoy.connectors.shopify.hooks.on_item_update"},
-# 	# --- google contacts connector ---
-# 	"Customer": {"on_update": "scoopjoy.connectors.google_contacts.hooks.on_customer_update"},
-# }
+doc_events = {
+	"Sales Order": {
+		# status pushed to the mobile app only when it changed; enqueued after commit
+		"on_change": "scoopjoy.connectors.mobile_app.jobs.on_sales_order_change",
+	},
+}
 
 # Scheduled Tasks
 # ---------------
@@ -46,7 +47,10 @@ scheduler_events = {
 	"cron": {
 		# retry the dead letters whose next_retry_at has come
 		"*/5 * * * *": ["scoopjoy.reliability.dead_letters.retry_due_dead_letters"],
+		# the seed's "every_15_minutes" is not a Frappe scheduler event: a cron entry is
+		"*/15 * * * *": ["scoopjoy.connectors.mobile_app.jobs.scheduled_menu_sync"],
 	},
+	"hourly": ["scoopjoy.connectors.mobile_app.jobs.scheduled_outlet_sync"],
 }
 
 # Log clearing

@@ -98,7 +98,11 @@ def _error_log_row(record: CallRecord) -> dict:
 
 
 def _insert(row: dict) -> None:
-	frappe.get_doc(dict(row)).insert(ignore_permissions=True)
+	doc = frappe.get_doc(dict(row))
+	# An audit row may name a document the rollback removed (the order being created when the
+	# call failed): keep the reference as written, it is still the clue a person needs.
+	doc.flags.ignore_links = True
+	doc.insert(ignore_permissions=True)
 
 
 def _pending() -> list[dict]:

@@ -90,3 +90,16 @@ class TestBaseConnector(ScoopJoyTestCase):
 		frappe.db.after_rollback.add(lambda: ran.append("other app's callback"))
 		frappe.db.rollback()
 		self.assertEqual(ran, ["other app's callback"])
+
+	def test_a_log_naming_a_rolled_back_document_is_still_rescued(self):
+		self.api.faults.add(Fault.status_code(500, times=None))
+		with self.assertRaises(TransientError):
+			self.connector.get("/v1/items/3", reference=("Sales Order", "SAL-ORD-GONE-0001"))
+		correlation_id = request_logs()[0].correlation_id
+		frappe.db.rollback()
+		self.assertEqual(
+			frappe.db.get_value(
+				"Connector Request Log", {"correlation_id": correlation_id}, "reference_name"
+			),
+			"SAL-ORD-GONE-0001",
+		)

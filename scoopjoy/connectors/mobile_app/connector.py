@@ -1,12 +1,17 @@
 """Connector to ScoopJoy's own React Native app backend (seed chapter: MobileAppConnector).
 
-Declarations only for now: the menu, outlet and order-status pushes (and their jobs) build on it.
+Pushes the menu, outlet information and Sales Order status. Every push carries an idempotency
+key derived from what is pushed, so a retried job or a replayed dead letter is applied once.
 """
 
 from __future__ import annotations
 
+import frappe
+from frappe.utils import now
+
 from scoopjoy.connectors.base import BaseConnector
-from scoopjoy.connectors.mobile_app import constants
+from scoopjoy.connectors.mobile_app import constants, payloads
+from scoopjoy.kernel.idempotency import idempotency_key
 
 
 class MobileAppConnector(BaseConnector):
@@ -21,3 +26,57 @@ class MobileAppConnector(BaseConnector):
 
 	def get_auth_headers(self) -> dict[str, str]:
 		return {constants.API_KEY_HEADER: self.settings.get_password("api_key", raise_exception=False) or ""}
+
+	# --- business methods ---------------------------------------------------------------------
+
+	def current_menu(self, outlet_id: str | None = None) -> dict:
+		filters = {"disabled": 0, "is_sales_item": 1, "has_variants": 0}
+		if self.settings.menu_item_group:
+			filters["item_group"] = ["descendants of (inclusive)", self.settings.menu_item_group]
+		if frappe.get_meta("Item").has_field("show_in_website"):  # only with the webshop app
+			filters["show_in_website"] = 1
+		items = frappe.get_all(
+			"Item",
+			filters=filters,
+			fields=list(payloads.MENU_FIELDS),
+			order_by="item_code asc",
+		)
+		return payloads.menu_payload(items, outlet_id)
+
+	def sync_menu(self, force: bool = False) -> bool:
+		"""Push the menu if it changed since the last accepted push. Returns True if sent."""
+		menu = self.current_menu()
+		fingerprint = payloads.menu_fingerprint(menu)
+		if not force and fingerprint == self.settings.last_menu_hash:
+			return False
+		# The body carries no clock: a retry must send the very body its idempotency key stands for.
+		self.post(
+			constants.MENU_SYNC_PATH,
+			{**menu, "menu_version": fingerprint},
+			idempotency_key=idempotency_key("mobile", "menu", fingerprint),
+		)
+		# Written only after the app accepted it: a failed push is retried with the same menu.
+		frappe.db.set_single_value(
+			constants.SETTINGS_DOCTYPE, {"last_menu_hash": fingerprint, "last_menu_sync": now()}
+		)
+		return True
+
+	def sync_outlet(self, outlet_id: str) -> None:
+		outlet = frappe.get_doc("Franchise Outlet", outlet_id)
+		body = payloads.outlet_payload(outlet.as_dict())
+		self.post(
+			constants.OUTLET_SYNC_PATH,
+			{**body, "updated_at": str(outlet.modified)},
+			idempotency_key=idempotency_key("mobile", "outlet", outlet.name, outlet.modified),
+			reference=("Franchise Outlet", outlet.name),
+		)
+
+	def push_order_status(self, sales_order: str, status: str) -> None:
+		customer, changed_at = frappe.db.get_value("Sales Order", sales_order, ["customer", "modified"])
+		email = frappe.db.get_value("Customer", customer, "email_id") if customer else None
+		self.post(
+			constants.ORDER_STATUS_PATH,
+			payloads.order_status_payload(sales_order, status, email, str(changed_at)),
+			idempotency_key=idempotency_key("mobile", "order-status", sales_order, status),
+			reference=("Sales Order", sales_order),
+		)

@@ -17,6 +17,9 @@ class MobileAppSettings(ConnectorSettings):
 		api_url: DF.Data | None
 		auto_sync_enabled: DF.Check
 		enabled: DF.Check
+		last_menu_hash: DF.Data | None
+		last_menu_sync: DF.Datetime | None
+		menu_item_group: DF.Link | None
 		sandbox_mode: DF.Check
 		sync_interval_minutes: DF.Int
 	# end: auto-generated types

@@ -1,0 +1,171 @@
+"""The mobile app connector on a real site: menu pushed only when it changed, one failing outlet
+does not stop the others, and an order's status is pushed only when it really changed."""
+
+import frappe
+from frappe.utils import add_days, nowdate
+
+from scoopjoy.connectors.mobile_app import jobs
+from scoopjoy.connectors.mobile_app.constants import SERVICE_NAME
+from scoopjoy.reliability.jobs import job_id_for
+from scoopjoy.simulators import Fault
+from scoopjoy.simulators.mobile_backend import MobileBackendSimulator
+from scoopjoy.tests.utils import ScoopJoyTestCase
+
+MENU_GROUP = "ScoopJoy Test Scoops"
+
+
+def ensure_menu_item(code: str, rate: float) -> None:
+	if not frappe.db.exists("Item Group", MENU_GROUP):
+		frappe.get_doc(
+			{"doctype": "Item Group", "item_group_name": MENU_GROUP, "parent_item_group": "All Item Groups"}
+		).insert(ignore_permissions=True)
+	if frappe.db.exists("Item", code):
+		frappe.db.set_value("Item", code, "standard_rate", rate)
+		return
+	frappe.get_doc(
+		{
+			"doctype": "Item",
+			"item_code": code,
+			"item_name": code.title(),
+			"item_group": MENU_GROUP,
+			"stock_uom": "Nos",
+			"is_stock_item": 0,
+			"standard_rate": rate,
+		}
+	).insert(ignore_permissions=True)
+
+
+def ensure_outlet(name: str) -> str:
+	if not frappe.db.exists("Franchise Outlet", name):
+		frappe.get_doc(
+			{
+				"doctype": "Franchise Outlet",
+				"outlet_name": name,
+				"latitude": 12.93,
+				"longitude": 77.62,
+				"is_active": 1,
+			}
+		).insert(ignore_permissions=True)
+	return name
+
+
+def queued_jobs() -> set:
+	return set(getattr(frappe.local, "scoopjoy_jobs_in_transaction", None) or ())
+
+
+def status_job(order: str, status: str) -> str:
+	return job_id_for(SERVICE_NAME, f"order-status:{order}:{status}")
+
+
+def make_sales_order():
+	company = frappe.db.get_value("Company", {}, "name")
+	customer = "ScoopJoy Test Customer"
+	if not frappe.db.exists("Customer", customer):
+		frappe.get_doc(
+			{
+				"doctype": "Customer",
+				"customer_name": customer,
+				"customer_group": frappe.db.get_value("Customer Group", {"is_group": 0}),
+				"territory": frappe.db.get_value("Territory", {"is_group": 0}),
+			}
+		).insert(ignore_permissions=True)
+	return frappe.get_doc(
+		{
+			"doctype": "Sales Order",
+			"company": company,
+			"customer": customer,
+			"transaction_date": nowdate(),
+			"delivery_date": add_days(nowdate(), 5),
+			"items": [
+				{
+					"item_code": "SCOOP-TEST-VANILLA",
+					"qty": 2,
+					"rate": 3,
+					"delivery_date": add_days(nowdate(), 5),
+				}
+			],
+		}
+	).insert(ignore_permissions=True)
+
+
+class TestMobileApp(ScoopJoyTestCase):
+	def setUp(self):
+		self.backend = MobileBackendSimulator(api_key="franchise-key").start()
+		settings = frappe.get_single("Mobile App Settings")
+		settings.update(
+			{
+				"enabled": 1,
+				"sandbox_mode": 1,
+				"api_url": self.backend.url,
+				"api_key": "franchise-key",
+				"menu_item_group": MENU_GROUP,
+				"last_menu_hash": None,
+			}
+		)
+		ensure_menu_item("SCOOP-TEST-VANILLA", 3.0)
+		settings.save()
+		settings.get_connector().breaker.reset()
+
+	def tearDown(self):
+		frappe.get_single("Mobile App Settings").get_connector().breaker.reset()
+		self.backend.stop()
+
+	def test_the_menu_is_pushed_once_until_it_changes(self):
+		self.assertTrue(jobs.sync_menu())
+		self.assertFalse(jobs.sync_menu())  # nothing changed: nothing sent
+		frappe.db.set_value("Item", "SCOOP-TEST-VANILLA", "standard_rate", 3.25)
+		self.assertTrue(jobs.sync_menu())
+		menus = [body for path, body in self.backend.received if path == "/api/v1/menu/sync"]
+		self.assertEqual(len(menus), 2)
+		prices = {row["item_code"]: row["price"] for row in menus[-1]["items"]}
+		self.assertEqual(prices["SCOOP-TEST-VANILLA"], "3.25")
+
+	def test_one_failing_outlet_is_dead_lettered_and_the_others_are_synced(self):
+		outlets = [ensure_outlet(name) for name in ("Test Outlet A", "Test Outlet B", "Test Outlet C")]
+		active = frappe.get_all("Franchise Outlet", filters={"is_active": 1}, pluck="name", order_by="name")
+		first = active[0]
+		self.backend.faults.add(Fault.status_code(422, times=1, path_prefix="/api/v1/outlets"))
+
+		result = jobs.sync_all_outlets()
+
+		self.assertEqual(result["failed"], [first])
+		self.assertEqual(result["synced"], len(active) - 1)
+		synced = {body["outlet_id"] for path, body in self.backend.received if path == "/api/v1/outlets/sync"}
+		self.assertEqual(synced, set(active) - {first})
+		self.assertTrue(set(outlets) - {first} <= synced)
+		letter = frappe.get_all(
+			"Integration Dead Letter",
+			filters={"reference_doctype": "Franchise Outlet", "reference_name": first, "status": "Open"},
+			fields=["failure_type", "job"],
+		)
+		self.assertEqual(letter[0].failure_type, "record")
+		self.assertEqual(letter[0].job, "scoopjoy.connectors.mobile_app.jobs.sync_outlet")
+
+	def test_a_status_push_is_queued_only_when_the_status_really_changes(self):
+		so = make_sales_order()
+		self.assertFalse(any(so.name in job for job in queued_jobs()))  # a draft is not pushed
+
+		so.submit()
+		self.assertIn(status_job(so.name, so.status), queued_jobs())
+
+		before = set(queued_jobs())
+		so.reload()
+		so.save()  # saved again without a status change (on_update_after_submit)
+		self.assertEqual(queued_jobs(), before)
+
+		so.update_status("Closed")  # ERPNext changes status with db_set: on_change still fires
+		self.assertIn(status_job(so.name, "Closed"), queued_jobs())
+		frappe.db.rollback()  # nothing was committed: nothing is sent
+
+	def test_order_status_push_is_idempotent_under_retry(self):
+		customer = frappe.db.get_value("Customer", {}, "name")
+		so = frappe.db.get_value("Sales Order", {"customer": customer}, "name") or frappe.db.get_value(
+			"Sales Order", {}, "name"
+		)
+		if not so:
+			self.skipTest("no Sales Order on this site to push")
+		jobs.push_order_status(so, "Completed")
+		jobs.push_order_status(so, "Completed")  # a retried job
+		pushes = [body for path, body in self.backend.received if path == "/api/v1/orders/status"]
+		self.assertEqual(len(pushes), 1)
+		self.assertEqual(pushes[0]["status"], "Completed")
