@@ -77,11 +77,31 @@ CUSTOM_FIELDS: dict[str, list[dict]] = {
 			"custom_integrations_section",
 			allow_on_submit=1,
 		),
+		# the latest WhatsApp confirmation status, written by the status webhook
+		{
+			"fieldname": "custom_whatsapp_status",
+			"label": "WhatsApp Confirmation",
+			"fieldtype": "Data",
+			"insert_after": "custom_shopify_order_id",
+			"read_only": 1,
+			"no_copy": 1,
+			"allow_on_submit": 1,
+			"in_standard_filter": 1,
+			"translatable": 0,
+		},
 	],
 	"Customer": [
 		# end of the "Details" tab ("More Information" section)
 		_integrations_section("customer_details"),
 		_external_id("custom_shopify_customer_id", "Shopify Customer ID", "custom_integrations_section"),
 		_external_id("custom_google_contact_id", "Google Contact ID", "custom_shopify_customer_id"),
+		# plain-text WhatsApp messages are sent only to customers who opted in
+		{
+			"fieldname": "custom_whatsapp_opt_in",
+			"label": "WhatsApp Opt-in",
+			"fieldtype": "Check",
+			"insert_after": "custom_google_contact_id",
+			"description": "The customer agreed to receive WhatsApp messages from ScoopJoy.",
+		},
 	],
 }

@@ -37,8 +37,13 @@ doc_events = {
 	"Sales Order": {
 		# status pushed to the mobile app only when it changed; enqueued after commit
 		"on_change": "scoopjoy.connectors.mobile_app.jobs.on_sales_order_change",
+		# WhatsApp order confirmation, sent by a job after commit
+		"on_submit": "scoopjoy.connectors.whatsapp.messages.on_sales_order_submit",
 	},
 }
+
+# Desk buttons on ERPNext forms
+doctype_js = {"Sales Order": "public/js/sales_order.js"}
 
 # Scheduled Tasks
 # ---------------

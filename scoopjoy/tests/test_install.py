@@ -10,7 +10,7 @@ class TestInstall(ScoopJoyTestCase):
 		for doctype, fields in CUSTOM_FIELDS.items():
 			meta = frappe.get_meta(doctype)
 			for field in fields:
-				if field["fieldtype"] != "Data":
+				if not field.get("unique"):
 					continue
 				df = meta.get_field(field["fieldname"])
 				self.assertIsNotNone(df, f"{doctype}.{field['fieldname']} missing")

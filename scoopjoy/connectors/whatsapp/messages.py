@@ -1,0 +1,200 @@
+"""WhatsApp messages for Sales Orders: the confirmation on submit, the desk buttons, the
+plain-text send to opted-in customers, and the status updates from Meta's webhook.
+
+Once per order: every message has a WhatsApp Message row keyed by document + template. The
+row is written *before* the call as "Sending" and committed with the result right after it, so
+a retried job finds it and does not send again. Meta has no idempotency key: a call that timed
+out may or may not have been delivered, so it is marked Failed with that reason and not resent
+automatically (a person decides, with "Send WhatsApp confirmation").
+"""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+
+from scoopjoy.connectors.whatsapp import constants, payloads
+from scoopjoy.connectors.whatsapp.connector import WhatsAppConnector
+from scoopjoy.connectors.whatsapp.statuses import parse_status_webhook, should_apply
+from scoopjoy.kernel.errors import RecordError, TransientError
+from scoopjoy.kernel.masking import mask_phone
+from scoopjoy.reliability.errors import user_facing_errors
+from scoopjoy.reliability.jobs import enqueue_integration_job
+
+MESSAGE = "WhatsApp Message"
+JOBS = "scoopjoy.connectors.whatsapp.messages"
+DONE = ("Sent", "Delivered", "Read")
+
+
+# --- document event ---------------------------------------------------------------------------------
+
+
+def on_sales_order_submit(doc, method=None) -> None:
+	connector = WhatsAppConnector()
+	if not connector.is_enabled() or not connector.settings.send_on_submit:
+		return
+	queue_confirmation(doc.name)
+
+
+def queue_confirmation(sales_order: str, resend: bool = False) -> bool:
+	return enqueue_integration_job(
+		f"{JOBS}.send_order_confirmation",
+		connector=constants.SERVICE_NAME,
+		job_key=f"confirmation:{sales_order}",
+		reference_doctype="Sales Order",
+		reference_name=sales_order,
+		sales_order=sales_order,
+		resend=resend,
+	)
+
+
+# --- the job ----------------------------------------------------------------------------------------------
+
+
+def send_order_confirmation(sales_order: str, resend: bool = False) -> str:
+	"""Send the confirmation template for a submitted Sales Order. Returns the message status."""
+	connector = WhatsAppConnector()
+	connector.ensure_enabled()
+	settings = connector.settings
+	template = settings.order_confirmation_template or "order_confirmation"
+	key = f"Sales Order:{sales_order}:{template}"
+	existing = frappe.db.get_value(MESSAGE, {"message_key": key}, ["name", "status"], as_dict=True)
+	if existing and existing.status in DONE and not resend:
+		return existing.status  # already sent: a retried job sends nothing
+
+	so = frappe.get_doc("Sales Order", sales_order)
+	raw_phone, country_code = _customer_phone(so, settings)
+	phone = payloads.normalize_phone(raw_phone, country_code)
+	message = frappe.get_doc(MESSAGE, existing.name) if existing else frappe.new_doc(MESSAGE)
+	message.update(
+		{
+			"message_key": key,
+			"template": template,
+			"reference_doctype": "Sales Order",
+			"reference_name": sales_order,
+			"recipient": mask_phone(phone or raw_phone or ""),
+		}
+	)
+	if not phone:
+		reason = payloads.explain_phone_problem(raw_phone, country_code)
+		frappe.logger("scoopjoy").info(f"WhatsApp: {sales_order} skipped, {reason}")
+		_finish(
+			message, "Skipped", f"No message sent: {reason}. Add a mobile number to customer {so.customer}."
+		)
+		return "Skipped"
+
+	_finish(message, "Sending", None)  # committed: a crash after the send still finds this row
+	body = payloads.order_confirmation_template(
+		template,
+		settings.template_language or "en_US",
+		to=phone,
+		customer_name=so.customer_name,
+		order_id=so.name,
+		grand_total=so.grand_total,
+		currency=so.currency,
+		delivery_date=str(so.delivery_date or ""),
+	)
+	try:
+		message.wamid = connector.send(body, reference=("Sales Order", sales_order))
+	except RecordError as error:  # outside the 24 h window, bad template...: retrying will not help
+		_finish(message, "Failed", str(error))
+		return "Failed"
+	except TransientError as error:
+		if "timed out" in str(error):
+			_finish(message, "Failed", f"{error} It may have been delivered: check before resending.")
+			return "Failed"
+		_finish(message, "Failed", str(error))
+		raise  # rate limit / 5xx before anything was sent: the dead letter retries it
+	_finish(message, "Sent", None)
+	frappe.db.set_value("Sales Order", sales_order, "custom_whatsapp_status", "Sent", update_modified=False)
+	return "Sent"
+
+
+def _finish(message, status: str, reason: str | None) -> None:
+	message.status = status
+	message.reason = reason
+	message.save(ignore_permissions=True) if not message.is_new() else message.insert(ignore_permissions=True)
+	# Commit on purpose, once per message: the record that a message went out must not be rolled
+	# back by anything that fails later in the job, or a retry would send it again.
+	frappe.db.commit()  # nosemgrep
+
+
+def _customer_phone(so, settings) -> tuple[str | None, str | None]:
+	phone = so.get("contact_mobile") or frappe.db.get_value("Customer", so.customer, "mobile_no")
+	country_code = None
+	address = so.get("shipping_address_name") or so.get("customer_address")
+	country = frappe.db.get_value("Address", address, "country") if address else None
+	if country:
+		from frappe.geo.country_info import get_country_info
+
+		country_code = (get_country_info(country) or {}).get("isd", "").lstrip("+") or None
+	return phone, country_code or settings.default_country_code
+
+
+# --- status webhook processing (a job; the endpoint only verifies and enqueues) ------------------------------
+
+
+def apply_status_webhook(payload: dict) -> int:
+	"""Apply status events in timestamp order; an older or repeated event changes nothing."""
+	applied = 0
+	events = sorted(parse_status_webhook(payload), key=lambda event: event.timestamp)
+	for event in events:
+		row = frappe.db.get_value(
+			MESSAGE,
+			{"wamid": event.message_id},
+			["name", "status", "status_timestamp", "reference_name"],
+			as_dict=True,
+		)
+		if not row:
+			continue  # not one of ours (or sent before this app): nothing to update
+		current = (row.status or "").lower()
+		if not should_apply(current, row.status_timestamp or 0, event.status, event.timestamp):
+			continue
+		status = event.status.capitalize()
+		reason = "; ".join(str(e.get("title") or e.get("message") or e) for e in event.errors) or None
+		frappe.db.set_value(
+			MESSAGE, row.name, {"status": status, "status_timestamp": event.timestamp, "reason": reason}
+		)
+		if row.reference_name:
+			frappe.db.set_value(
+				"Sales Order", row.reference_name, "custom_whatsapp_status", status, update_modified=False
+			)
+		applied += 1
+	return applied
+
+
+# --- desk ----------------------------------------------------------------------------------------------------
+
+
+@frappe.whitelist(methods=["POST"])
+def send_confirmation_now(sales_order: str) -> str:
+	"""Button on a submitted Sales Order: (re)send the confirmation in the background."""
+	frappe.has_permission("Sales Order", "write", doc=sales_order, throw=True)
+	if frappe.db.get_value("Sales Order", sales_order, "docstatus") != 1:
+		frappe.throw(_("Only a submitted Sales Order can be confirmed on WhatsApp."))
+	with user_facing_errors():
+		WhatsAppConnector().ensure_enabled()
+	queued = queue_confirmation(sales_order, resend=True)
+	return _("WhatsApp confirmation queued.") if queued else _("A confirmation is already queued.")
+
+
+@frappe.whitelist(methods=["POST"])
+def send_text(customer: str, text: str) -> str:
+	"""Plain text to a customer who opted in (Meta allows free text only within 24 h of their last
+	message; outside it the send fails with 131047 and says so)."""
+	frappe.has_permission("Customer", "write", doc=customer, throw=True)
+	mobile, opted_in = frappe.db.get_value("Customer", customer, ["mobile_no", "custom_whatsapp_opt_in"])
+	if not opted_in:
+		frappe.throw(_("Customer {0} has not opted in to WhatsApp messages.").format(customer))
+	connector = WhatsAppConnector()
+	phone = payloads.normalize_phone(mobile, connector.settings.default_country_code)
+	if not phone:
+		frappe.throw(
+			_("Customer {0}: {1}").format(
+				customer, payloads.explain_phone_problem(mobile, connector.settings.default_country_code)
+			)
+		)
+	with user_facing_errors():
+		connector.ensure_enabled()
+		connector.send(payloads.text_message(phone, text), reference=("Customer", customer))
+	return _("Message sent to {0}.").format(mask_phone(phone))
