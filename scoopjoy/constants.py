@@ -66,6 +66,15 @@ CUSTOM_FIELDS: dict[str, list[dict]] = {
 		_integrations_section("uoms"),
 		_external_id("custom_shopify_product_id", "Shopify Product ID", "custom_integrations_section"),
 		_external_id("custom_shopify_variant_id", "Shopify Variant ID", "custom_shopify_product_id"),
+		# which franchise outlets sell the item (the mobile app's per-outlet menu)
+		{
+			"fieldname": "custom_available_at",
+			"label": "Available at Outlets",
+			"fieldtype": "Small Text",
+			"insert_after": "custom_shopify_variant_id",
+			"description": "Franchise Outlet names, one per line. Empty: sold at every outlet.",
+			"translatable": 0,
+		},
 	],
 	"Sales Order": [
 		# last field of the "More Info" tab (the place frappe/ecommerce_integrations uses too)

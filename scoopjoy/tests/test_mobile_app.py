@@ -169,3 +169,24 @@ class TestMobileApp(ScoopJoyTestCase):
 		pushes = [body for path, body in self.backend.received if path == "/api/v1/orders/status"]
 		self.assertEqual(len(pushes), 1)
 		self.assertEqual(pushes[0]["status"], "Completed")
+
+	def test_items_limited_to_some_outlets_give_each_outlet_its_own_menu(self):
+		ensure_outlet("Test Outlet A")
+		ensure_outlet("Test Outlet B")
+		ensure_menu_item("SCOOP-TEST-SAFFRON", 5.0)
+		frappe.db.set_value("Item", "SCOOP-TEST-SAFFRON", "custom_available_at", "Test Outlet A")
+
+		self.assertTrue(jobs.sync_menu())
+		menus = {
+			body["outlet_id"]: {row["item_code"] for row in body["items"]}
+			for path, body in self.backend.received
+			if path == "/api/v1/menu/sync"
+		}
+		self.assertIn("SCOOP-TEST-SAFFRON", menus["Test Outlet A"])
+		self.assertNotIn("SCOOP-TEST-SAFFRON", menus["Test Outlet B"])
+		self.assertIn("SCOOP-TEST-VANILLA", menus["Test Outlet B"])  # unrestricted items everywhere
+
+		pushed = len(self.backend.received)
+		self.assertFalse(jobs.sync_menu())  # nothing changed at any outlet
+		self.assertEqual(len(self.backend.received), pushed)
+		frappe.db.set_value("Item", "SCOOP-TEST-SAFFRON", "custom_available_at", None)

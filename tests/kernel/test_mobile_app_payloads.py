@@ -87,3 +87,12 @@ def test_backend_simulator_refuses_a_wrong_key():
 		)
 		with pytest.raises(AuthError):
 			transport.get("/api/v1/health")
+
+
+def test_availability_lines_name_outlets_and_empty_means_everywhere():
+	from scoopjoy.connectors.mobile_app.payloads import available_at
+
+	assert available_at({"custom_available_at": "Koramangala\nIndiranagar"}, "Indiranagar")
+	assert not available_at({"custom_available_at": "Koramangala"}, "Indiranagar")
+	assert available_at({"custom_available_at": ""}, "Indiranagar")
+	assert available_at({}, "Indiranagar")

@@ -29,37 +29,65 @@ class MobileAppConnector(BaseConnector):
 
 	# --- business methods ---------------------------------------------------------------------
 
-	def current_menu(self, outlet_id: str | None = None) -> dict:
+	def menu_items(self) -> list[dict]:
 		filters = {"disabled": 0, "is_sales_item": 1, "has_variants": 0}
 		if self.settings.menu_item_group:
 			filters["item_group"] = ["descendants of (inclusive)", self.settings.menu_item_group]
-		if frappe.get_meta("Item").has_field("show_in_website"):  # only with the webshop app
+		item_meta = frappe.get_meta("Item")
+		if item_meta.has_field("show_in_website"):  # only with the webshop app
 			filters["show_in_website"] = 1
-		items = frappe.get_all(
-			"Item",
-			filters=filters,
-			fields=list(payloads.MENU_FIELDS),
-			order_by="item_code asc",
-		)
+		fields = list(payloads.MENU_FIELDS)
+		if item_meta.has_field("custom_available_at"):
+			fields.append("custom_available_at")
+		return frappe.get_all("Item", filters=filters, fields=fields, order_by="item_code asc")
+
+	def current_menu(self, outlet_id: str | None = None, items: list[dict] | None = None) -> dict:
+		items = self.menu_items() if items is None else items
+		if outlet_id:
+			items = [item for item in items if payloads.available_at(item, outlet_id)]
 		return payloads.menu_payload(items, outlet_id)
+
+	def menus_per_outlet(self, items: list[dict]) -> bool:
+		"""Per-outlet menus as soon as one item is limited to some outlets."""
+		return any((item.get("custom_available_at") or "").strip() for item in items)
 
 	def sync_menu(self, force: bool = False) -> bool:
 		"""Push the menu if it changed since the last accepted push. Returns True if sent."""
-		menu = self.current_menu()
+		items = self.menu_items()
+		if self.menus_per_outlet(items):
+			from scoopjoy.connectors.mobile_app.jobs import sync_outlet_menus
+
+			return sync_outlet_menus(self, items, force=force) > 0
+		menu = self.current_menu(items=items)
 		fingerprint = payloads.menu_fingerprint(menu)
 		if not force and fingerprint == self.settings.last_menu_hash:
 			return False
-		# The body carries no clock: a retry must send the very body its idempotency key stands for.
-		self.post(
-			constants.MENU_SYNC_PATH,
-			{**menu, "menu_version": fingerprint},
-			idempotency_key=idempotency_key("mobile", "menu", fingerprint),
-		)
+		self.push_menu(menu, fingerprint)
 		# Written only after the app accepted it: a failed push is retried with the same menu.
 		frappe.db.set_single_value(
 			constants.SETTINGS_DOCTYPE, {"last_menu_hash": fingerprint, "last_menu_sync": now()}
 		)
 		return True
+
+	def sync_outlet_menu(self, outlet_id: str, items: list[dict] | None = None, force: bool = False) -> bool:
+		menu = self.current_menu(outlet_id, items=items)
+		fingerprint = payloads.menu_fingerprint(menu)
+		if not force and fingerprint == frappe.db.get_value("Franchise Outlet", outlet_id, "last_menu_hash"):
+			return False
+		self.push_menu(menu, fingerprint, reference=("Franchise Outlet", outlet_id))
+		frappe.db.set_value(
+			"Franchise Outlet", outlet_id, "last_menu_hash", fingerprint, update_modified=False
+		)
+		return True
+
+	def push_menu(self, menu: dict, fingerprint: str, reference: tuple[str, str] | None = None) -> None:
+		# The body carries no clock: a retry must send the very body its idempotency key stands for.
+		self.post(
+			constants.MENU_SYNC_PATH,
+			{**menu, "menu_version": fingerprint},
+			idempotency_key=idempotency_key("mobile", "menu", menu.get("outlet_id") or "-", fingerprint),
+			reference=reference,
+		)
 
 	def sync_outlet(self, outlet_id: str) -> None:
 		outlet = frappe.get_doc("Franchise Outlet", outlet_id)

@@ -94,6 +94,29 @@ def push_order_status(sales_order: str, status: str) -> None:
 	MobileAppConnector().push_order_status(sales_order, status)
 
 
+def sync_outlet_menu(outlet: str, force: bool = False) -> bool:
+	return MobileAppConnector().sync_outlet_menu(outlet, force=force)
+
+
+def sync_outlet_menus(connector: MobileAppConnector, items: list[dict], force: bool = False) -> int:
+	"""One menu per active outlet; an outlet that fails is dead-lettered, the others still go."""
+	sent = 0
+	for outlet in frappe.get_all("Franchise Outlet", filters={"is_active": 1}, pluck="name", order_by="name"):
+		try:
+			sent += connector.sync_outlet_menu(outlet, items=items, force=force)
+		except ConnectorError as error:
+			record_dead_letter(
+				connector=constants.SERVICE_NAME,
+				job=f"{JOBS}.sync_outlet_menu",
+				payload={"outlet": outlet, "force": force},
+				error=error,
+				dedup_key=f"scoopjoy:{constants.SERVICE_NAME}:menu:{outlet}",
+				reference_doctype="Franchise Outlet",
+				reference_name=outlet,
+			)
+	return sent
+
+
 def sync_all_outlets() -> dict:
 	"""Push every active outlet; a failing outlet is dead-lettered and the others still go."""
 	connector = MobileAppConnector()

@@ -27,6 +27,12 @@ def menu_payload(items: Iterable[Mapping], outlet_id: str | None = None) -> dict
 	return {"outlet_id": outlet_id, "items": rows}
 
 
+def available_at(item: Mapping, outlet_id: str) -> bool:
+	"""``custom_available_at`` lists outlet names one per line; empty means every outlet."""
+	outlets = {line.strip() for line in (item.get("custom_available_at") or "").splitlines() if line.strip()}
+	return not outlets or outlet_id in outlets
+
+
 def menu_fingerprint(payload: Mapping) -> str:
 	"""Identifies a menu's content: an unchanged menu is not pushed again, and the same menu
 	pushed twice (a retried job) carries the same idempotency key."""

@@ -21,6 +21,7 @@ class FranchiseOutlet(Document):
 		address_display: DF.SmallText | None
 		closing_time: DF.Time | None
 		is_active: DF.Check
+		last_menu_hash: DF.Data | None
 		latitude: DF.Float
 		longitude: DF.Float
 		opening_time: DF.Time | None
