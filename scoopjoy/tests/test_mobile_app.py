@@ -9,7 +9,7 @@ from scoopjoy.connectors.mobile_app.constants import SERVICE_NAME
 from scoopjoy.reliability.jobs import job_id_for
 from scoopjoy.simulators import Fault
 from scoopjoy.simulators.mobile_backend import MobileBackendSimulator
-from scoopjoy.tests.utils import ScoopJoyTestCase
+from scoopjoy.tests.utils import ScoopJoyTestCase, make_customer, make_item, make_sales_order
 
 MENU_GROUP = "ScoopJoy Test Scoops"
 
@@ -19,20 +19,8 @@ def ensure_menu_item(code: str, rate: float) -> None:
 		frappe.get_doc(
 			{"doctype": "Item Group", "item_group_name": MENU_GROUP, "parent_item_group": "All Item Groups"}
 		).insert(ignore_permissions=True)
-	if frappe.db.exists("Item", code):
-		frappe.db.set_value("Item", code, "standard_rate", rate)
-		return
-	frappe.get_doc(
-		{
-			"doctype": "Item",
-			"item_code": code,
-			"item_name": code.title(),
-			"item_group": MENU_GROUP,
-			"stock_uom": "Nos",
-			"is_stock_item": 0,
-			"standard_rate": rate,
-		}
-	).insert(ignore_permissions=True)
+	make_item(code, MENU_GROUP, rate)
+	frappe.db.set_value("Item", code, "standard_rate", rate)
 
 
 def ensure_outlet(name: str) -> str:
@@ -57,35 +45,8 @@ def status_job(order: str, status: str) -> str:
 	return job_id_for(SERVICE_NAME, f"order-status:{order}:{status}")
 
 
-def make_sales_order():
-	company = frappe.db.get_value("Company", {}, "name")
-	customer = "ScoopJoy Test Customer"
-	if not frappe.db.exists("Customer", customer):
-		frappe.get_doc(
-			{
-				"doctype": "Customer",
-				"customer_name": customer,
-				"customer_group": frappe.db.get_value("Customer Group", {"is_group": 0}),
-				"territory": frappe.db.get_value("Territory", {"is_group": 0}),
-			}
-		).insert(ignore_permissions=True)
-	return frappe.get_doc(
-		{
-			"doctype": "Sales Order",
-			"company": company,
-			"customer": customer,
-			"transaction_date": nowdate(),
-			"delivery_date": add_days(nowdate(), 5),
-			"items": [
-				{
-					"item_code": "SCOOP-TEST-VANILLA",
-					"qty": 2,
-					"rate": 3,
-					"delivery_date": add_days(nowdate(), 5),
-				}
-			],
-		}
-	).insert(ignore_permissions=True)
+def make_order():
+	return make_sales_order(make_customer("ScoopJoy Test Customer"), "SCOOP-TEST-VANILLA")
 
 
 class TestMobileApp(ScoopJoyTestCase):
@@ -142,7 +103,7 @@ class TestMobileApp(ScoopJoyTestCase):
 		self.assertEqual(letter[0].job, "scoopjoy.connectors.mobile_app.jobs.sync_outlet")
 
 	def test_a_status_push_is_queued_only_when_the_status_really_changes(self):
-		so = make_sales_order()
+		so = make_order()
 		self.assertFalse(any(so.name in job for job in queued_jobs()))  # a draft is not pushed
 
 		so.submit()

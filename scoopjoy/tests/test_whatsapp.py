@@ -11,7 +11,7 @@ from scoopjoy.connectors.whatsapp import messages, webhook
 from scoopjoy.connectors.whatsapp.connector import WhatsAppConnector
 from scoopjoy.kernel.signatures import META_SIGNATURE_HEADER
 from scoopjoy.simulators.whatsapp_cloud import WhatsAppCloudSimulator
-from scoopjoy.tests.utils import ScoopJoyTestCase
+from scoopjoy.tests.utils import ScoopJoyTestCase, make_customer, make_item, make_sales_order
 
 TOKEN = "EAAGscoopjoyTestToken0123456789abcdef"
 PHONE_ID = "106540352242922"
@@ -19,44 +19,8 @@ SECRET = "whatsapp-app-secret"
 TEMPLATE = "order_confirmation"
 
 
-def make_customer(name: str, mobile: str | None) -> str:
-	if not frappe.db.exists("Customer", name):
-		frappe.get_doc(
-			{
-				"doctype": "Customer",
-				"customer_name": name,
-				"customer_group": frappe.db.get_value("Customer Group", {"is_group": 0}),
-				"territory": frappe.db.get_value("Territory", {"is_group": 0}),
-			}
-		).insert(ignore_permissions=True)
-	frappe.db.set_value("Customer", name, "mobile_no", mobile)
-	return name
-
-
 def make_submitted_order(customer: str):
-	item = "SCOOP-WA-PISTACHIO"
-	if not frappe.db.exists("Item", item):
-		frappe.get_doc(
-			{
-				"doctype": "Item",
-				"item_code": item,
-				"item_group": frappe.db.get_value("Item Group", {"is_group": 0}),
-				"stock_uom": "Nos",
-				"is_stock_item": 0,
-			}
-		).insert(ignore_permissions=True)
-	so = frappe.get_doc(
-		{
-			"doctype": "Sales Order",
-			"company": frappe.db.get_value("Company", {}, "name"),
-			"customer": customer,
-			"transaction_date": nowdate(),
-			"delivery_date": add_days(nowdate(), 3),
-			"items": [{"item_code": item, "qty": 3, "rate": 4.5}],
-		}
-	).insert(ignore_permissions=True)
-	so.submit()
-	return so
+	return make_sales_order(customer, make_item("SCOOP-WA-PISTACHIO"), qty=3, rate=4.5, submit=True)
 
 
 class TestWhatsApp(ScoopJoyTestCase):
