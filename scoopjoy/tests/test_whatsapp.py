@@ -157,3 +157,57 @@ class TestWhatsAppOnSubmit(ScoopJoyTestCase):
 			frappe.db.count("WhatsApp Message", {"reference_name": so.name}), 0
 		)  # nothing sent in the save
 		frappe.db.rollback()  # the submit did not commit: the job is never queued
+
+
+class TestWhatsAppUncertainSends(ScoopJoyTestCase):
+	"""Meta has no idempotency key: when we cannot know whether a message went out, we say so
+	instead of sending it twice; when we know it did not, the work is retried."""
+
+	def setUp(self):
+		TestWhatsApp.setUp(self)
+
+	def tearDown(self):
+		TestWhatsApp.tearDown(self)
+
+	def test_a_5xx_after_the_request_left_is_not_resent(self):
+		from scoopjoy.simulators import Fault
+
+		so = make_submitted_order(make_customer("WA Test Uncertain", "+91 98765 00005"))
+		self.cloud.faults.add(Fault.status_code(500, times=None, method="POST"))
+		self.assertEqual(messages.send_order_confirmation(so.name), "Uncertain")
+		self.assertEqual(messages.send_order_confirmation(so.name), "Uncertain")  # a rerun does not resend
+		reason = frappe.db.get_value("WhatsApp Message", {"reference_name": so.name}, "reason")
+		self.assertIn("may have been delivered", reason)
+		self.assertEqual(self.cloud.count("POST"), 1)  # POST without a key: not retried in the call
+		self.assertEqual(frappe.db.get_value("Sales Order", so.name, "custom_whatsapp_status"), "Uncertain")
+		self.assertEqual(
+			messages.send_order_confirmation(so.name, resend=True), "Uncertain"
+		)  # a person resends
+		self.assertEqual(self.cloud.count("POST"), 2)
+
+	def test_a_throughput_refusal_is_retried_and_then_sent_once(self):
+		from scoopjoy.kernel.errors import RateLimitedError
+		from scoopjoy.simulators import Fault
+
+		so = make_submitted_order(make_customer("WA Test Throttled", "+91 98765 00006"))
+		self.cloud.faults.add(
+			Fault.status_code(400, times=1, body={"error": {"code": 130429, "message": "Rate limit hit"}})
+		)
+		with self.assertRaises(RateLimitedError):
+			messages.send_order_confirmation(so.name)
+		self.assertEqual(messages.send_order_confirmation(so.name), "Sent")  # the dead letter's retry
+		self.assertEqual(len(self.cloud.sent), 1)
+
+	def test_a_send_interrupted_before_its_result_was_recorded_is_not_repeated(self):
+		so = make_submitted_order(make_customer("WA Test Interrupted", "+91 98765 00007"))
+		frappe.get_doc(
+			{
+				"doctype": "WhatsApp Message",
+				"message_key": f"Sales Order:{so.name}:{TEMPLATE}",
+				"status": "Sending",  # what a worker killed mid-send leaves behind
+				"reference_doctype": "Sales Order",
+				"reference_name": so.name,
+			}
+		).insert(ignore_permissions=True)
+		self.assertEqual(messages.send_order_confirmation(so.name), "Uncertain")
+		self.assertEqual(len(self.cloud.sent), 0)

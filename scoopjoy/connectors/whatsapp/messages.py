@@ -4,8 +4,8 @@ plain-text send to opted-in customers, and the status updates from Meta's webhoo
 Once per order: every message has a WhatsApp Message row keyed by document + template. The
 row is written *before* the call as "Sending" and committed with the result right after it, so
 a retried job finds it and does not send again. Meta has no idempotency key: a call that timed
-out may or may not have been delivered, so it is marked Failed with that reason and not resent
-automatically (a person decides, with "Send WhatsApp confirmation").
+out may or may not have been delivered, so it is marked Uncertain and not resent automatically
+(a person decides, with "Send WhatsApp confirmation").
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from frappe import _
 from scoopjoy.connectors.whatsapp import constants, payloads
 from scoopjoy.connectors.whatsapp.connector import WhatsAppConnector
 from scoopjoy.connectors.whatsapp.statuses import parse_status_webhook, should_apply
-from scoopjoy.kernel.errors import RecordError, TransientError
+from scoopjoy.kernel.errors import CircuitOpenError, RateLimitedError, RecordError, TransientError
 from scoopjoy.kernel.masking import mask_phone
 from scoopjoy.reliability.errors import user_facing_errors
 from scoopjoy.reliability.jobs import enqueue_integration_job
@@ -24,6 +24,8 @@ from scoopjoy.reliability.jobs import enqueue_integration_job
 MESSAGE = "WhatsApp Message"
 JOBS = "scoopjoy.connectors.whatsapp.messages"
 DONE = ("Sent", "Delivered", "Read")
+#: never sent again by a retry; only a person's "Send WhatsApp confirmation" resends
+FINAL = (*DONE, "Uncertain")
 
 
 # --- document event ---------------------------------------------------------------------------------
@@ -59,8 +61,18 @@ def send_order_confirmation(sales_order: str, resend: bool = False) -> str:
 	template = settings.order_confirmation_template or "order_confirmation"
 	key = f"Sales Order:{sales_order}:{template}"
 	existing = frappe.db.get_value(MESSAGE, {"message_key": key}, ["name", "status"], as_dict=True)
-	if existing and existing.status in DONE and not resend:
-		return existing.status  # already sent: a retried job sends nothing
+	if existing and existing.status in FINAL and not resend:
+		return existing.status  # sent (or maybe sent): a retried job sends nothing
+	if existing and existing.status == "Sending" and not resend:
+		# an earlier run stopped between the send and recording its result: it may have gone out
+		message = frappe.get_doc(MESSAGE, existing.name)
+		_finish(
+			message,
+			"Uncertain",
+			"An earlier attempt stopped during the send; it may have been delivered. Check before resending.",
+		)
+		_show_on_order(sales_order, "Uncertain")
+		return "Uncertain"
 
 	so = frappe.get_doc("Sales Order", sales_order)
 	raw_phone, country_code = _customer_phone(so, settings)
@@ -98,16 +110,25 @@ def send_order_confirmation(sales_order: str, resend: bool = False) -> str:
 		message.wamid = connector.send(body, reference=("Sales Order", sales_order))
 	except RecordError as error:  # outside the 24 h window, bad template...: retrying will not help
 		_finish(message, "Failed", str(error))
+		_show_on_order(sales_order, "Failed")
 		return "Failed"
-	except TransientError as error:
-		if "timed out" in str(error):
-			_finish(message, "Failed", f"{error} It may have been delivered: check before resending.")
-			return "Failed"
+	except (RateLimitedError, CircuitOpenError) as error:
+		# refused before Meta took the message: certainly not delivered, the dead letter retries it
 		_finish(message, "Failed", str(error))
-		raise  # rate limit / 5xx before anything was sent: the dead letter retries it
+		raise
+	except TransientError as error:
+		# a timeout, a 5xx or a reset after the request left: Meta may have accepted it, and it
+		# has no idempotency key, so a blind retry could message the customer twice
+		_finish(message, "Uncertain", f"{error} It may have been delivered: check before resending.")
+		_show_on_order(sales_order, "Uncertain")
+		return "Uncertain"
 	_finish(message, "Sent", None)
-	frappe.db.set_value("Sales Order", sales_order, "custom_whatsapp_status", "Sent", update_modified=False)
+	_show_on_order(sales_order, "Sent")
 	return "Sent"
+
+
+def _show_on_order(sales_order: str, status: str) -> None:
+	frappe.db.set_value("Sales Order", sales_order, "custom_whatsapp_status", status, update_modified=False)
 
 
 def _finish(message, status: str, reason: str | None) -> None:

@@ -18,7 +18,7 @@ class WhatsAppMessage(Document):
 		recipient: DF.Data | None
 		reference_doctype: DF.Link | None
 		reference_name: DF.DynamicLink | None
-		status: DF.Literal["Sending", "Sent", "Delivered", "Read", "Failed", "Skipped"]
+		status: DF.Literal["Sending", "Sent", "Delivered", "Read", "Uncertain", "Failed", "Skipped"]
 		status_timestamp: DF.Int
 		template: DF.Data | None
 		wamid: DF.Data | None
