@@ -146,6 +146,9 @@ class ConnectorError(Exception):
 		self.retry_after = retry_after
 		self.response_excerpt = response_excerpt
 		self.provider_code = provider_code
+		#: False: refused before anything was sent (breaker, budget, bad URL); True: the provider
+		#: may have acted on it; None: not known (raised outside the transport)
+		self.request_sent: bool | None = None
 		if failure_type is not None:
 			self.failure_type = FailureType(failure_type)
 

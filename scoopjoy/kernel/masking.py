@@ -68,6 +68,9 @@ PERSONAL_KEYS: frozenset[str] = frozenset(
 		"phone_no",
 		"wa_id",
 		"msisdn",
+		"input",  # WhatsApp Cloud API: contacts[].input is the number we sent to
+		"recipient_id",  # WhatsApp status webhooks
+		"display_phone_number",
 		"to",
 		"from",
 		"recipient",

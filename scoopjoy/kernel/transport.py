@@ -285,6 +285,7 @@ class HttpTransport:
 				correlation_id=correlation_id,
 			)
 		except ConnectorError as error:
+			error.request_sent = sent
 			record.outcome = "Failed"
 			record.failure_type = error.failure_type
 			record.error = mask_text(str(error))

@@ -147,12 +147,26 @@ def retry_due_dead_letters() -> int:
 	return len(names)
 
 
+def resolve_dead_letter(dedup_key: str) -> None:
+	"""Close the open letter of work that has just succeeded (e.g. a fresh job for the same order)."""
+	name = frappe.db.get_value(DOCTYPE, {"dedup_key": dedup_key, "status": ["!=", "Resolved"]})
+	if name:
+		frappe.db.set_value(
+			DOCTYPE, name, {"status": "Resolved", "resolved_at": now_datetime(), "next_retry_at": None}
+		)
+
+
 def _queue_replay(name: str) -> None:
 	frappe.db.set_value(DOCTYPE, name, "status", "Retrying")
+	# The replay runs under the original work's job id (its dedup key) when it has one, so a replay
+	# and a fresh job for the same work are never in the queue at the same time.
+	dedup_key = frappe.db.get_value(DOCTYPE, name, "dedup_key")
 	frappe.enqueue(
 		REPLAY_JOB,
 		queue="long",
-		job_id=f"scoopjoy:dead-letter:{name}",
+		job_id=dedup_key
+		if dedup_key and dedup_key.startswith("scoopjoy-")
+		else f"scoopjoy-dead-letter-{name}",
 		deduplicate=True,
 		enqueue_after_commit=True,
 		name=name,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 import frappe
+import redis
 
 from scoopjoy.kernel.errors import Classifier, ConnectorError, FailureType
 
@@ -17,6 +18,10 @@ from scoopjoy.kernel.errors import Classifier, ConnectorError, FailureType
 def frappe_exception_rule(exc: BaseException) -> FailureType | None:
 	if isinstance(exc, ConnectorError):
 		return exc.failure_type
+	if isinstance(exc, frappe.QueryDeadlockError | frappe.QueryTimeoutError):
+		return FailureType.TRANSIENT  # Frappe's wrapping of deadlock / lock wait timeout
+	if isinstance(exc, redis.exceptions.RedisError):
+		return FailureType.TRANSIENT  # breaker / rate-limit state unreachable for a moment
 	if isinstance(exc, frappe.PermissionError):
 		return FailureType.CONFIG  # the integration user lacks a role
 	if _is_database_error(exc) and (frappe.db.is_deadlocked(exc) or frappe.db.is_timedout(exc)):

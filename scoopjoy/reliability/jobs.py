@@ -9,11 +9,14 @@ drops it. ``job_id`` + ``deduplicate`` stop the same work being queued twice by 
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Callable
 from contextlib import contextmanager
 from functools import wraps
 
 import frappe
+from frappe.utils.background_jobs import is_job_enqueued
 
 from scoopjoy.kernel.errors import FailureType
 from scoopjoy.reliability.errors import classify
@@ -23,7 +26,9 @@ RUNNER = "scoopjoy.reliability.jobs.run_integration_job"
 
 
 def job_id_for(connector: str, job_key: str) -> str:
-	return f"scoopjoy:{connector}:{job_key}"
+	"""A job id every rq version accepts (letters, digits, - and _): newer rq refuses ':' and spaces."""
+	slug = re.sub(r"[^a-z0-9]+", "-", connector.lower()).strip("-")
+	return f"scoopjoy-{slug}-{hashlib.sha1(job_key.encode()).hexdigest()[:24]}"
 
 
 def enqueue_integration_job(
@@ -48,6 +53,8 @@ def enqueue_integration_job(
 	if not scheduled:
 		frappe.db.after_commit.add(scheduled.clear)
 		frappe.db.after_rollback.add(scheduled.clear)
+	if is_job_enqueued(job_id):
+		return False  # already waiting or running in a worker
 	scheduled.add(job_id)
 	frappe.enqueue(
 		RUNNER,
@@ -79,7 +86,7 @@ def run_integration_job(
 
 	try:
 		with as_integration_user():
-			return frappe.get_attr(job_method)(**payload)
+			result = frappe.get_attr(job_method)(**payload)
 	except Exception as error:
 		frappe.db.rollback()
 		failure_type = classify(error)
@@ -97,6 +104,11 @@ def run_integration_job(
 		if failure_type is FailureType.PROGRAMMING:
 			raise  # a bug: let the job fail loudly too (RQ failed registry + Error Log)
 		return None
+	if dedup_key:
+		from scoopjoy.reliability.dead_letters import resolve_dead_letter
+
+		resolve_dead_letter(dedup_key)  # the same work succeeded another way: its letter is done
+	return result
 
 
 @contextmanager

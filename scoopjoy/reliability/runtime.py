@@ -29,11 +29,11 @@ def integration_user() -> str:
 	"""The user background work runs as. Never Administrator: permissions and audit trails apply."""
 	user = scoopjoy_settings().integration_user
 	if not user:
-		frappe.throw(
-			frappe._(
-				"No integration user is set in ScoopJoy Settings. Set one (a System User with the sales, "
-				"stock and accounts roles the connectors need) before enabling a connector."
-			),
-			title=frappe._("ScoopJoy Connect is not configured"),
+		from scoopjoy.kernel.errors import ConfigError
+
+		raise ConfigError(
+			"No integration user is set in ScoopJoy Settings. Set one (a System User with the sales, "
+			"stock and accounts roles the connectors need); the parked work is retried afterwards.",
+			service="ScoopJoy Connect",
 		)
 	return user

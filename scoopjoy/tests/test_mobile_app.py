@@ -41,8 +41,8 @@ def queued_jobs() -> set:
 	return set(getattr(frappe.local, "scoopjoy_jobs_in_transaction", None) or ())
 
 
-def status_job(order: str, status: str) -> str:
-	return job_id_for(SERVICE_NAME, f"order-status:{order}:{status}")
+def status_job(so) -> str:
+	return job_id_for(SERVICE_NAME, f"order-status:{so.name}:{so.status}:{so.modified}")
 
 
 def make_order():
@@ -107,7 +107,7 @@ class TestMobileApp(ScoopJoyTestCase):
 		self.assertFalse(any(so.name in job for job in queued_jobs()))  # a draft is not pushed
 
 		so.submit()
-		self.assertIn(status_job(so.name, so.status), queued_jobs())
+		self.assertIn(status_job(so), queued_jobs())
 
 		before = set(queued_jobs())
 		so.reload()
@@ -115,21 +115,26 @@ class TestMobileApp(ScoopJoyTestCase):
 		self.assertEqual(queued_jobs(), before)
 
 		so.update_status("Closed")  # ERPNext changes status with db_set: on_change still fires
-		self.assertIn(status_job(so.name, "Closed"), queued_jobs())
+		self.assertEqual(so.status, "Closed")
+		self.assertIn(status_job(so), queued_jobs())
 		frappe.db.rollback()  # nothing was committed: nothing is sent
 
 	def test_order_status_push_is_idempotent_under_retry(self):
-		customer = frappe.db.get_value("Customer", {}, "name")
-		so = frappe.db.get_value("Sales Order", {"customer": customer}, "name") or frappe.db.get_value(
-			"Sales Order", {}, "name"
-		)
-		if not so:
-			self.skipTest("no Sales Order on this site to push")
-		jobs.push_order_status(so, "Completed")
-		jobs.push_order_status(so, "Completed")  # a retried job
+		so = make_order()
+		so.submit()
+		self.assertTrue(jobs.push_order_status(so.name, so.status, str(so.modified)))
+		self.assertTrue(jobs.push_order_status(so.name, so.status, str(so.modified)))  # a retried job
 		pushes = [body for path, body in self.backend.received if path == "/api/v1/orders/status"]
 		self.assertEqual(len(pushes), 1)
-		self.assertEqual(pushes[0]["status"], "Completed")
+		self.assertEqual(pushes[0]["status"], so.status)
+
+	def test_a_replayed_older_status_is_not_pushed_over_a_newer_one(self):
+		so = make_order()
+		so.submit()
+		older = (so.status, str(so.modified))
+		so.update_status("Closed")
+		self.assertFalse(jobs.push_order_status(so.name, *older))  # e.g. a dead letter replayed late
+		self.assertEqual([p for p, _ in self.backend.received if p == "/api/v1/orders/status"], [])
 
 	def test_items_limited_to_some_outlets_give_each_outlet_its_own_menu(self):
 		ensure_outlet("Test Outlet A")

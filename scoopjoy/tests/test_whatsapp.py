@@ -99,6 +99,21 @@ class TestWhatsApp(ScoopJoyTestCase):
 		self.assertEqual(frappe.db.get_value("WhatsApp Message", {"wamid": wamid}, "status"), "Read")
 		self.assertEqual(frappe.db.get_value("Sales Order", so.name, "custom_whatsapp_status"), "Read")
 
+	def test_a_status_for_a_message_not_recorded_yet_is_retried_not_dropped(self):
+		import time
+
+		from scoopjoy.kernel.errors import TransientError
+
+		recent = {"message_id": "wamid.NOTYET", "status": "sent", "timestamp": int(time.time()), "errors": []}
+		with self.assertRaises(TransientError):
+			messages.apply_status_events([recent])
+		old = dict(recent, timestamp=int(time.time()) - 86400)
+		self.assertEqual(messages.apply_status_events([old]), 0)  # not ours: ignored
+
+	def test_the_webhook_job_payload_holds_no_phone_number(self):
+		raw, _headers = self.cloud.status_webhook("wamid.PII", "delivered", 1_700_000_000, "919876500099")
+		self.assertNotIn("919876500099", json.dumps(messages.status_events(json.loads(raw))))
+
 	def test_the_webhook_endpoint_refuses_forged_signatures_and_queues_good_ones(self):
 		raw, headers = self.cloud.status_webhook("wamid.TEST", "delivered", 1_700_000_000, "919876500003")
 		errors_before = frappe.db.count("Error Log")
@@ -108,6 +123,7 @@ class TestWhatsApp(ScoopJoyTestCase):
 		self._post_to_endpoint(raw, {})
 		self.assertEqual(frappe.local.response.get("http_status_code"), 401)
 		self.assertEqual(frappe.db.count("Error Log"), errors_before)  # forged traffic logs nothing
+		self.assertFalse(getattr(frappe.local, "scoopjoy_jobs_in_transaction", None))  # and queues nothing
 
 		result = self._post_to_endpoint(raw, headers)
 		self.assertEqual(result, {"status": "queued"})

@@ -166,3 +166,12 @@ def test_out_of_order_sequence_ends_read():
 				if should_apply(state[0], state[1], event.status, event.timestamp):
 					state = (event.status, event.timestamp)
 		assert state[0] == "read"
+
+
+def test_a_logged_meta_answer_does_not_show_the_number():
+	from scoopjoy.kernel.masking import mask_json_text
+
+	answer = json.dumps(
+		{"messaging_product": "whatsapp", "contacts": [{"input": "4917612345678", "wa_id": "4917612345678"}]}
+	)
+	assert "4917612345678" not in mask_json_text(answer)

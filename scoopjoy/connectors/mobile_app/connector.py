@@ -99,12 +99,14 @@ class MobileAppConnector(BaseConnector):
 			reference=("Franchise Outlet", outlet.name),
 		)
 
-	def push_order_status(self, sales_order: str, status: str) -> None:
-		customer, changed_at = frappe.db.get_value("Sales Order", sales_order, ["customer", "modified"])
+	def push_order_status(self, sales_order: str, status: str, changed_at: str | None = None) -> None:
+		"""``changed_at`` is frozen when the change is queued, so a retry sends the same body."""
+		customer, modified = frappe.db.get_value("Sales Order", sales_order, ["customer", "modified"])
+		changed_at = changed_at or str(modified)
 		email = frappe.db.get_value("Customer", customer, "email_id") if customer else None
 		self.post(
 			constants.ORDER_STATUS_PATH,
-			payloads.order_status_payload(sales_order, status, email, str(changed_at)),
-			idempotency_key=idempotency_key("mobile", "order-status", sales_order, status),
+			payloads.order_status_payload(sales_order, status, email, changed_at),
+			idempotency_key=idempotency_key("mobile", "order-status", sales_order, status, changed_at),
 			reference=("Sales Order", sales_order),
 		)

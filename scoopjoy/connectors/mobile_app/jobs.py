@@ -15,7 +15,7 @@ from scoopjoy.connectors.mobile_app.connector import MobileAppConnector
 from scoopjoy.kernel.errors import ConnectorError
 from scoopjoy.reliability.dead_letters import record_dead_letter
 from scoopjoy.reliability.errors import user_facing_errors
-from scoopjoy.reliability.jobs import enqueue_integration_job
+from scoopjoy.reliability.jobs import enqueue_integration_job, job_id_for
 
 JOBS = "scoopjoy.connectors.mobile_app.jobs"
 
@@ -71,11 +71,12 @@ def on_sales_order_change(doc, method=None) -> None:
 	enqueue_integration_job(
 		f"{JOBS}.push_order_status",
 		connector=constants.SERVICE_NAME,
-		job_key=f"order-status:{doc.name}:{doc.status}",
+		job_key=f"order-status:{doc.name}:{doc.status}:{doc.modified}",
 		reference_doctype="Sales Order",
 		reference_name=doc.name,
 		sales_order=doc.name,
 		status=doc.status,
+		changed_at=str(doc.modified),
 	)
 
 
@@ -90,8 +91,17 @@ def sync_outlet(outlet: str) -> None:
 	MobileAppConnector().sync_outlet(outlet)
 
 
-def push_order_status(sales_order: str, status: str) -> None:
-	MobileAppConnector().push_order_status(sales_order, status)
+def push_order_status(sales_order: str, status: str, changed_at: str | None = None) -> bool:
+	"""Push one status change. A change that is no longer current (a replay arriving after a newer
+	status) is not sent: the newer change has its own job, and the app must not go backwards."""
+	current = frappe.db.get_value("Sales Order", sales_order, "status")
+	if current != status:
+		frappe.logger("scoopjoy").info(
+			f"{constants.SERVICE_NAME}: {sales_order} is now {current!r}; its older status {status!r} is not pushed"
+		)
+		return False
+	MobileAppConnector().push_order_status(sales_order, status, changed_at)
+	return True
 
 
 def sync_outlet_menu(outlet: str, force: bool = False) -> bool:
@@ -110,7 +120,7 @@ def sync_outlet_menus(connector: MobileAppConnector, items: list[dict], force: b
 				job=f"{JOBS}.sync_outlet_menu",
 				payload={"outlet": outlet, "force": force},
 				error=error,
-				dedup_key=f"scoopjoy:{constants.SERVICE_NAME}:menu:{outlet}",
+				dedup_key=job_id_for(constants.SERVICE_NAME, f"menu:{outlet}"),
 				reference_doctype="Franchise Outlet",
 				reference_name=outlet,
 			)
@@ -133,7 +143,7 @@ def sync_all_outlets() -> dict:
 				job=f"{JOBS}.sync_outlet",
 				payload={"outlet": outlet},
 				error=error,
-				dedup_key=f"scoopjoy:{constants.SERVICE_NAME}:outlet:{outlet}",
+				dedup_key=job_id_for(constants.SERVICE_NAME, f"outlet:{outlet}"),
 				reference_doctype="Franchise Outlet",
 				reference_name=outlet,
 			)

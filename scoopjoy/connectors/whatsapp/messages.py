@@ -10,20 +10,24 @@ out may or may not have been delivered, so it is marked Uncertain and not resent
 
 from __future__ import annotations
 
+import time
+
 import frappe
 from frappe import _
 
 from scoopjoy.connectors.whatsapp import constants, payloads
 from scoopjoy.connectors.whatsapp.connector import WhatsAppConnector
 from scoopjoy.connectors.whatsapp.statuses import parse_status_webhook, should_apply
-from scoopjoy.kernel.errors import CircuitOpenError, RateLimitedError, RecordError, TransientError
+from scoopjoy.kernel.errors import ConnectorError, RecordError, TransientError
 from scoopjoy.kernel.masking import mask_phone
 from scoopjoy.reliability.errors import user_facing_errors
 from scoopjoy.reliability.jobs import enqueue_integration_job
+from scoopjoy.reliability.runtime import get_redis
 
 MESSAGE = "WhatsApp Message"
 JOBS = "scoopjoy.connectors.whatsapp.messages"
 DONE = ("Sent", "Delivered", "Read")
+RECENT_UNKNOWN_SECONDS = 600
 #: never sent again by a retry; only a person's "Send WhatsApp confirmation" resends
 FINAL = (*DONE, "Uncertain")
 
@@ -57,9 +61,22 @@ def send_order_confirmation(sales_order: str, resend: bool = False) -> str:
 	"""Send the confirmation template for a submitted Sales Order. Returns the message status."""
 	connector = WhatsAppConnector()
 	connector.ensure_enabled()
-	settings = connector.settings
-	template = settings.order_confirmation_template or "order_confirmation"
+	template = connector.settings.order_confirmation_template or "order_confirmation"
 	key = f"Sales Order:{sales_order}:{template}"
+	# One sender per message at a time: a dead-letter replay and a button press must not both send.
+	lock = get_redis().lock(f"scoopjoy:whatsapp:{frappe.local.site}:{key}", timeout=120, blocking_timeout=60)
+	if not lock.acquire():
+		raise TransientError(
+			f"WhatsApp: another worker is sending the confirmation of {sales_order}; retried later."
+		)
+	try:
+		return _send_order_confirmation(connector, sales_order, template, key, resend)
+	finally:
+		lock.release()
+
+
+def _send_order_confirmation(connector, sales_order: str, template: str, key: str, resend: bool) -> str:
+	settings = connector.settings
 	existing = frappe.db.get_value(MESSAGE, {"message_key": key}, ["name", "status"], as_dict=True)
 	if existing and existing.status in FINAL and not resend:
 		return existing.status  # sent (or maybe sent): a retried job sends nothing
@@ -108,23 +125,32 @@ def send_order_confirmation(sales_order: str, resend: bool = False) -> str:
 	)
 	try:
 		message.wamid = connector.send(body, reference=("Sales Order", sales_order))
-	except RecordError as error:  # outside the 24 h window, bad template...: retrying will not help
-		_finish(message, "Failed", str(error))
-		_show_on_order(sales_order, "Failed")
-		return "Failed"
-	except (RateLimitedError, CircuitOpenError) as error:
-		# refused before Meta took the message: certainly not delivered, the dead letter retries it
-		_finish(message, "Failed", str(error))
-		raise
-	except TransientError as error:
-		# a timeout, a 5xx or a reset after the request left: Meta may have accepted it, and it
-		# has no idempotency key, so a blind retry could message the customer twice
-		_finish(message, "Uncertain", f"{error} It may have been delivered: check before resending.")
-		_show_on_order(sales_order, "Uncertain")
-		return "Uncertain"
+	except Exception as error:
+		status = _status_after_failed_send(error)
+		reason = str(error)
+		if status == "Uncertain":
+			reason += " It may have been delivered: check before resending."
+		_finish(message, status, reason)
+		_show_on_order(sales_order, status)
+		if status == "Failed" and not isinstance(error, RecordError):
+			raise  # certainly not delivered and worth retrying: the dead letter sends it later
+		return status
 	_finish(message, "Sent", None)
 	_show_on_order(sales_order, "Sent")
 	return "Sent"
+
+
+def _status_after_failed_send(error: BaseException) -> str:
+	"""Failed: Meta did not take the message (it answered with a refusal, or nothing was sent).
+	Uncertain: the request may have been accepted (timeout, 5xx, reset, or an error after the
+	response) and Meta has no idempotency key, so a blind retry could message the customer twice."""
+	if not isinstance(error, ConnectorError):
+		return "Uncertain"
+	if error.request_sent is False:
+		return "Failed"
+	if error.status_code is not None and 300 <= error.status_code < 500:
+		return "Failed"
+	return "Uncertain"
 
 
 def _show_on_order(sales_order: str, status: str) -> None:
@@ -156,31 +182,60 @@ def _customer_phone(so, settings) -> tuple[str | None, str | None]:
 
 
 def apply_status_webhook(payload: dict) -> int:
-	"""Apply status events in timestamp order; an older or repeated event changes nothing."""
-	applied = 0
-	events = sorted(parse_status_webhook(payload), key=lambda event: event.timestamp)
-	for event in events:
+	"""Apply every status in a webhook body (see :func:`apply_status_events`)."""
+	return apply_status_events(status_events(payload))
+
+
+def status_events(payload: dict) -> list[dict]:
+	"""Only what is needed to apply a status: no phone numbers (they would sit in a dead letter)."""
+	return [
+		{
+			"message_id": event.message_id,
+			"status": event.status,
+			"timestamp": event.timestamp,
+			"errors": [str(e.get("title") or e.get("message") or e.get("code")) for e in event.errors],
+		}
+		for event in parse_status_webhook(payload)
+	]
+
+
+def apply_status_events(events: list[dict]) -> int:
+	"""Apply status events in timestamp order; an older or repeated event changes nothing.
+
+	An event for a message we have not recorded yet, but which is recent, is retried later: its
+	send may still be committing its message id (Meta can be faster than our commit)."""
+	applied, waiting = 0, []
+	for event in sorted(events, key=lambda event: event["timestamp"]):
 		row = frappe.db.get_value(
 			MESSAGE,
-			{"wamid": event.message_id},
+			{"wamid": event["message_id"]},
 			["name", "status", "status_timestamp", "reference_name"],
 			as_dict=True,
 		)
 		if not row:
-			continue  # not one of ours (or sent before this app): nothing to update
-		current = (row.status or "").lower()
-		if not should_apply(current, row.status_timestamp or 0, event.status, event.timestamp):
+			if event["timestamp"] >= time.time() - RECENT_UNKNOWN_SECONDS:
+				waiting.append(event["message_id"])
+			continue  # an old unknown id is not one of ours: nothing to update
+		if not should_apply(row.status or "", row.status_timestamp or 0, event["status"], event["timestamp"]):
 			continue
-		status = event.status.capitalize()
-		reason = "; ".join(str(e.get("title") or e.get("message") or e) for e in event.errors) or None
+		status = event["status"].capitalize()
 		frappe.db.set_value(
-			MESSAGE, row.name, {"status": status, "status_timestamp": event.timestamp, "reason": reason}
+			MESSAGE,
+			row.name,
+			{
+				"status": status,
+				"status_timestamp": event["timestamp"],
+				"reason": "; ".join(event["errors"]) or None,
+			},
 		)
 		if row.reference_name:
-			frappe.db.set_value(
-				"Sales Order", row.reference_name, "custom_whatsapp_status", status, update_modified=False
-			)
+			_show_on_order(row.reference_name, status)
 		applied += 1
+	if waiting:
+		raise TransientError(
+			f"WhatsApp: status for message(s) not recorded yet ({', '.join(waiting)}); retried shortly.",
+			service=constants.SERVICE_NAME,
+		)
 	return applied
 
 

@@ -17,6 +17,7 @@ import json
 import frappe
 
 from scoopjoy.connectors.whatsapp import constants
+from scoopjoy.connectors.whatsapp.messages import status_events
 from scoopjoy.kernel.signatures import META_SIGNATURE_HEADER, verify_meta_signature
 from scoopjoy.reliability.jobs import enqueue_integration_job
 
@@ -41,12 +42,14 @@ def receive():
 	except ValueError:
 		frappe.local.response["http_status_code"] = 400
 		return {"error": "body is not JSON"}
-	enqueue_integration_job(
-		"scoopjoy.connectors.whatsapp.messages.apply_status_webhook",
-		connector=constants.SERVICE_NAME,
-		job_key=f"webhook:{hashlib.sha256(raw_body).hexdigest()[:32]}",
-		payload=payload,
-	)
+	events = status_events(payload)
+	if events:  # inbound messages and other fields are not ours to handle yet
+		enqueue_integration_job(
+			"scoopjoy.connectors.whatsapp.messages.apply_status_events",
+			connector=constants.SERVICE_NAME,
+			job_key=f"webhook:{hashlib.sha256(raw_body).hexdigest()[:32]}",
+			events=events,
+		)
 	return {"status": "queued"}  # Frappe commits a POST request, which releases the queued job
 
 

@@ -38,12 +38,14 @@ class ConnectorRequestLog(Document):
 	def clear_old_logs(days: int | None = None) -> None:
 		"""Called daily by Log Settings (registered through ``default_log_clearing_doctypes``).
 
-		Successful calls older than ``days`` go (default: ScoopJoy Settings); failed calls are kept
-		longer, for ``max(days, failure_log_retention_days)``, because they are what people debug.
+		Successful calls older than ScoopJoy Settings' success retention go (``days`` from Log Settings
+		when that is empty); failed calls are kept longer, for the failure retention, because they are
+		what people debug.
 		"""
 		settings = frappe.get_cached_doc("ScoopJoy Settings")
+		# ScoopJoy Settings decide; Log Settings' days (the hook default) only when they are empty
 		success_days = (
-			cint(days) or cint(settings.success_log_retention_days) or DEFAULT_SUCCESS_LOG_RETENTION_DAYS
+			cint(settings.success_log_retention_days) or cint(days) or DEFAULT_SUCCESS_LOG_RETENTION_DAYS
 		)
 		failure_days = max(
 			success_days,
