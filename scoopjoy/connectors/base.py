@@ -33,6 +33,7 @@ from scoopjoy.kernel.errors import Classifier, ConfigError, ExceptionRule, Respo
 from scoopjoy.kernel.rate_limit import Budget, RateLimiter
 from scoopjoy.kernel.retry import RetryPolicy
 from scoopjoy.kernel.transport import ApiResponse, HttpTransport
+from scoopjoy.reliability.alerts import alert_once
 from scoopjoy.reliability.call_log import write_call_record
 from scoopjoy.reliability.errors import frappe_exception_rule
 from scoopjoy.reliability.runtime import get_redis, scoopjoy_settings
@@ -164,6 +165,18 @@ class BaseConnector:
 			service=self.service_name,
 		)
 
+	def _alert_circuit_open(self, state) -> None:
+		from datetime import datetime, timezone
+
+		until = datetime.fromtimestamp(state.open_until or 0, tz=timezone.utc).strftime("%H:%M UTC")
+		alert_once(
+			self.service_name,
+			"circuit open",
+			f"{self.service_name} failed {state.failures} time(s) in a row (last: {state.last_reason}). "
+			f"Calls are paused until {until}, then one probe call is let through. Work meanwhile waits in "
+			"Integration Dead Letter and is retried.",
+		)
+
 	def _build_transport(self) -> HttpTransport:
 		limiter = None
 		if self.rate_limit:
@@ -198,5 +211,6 @@ class BaseConnector:
 			idempotency_header=self.idempotency_header,
 			correlation_header=self.correlation_header,
 			on_call=write_call_record,
+			on_circuit_open=self._alert_circuit_open,
 			user_agent=f"ScoopJoy-Connect/{self.service_name}",
 		)

@@ -26,7 +26,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
-from scoopjoy.kernel.circuit_breaker import CircuitBreaker
+from scoopjoy.kernel.circuit_breaker import BreakerState, CircuitBreaker
 from scoopjoy.kernel.errors import (
 	CircuitOpenError,
 	Classifier,
@@ -123,6 +123,7 @@ class HttpTransport:
 		idempotency_header: str = IDEMPOTENCY_HEADER,
 		correlation_header: str | None = "X-Correlation-ID",
 		on_call: Callable[[CallRecord], None] | None = None,
+		on_circuit_open: Callable[[BreakerState], None] | None = None,
 		user_agent: str | None = None,
 		verify: bool | str = True,
 		max_logged_body: int = 4000,
@@ -149,6 +150,7 @@ class HttpTransport:
 		self.idempotency_header = idempotency_header
 		self.correlation_header = correlation_header
 		self.on_call = on_call
+		self.on_circuit_open = on_circuit_open
 		self.verify = verify
 		self.max_logged_body = max_logged_body
 		self._pool_maxsize = pool_maxsize
@@ -338,7 +340,9 @@ class HttpTransport:
 		if not self.breaker or isinstance(error, CircuitOpenError):
 			return
 		if error.resolution.counts_as_service_failure:
-			self.breaker.record_failure(error.failure_type, reason=_reason(error))
+			state = self.breaker.record_failure(error.failure_type, reason=_reason(error))
+			if state.state == "open" and self.on_circuit_open:
+				self.on_circuit_open(state)
 		elif error.failure_type is FailureType.RECORD:
 			self.breaker.record_success()  # the service answered sensibly; only the record was bad
 

@@ -1,10 +1,14 @@
-"""Tell a person when a connector needs one: auth/config failures, breaker opened.
+"""Tell a person when a connector needs one: auth/config failures, a circuit that opened.
 
 One alert per incident, not one per failure: the first alert for (connector, reason) within the
-quiet period notifies; the rest are counted in the Error Log only.
+quiet period notifies the alert role's users; the rest are only in the logs. The alert is sent by
+a job queued *after commit*, so a work transaction that rolls back cannot swallow it (nor leave a
+quiet-period marker behind for an alert nobody received).
 """
 
 from __future__ import annotations
+
+import hashlib
 
 import frappe
 
@@ -13,8 +17,23 @@ from scoopjoy.reliability.runtime import get_redis, scoopjoy_settings
 QUIET_PERIOD_SECONDS = 3600
 
 
-def alert_once(connector: str, reason: str, message: str) -> bool:
-	"""Notify the alert role's users, unless this incident was already reported. Returns True if sent."""
+def alert_once(connector: str, reason: str, message: str) -> None:
+	"""Queue the alert; it is sent once the current transaction commits."""
+	incident = hashlib.sha1(f"{connector}|{reason}".encode()).hexdigest()[:16]
+	frappe.enqueue(
+		"scoopjoy.reliability.alerts.send_alert",
+		queue="short",
+		job_id=f"scoopjoy-alert-{incident}",
+		deduplicate=True,
+		enqueue_after_commit=True,
+		connector=connector,
+		reason=reason,
+		message=message,
+	)
+
+
+def send_alert(connector: str, reason: str, message: str) -> bool:
+	"""Notify the alert role's users unless this incident was reported in the quiet period."""
 	key = f"scoopjoy:alert:{frappe.local.site}:{connector}:{reason}"
 	if not get_redis().set(key, "1", nx=True, ex=QUIET_PERIOD_SECONDS):
 		return False

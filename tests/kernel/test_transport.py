@@ -266,3 +266,20 @@ def test_a_refused_connection_is_transient(calls):
 		transport.get("/v1/ping")
 	assert "could not connect" in str(caught.value)
 	assert isinstance(caught.value.__cause__, requests.ConnectionError)
+
+
+def test_a_circuit_that_opens_is_reported_once_per_opening(api, calls, redis_server, key_prefix):
+	opened = []
+	breaker = CircuitBreaker(
+		redis_server, "generic:acct", failure_threshold=2, cooldown=60, key_prefix=key_prefix
+	)
+	transport = make_transport(
+		api, calls, breaker=breaker, on_circuit_open=opened.append, retry_policy=RetryPolicy(max_retries=0)
+	)
+	api.faults.add(Fault.status_code(503, times=None))
+	with pytest.raises(TransientError):
+		transport.get("/v1/ping")
+	assert opened == []  # one failure is below the threshold
+	with pytest.raises(TransientError):
+		transport.get("/v1/ping")
+	assert len(opened) == 1 and opened[0].state == "open"

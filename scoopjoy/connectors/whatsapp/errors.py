@@ -43,6 +43,7 @@ __all__ = [
 ]
 
 _CODE_IN_TEXT = re.compile(r'"code"\s*:\s*"?(\d+)')
+_CODE_IN_MESSAGE = re.compile(r"\(#(\d+)\)")  # Meta's messages start with "(#131047) "
 
 
 def meta_error(body: Any) -> tuple[int | None, int | None, str, str | None]:
@@ -58,7 +59,7 @@ def meta_error(body: Any) -> tuple[int | None, int | None, str, str | None]:
 		try:
 			body = json.loads(body)
 		except ValueError:
-			found = _CODE_IN_TEXT.search(body)
+			found = _CODE_IN_TEXT.search(body) or _CODE_IN_MESSAGE.search(body)
 			return (int(found.group(1)) if found else None), None, "", None
 	if not isinstance(body, dict):
 		return None, None, "", None
