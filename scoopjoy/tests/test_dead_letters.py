@@ -28,6 +28,16 @@ class TestDeadLetters(ScoopJoyTestCase):
 		EchoConnector(self.api.url).breaker.reset()
 		self.api.stop()
 
+	def park_fetch(self, item_id: int, tag: str) -> str:
+		"""A dead letter for a fetch that failed once (as a job would leave it)."""
+		return record_dead_letter(
+			connector="Echo Test",
+			job=f"{JOBS}.fetch_item",
+			payload={"base_url": self.api.url, "item_id": item_id},
+			error=ValueError("boom"),
+			dedup_key=f"test:{tag}:{frappe.generate_hash(length=6)}",
+		)
+
 	def letter(self, key):
 		name = frappe.db.get_value("Integration Dead Letter", {"dedup_key": key})
 		self.assertTrue(name, f"no dead letter for {key}")
@@ -94,20 +104,8 @@ class TestDeadLetters(ScoopJoyTestCase):
 		self.assertEqual(self.letter(key).failure_type, "programming")
 
 	def test_due_letters_are_queued_and_others_wait(self):
-		due = record_dead_letter(
-			connector="Echo Test",
-			job=f"{JOBS}.fetch_item",
-			payload={"base_url": self.api.url, "item_id": 1},
-			error=ValueError("boom"),
-			dedup_key=f"test:due:{frappe.generate_hash(length=6)}",
-		)
-		later = record_dead_letter(
-			connector="Echo Test",
-			job=f"{JOBS}.fetch_item",
-			payload={"base_url": self.api.url, "item_id": 2},
-			error=ValueError("boom"),
-			dedup_key=f"test:later:{frappe.generate_hash(length=6)}",
-		)
+		due = self.park_fetch(1, "due")
+		later = self.park_fetch(2, "later")
 		frappe.db.set_value(
 			"Integration Dead Letter", due, "next_retry_at", add_to_date(now_datetime(), minutes=-1)
 		)
@@ -116,13 +114,7 @@ class TestDeadLetters(ScoopJoyTestCase):
 		self.assertEqual(frappe.db.get_value("Integration Dead Letter", later, "status"), "Open")
 
 	def test_bulk_retry_needs_write_permission(self):
-		name = record_dead_letter(
-			connector="Echo Test",
-			job=f"{JOBS}.fetch_item",
-			payload={"base_url": self.api.url, "item_id": 1},
-			error=ValueError("boom"),
-			dedup_key=f"test:perm:{frappe.generate_hash(length=6)}",
-		)
+		name = self.park_fetch(1, "perm")
 		frappe.set_user("Guest")
 		try:
 			with self.assertRaises(frappe.PermissionError):

@@ -190,3 +190,12 @@ def test_masking_is_idempotent():
 	text = f"{EMAIL} {PHONE_INTL} Bearer abc123def {SHOPIFY_TOKEN}"
 	once = mask_text(text)
 	assert mask_text(once) == once
+
+
+def test_a_logged_whatsapp_answer_does_not_show_the_number():
+	import json
+
+	answer = json.dumps(
+		{"messaging_product": "whatsapp", "contacts": [{"input": "4917612345678", "wa_id": "4917612345678"}]}
+	)
+	assert "4917612345678" not in mask_json_text(answer)

@@ -259,6 +259,8 @@ def send_text(customer: str, text: str) -> str:
 	"""Plain text to a customer who opted in (Meta allows free text only within 24 h of their last
 	message; outside it the send fails with 131047 and says so)."""
 	frappe.has_permission("Customer", "write", doc=customer, throw=True)
+	if not (text or "").strip():
+		frappe.throw(_("Write the message first: an empty WhatsApp message cannot be sent."))
 	mobile, opted_in = frappe.db.get_value("Customer", customer, ["mobile_no", "custom_whatsapp_opt_in"])
 	if not opted_in:
 		frappe.throw(_("Customer {0} has not opted in to WhatsApp messages.").format(customer))
