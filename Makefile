@@ -10,7 +10,7 @@ test: lint static kernel-test bench-test
 $(PY): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]" ruff
+	$(PY) -m pip install --quiet -e ".[test]" ruff==0.17.6
 	touch $(PY)
 
 lint: $(PY)
