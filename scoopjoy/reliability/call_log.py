@@ -45,7 +45,6 @@ def error_log_title(service: str, text: str) -> str:
 
 def _request_log_row(record: CallRecord) -> dict:
 	reference_doctype, reference_name = record.reference or (None, None)
-	attempts = record.attempts
 	error = record.error
 	if record.attempt_statuses:
 		error = f"{error or ''}\nEarlier attempts: {', '.join(record.attempt_statuses)}".strip()
@@ -59,7 +58,7 @@ def _request_log_row(record: CallRecord) -> dict:
 		"outcome": record.outcome,
 		"failure_type": str(record.failure_type) if record.failure_type else "",
 		"duration_ms": record.duration_ms,
-		"attempts": attempts,
+		"attempts": record.attempts,
 		"correlation_id": record.correlation_id,
 		"reference_doctype": reference_doctype,
 		"reference_name": reference_name,

@@ -2,7 +2,6 @@
 does not stop the others, and an order's status is pushed only when it really changed."""
 
 import frappe
-from frappe.utils import add_days, nowdate
 
 from scoopjoy.connectors.mobile_app import jobs
 from scoopjoy.connectors.mobile_app.constants import SERVICE_NAME

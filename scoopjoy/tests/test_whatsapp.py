@@ -5,7 +5,6 @@ recorded, status webhooks are verified and applied in timestamp order."""
 import json
 
 import frappe
-from frappe.utils import add_days, nowdate
 
 from scoopjoy.connectors.whatsapp import messages, webhook
 from scoopjoy.connectors.whatsapp.connector import WhatsAppConnector
