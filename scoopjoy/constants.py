@@ -47,6 +47,21 @@ def _external_id(fieldname: str, label: str, insert_after: str, **extra: int) ->
 	}
 
 
+def _sync_state(fieldname: str, label: str, insert_after: str) -> dict:
+	"""A hidden, read-only value a connector keeps next to an external id (never copied)."""
+	return {
+		"fieldname": fieldname,
+		"label": label,
+		"fieldtype": "Data",
+		"insert_after": insert_after,
+		"read_only": 1,
+		"hidden": 1,
+		"no_copy": 1,
+		"print_hide": 1,
+		"translatable": 0,
+	}
+
+
 def _integrations_section(insert_after: str) -> dict:
 	return {
 		"fieldname": "custom_integrations_section",
@@ -111,6 +126,52 @@ CUSTOM_FIELDS: dict[str, list[dict]] = {
 			"fieldtype": "Check",
 			"insert_after": "custom_google_contact_id",
 			"description": "The customer agreed to receive WhatsApp messages from ScoopJoy.",
+		},
+		# Google Contacts: the etag last seen (updates send it) and a fingerprint of what was written
+		_sync_state("custom_google_contact_etag", "Google Contact ETag", "custom_whatsapp_opt_in"),
+		_sync_state("custom_google_contact_hash", "Google Contact Fingerprint", "custom_google_contact_etag"),
+	],
+	# Shipping: the booked Shipment and its tracking, refreshed by the tracking job
+	"Delivery Note": [
+		{
+			"fieldname": "custom_shipment",
+			"label": "Shipment",
+			"fieldtype": "Link",
+			"options": "Shipment",
+			"insert_after": "lr_date",
+			"read_only": 1,
+			"no_copy": 1,
+			"allow_on_submit": 1,
+		},
+		{
+			"fieldname": "custom_tracking_number",
+			"label": "Tracking Number",
+			"fieldtype": "Data",
+			"insert_after": "custom_shipment",
+			"read_only": 1,
+			"no_copy": 1,
+			"allow_on_submit": 1,
+			"translatable": 0,
+		},
+		{
+			"fieldname": "custom_tracking_status",
+			"label": "Tracking Status",
+			"fieldtype": "Data",
+			"insert_after": "custom_tracking_number",
+			"read_only": 1,
+			"no_copy": 1,
+			"allow_on_submit": 1,
+			"in_standard_filter": 1,
+			"translatable": 0,
+		},
+		{
+			"fieldname": "custom_tracking_url",
+			"label": "Tracking URL",
+			"fieldtype": "Small Text",
+			"insert_after": "custom_tracking_status",
+			"read_only": 1,
+			"no_copy": 1,
+			"allow_on_submit": 1,
 		},
 	],
 }

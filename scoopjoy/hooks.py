@@ -43,7 +43,14 @@ doc_events = {
 }
 
 # Desk buttons on ERPNext forms
-doctype_js = {"Sales Order": "public/js/sales_order.js"}
+doctype_js = {
+	"Sales Order": "public/js/sales_order.js",
+	# shipping: Delivery Note -> Shipment -> rates -> booking, label, tracking
+	"Delivery Note": ["public/js/shipping.js", "public/js/delivery_note.js"],
+	"Shipment": ["public/js/shipping.js", "public/js/shipment.js"],
+}
+# "Sync to Google Contacts" on the Customer list
+doctype_list_js = {"Customer": "public/js/customer_list.js"}
 
 # Scheduled Tasks
 # ---------------
@@ -55,7 +62,13 @@ scheduler_events = {
 		# the seed's "every_15_minutes" is not a Frappe scheduler event: a cron entry is
 		"*/15 * * * *": ["scoopjoy.connectors.mobile_app.jobs.scheduled_menu_sync"],
 	},
-	"hourly": ["scoopjoy.connectors.mobile_app.jobs.scheduled_outlet_sync"],
+	"hourly": [
+		"scoopjoy.connectors.mobile_app.jobs.scheduled_outlet_sync",
+		# booked shipments' tracking status (toggle in Shipping Settings)
+		"scoopjoy.connectors.shipping.shipments.scheduled_tracking_refresh",
+	],
+	# Google Contacts sync of franchise customers (toggle "Daily Sync" in Google Contacts Settings)
+	"daily": ["scoopjoy.connectors.google_contacts.sync.scheduled_sync"],
 }
 
 # Log clearing

@@ -1,0 +1,1 @@
+"""The seed's module paths (``/api/method/scoopjoy.integrations...``), kept as thin entry points."""
