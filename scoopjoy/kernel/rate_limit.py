@@ -9,7 +9,10 @@ in order instead of retrying in a herd.
 Providers also tell us how much budget is left (Shopify REST ``X-Shopify-Shop-Api-Call-Limit``,
 Shopify GraphQL ``extensions.cost.throttleStatus``, ``X-RateLimit-Remaining``). :meth:`observe`
 lowers our bucket to what the provider reports, so we slow down *before* a 429; :meth:`penalize`
-empties it for a ``Retry-After`` when a 429 arrives anyway.
+empties it for a ``Retry-After`` when a 429 arrives anyway. A budget marked ``exact`` also raises
+the bucket: Shopify GraphQL reserves a query's *requested* cost and gives back what it did not use,
+and its ``currentlyAvailable`` already includes that refund; keeping our lower reservation would
+make us wait for points Shopify never spent.
 
 Shopify's leaky bucket: https://shopify.dev/docs/api/usage/limits
 """
@@ -60,7 +63,7 @@ return {1, tostring(wait)}
 """
 )
 
-# ARGV: capacity, rate, available, new_capacity ('' keeps), new_rate ('' keeps), ttl
+# ARGV: capacity, rate, available, new_capacity ('' keeps), new_rate ('' keeps), ttl, exact (1/0)
 _OBSERVE = (
 	_NOW
 	+ _REFILL
@@ -68,7 +71,7 @@ _OBSERVE = (
 if ARGV[4] ~= '' then capacity = tonumber(ARGV[4]) end
 if ARGV[5] ~= '' then rate = tonumber(ARGV[5]) end
 local available = tonumber(ARGV[3])
-if available < tokens then tokens = available end
+if available < tokens or ARGV[7] == '1' then tokens = available end
 redis.call('HSET', key, 'tokens', tostring(tokens), 'stamp', tostring(now),
 	'capacity', tostring(capacity), 'rate', tostring(rate))
 redis.call('EXPIRE', key, tonumber(ARGV[6]))
@@ -97,6 +100,8 @@ class Budget:
 	available: float
 	capacity: float | None = None
 	refill_per_second: float | None = None
+	#: the provider's number is the whole truth (also when it is higher than ours)
+	exact: bool = False
 
 
 #: reads a Budget from a response (or returns None when the response says nothing)
@@ -166,6 +171,7 @@ class RateLimiter:
 				"" if budget.capacity is None else float(budget.capacity),
 				"" if budget.refill_per_second is None else float(budget.refill_per_second),
 				self._ttl,
+				"1" if budget.exact else "0",
 			],
 		)
 		return float(tokens)

@@ -76,3 +76,13 @@ def test_a_refused_reservation_takes_no_tokens(redis_server, key_prefix):
 	with pytest.raises(RateLimitedError):
 		limiter.acquire(1)
 	assert limiter.available() == pytest.approx(0, abs=0.2)
+
+
+def test_an_exact_budget_gives_back_points_the_provider_did_not_spend(redis_server, key_prefix):
+	"""Shopify GraphQL reserves a query's requested cost and refunds the unused part: its
+	currentlyAvailable is the truth even when it is above our reservation."""
+	limiter = RateLimiter(redis_server, "exact", capacity=1000, refill_per_second=1, key_prefix=key_prefix)
+	limiter.acquire(800)  # the requested cost
+	assert limiter.available() < 250
+	assert limiter.observe(Budget(available=900, exact=True)) >= 900  # only 100 were used
+	assert limiter.observe(Budget(available=950)) < 950  # a plain budget only ever lowers

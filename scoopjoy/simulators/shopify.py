@@ -1,0 +1,2630 @@
+"""Simulator of the Shopify GraphQL Admin API and of Shopify's signed webhooks.
+
+A real HTTP server (see :mod:`.harness`) that answers the documents in
+``scoopjoy.connectors.shopify.queries`` the way Shopify does, written from Shopify's documentation:
+
+- API: https://shopify.dev/docs/api/admin-graphql (2026-10). ``POST
+  /admin/api/{version}/graphql.json`` with ``X-Shopify-Access-Token``; a wrong or missing token is
+  HTTP 401 ``{"errors": "[API] Invalid API key or access token (unrecognized login or wrong
+  password)"}``. Every answer carries ``X-Shopify-API-Version``. The schema
+  (:mod:`.shopify_schema`) is a subset with Shopify's names; syntax, validation and variable
+  errors, like every GraphQL error, come back as HTTP 200 with ``errors``. Fields outside the
+  app's access scopes give ``ACCESS_DENIED`` errors; without ``read_all_orders`` only the last 60
+  days of orders are visible, as on Shopify.
+- Limits: https://shopify.dev/docs/api/usage/limits. Requested cost computed before execution
+  (rules in :mod:`.shopify_schema`); more than ``max_query_cost`` (1,000) is ``MAX_COST_EXCEEDED``;
+  more than the leaky bucket holds is ``THROTTLED`` (counted in ``throttled_count``); after
+  execution the difference between requested and actual cost is refunded. Every GraphQL answer
+  has ``extensions.cost {requestedQueryCost, actualQueryCost, throttleStatus {maximumAvailable,
+  currentlyAvailable, restoreRate}}``. ``bucket_size``/``restore_rate`` scale for benchmarks.
+- Pagination: https://shopify.dev/docs/api/usage/pagination-graphql. ``first``/``after`` and
+  ``last``/``before``, at most 250, one of them required; opaque cursors (base64 JSON of the sort
+  value and id, like Shopify's ``{"last_id", "last_value"}``) that stay valid when records change;
+  ``sortKey`` ascending with ties by id, ``reverse``. Search syntax in ``query``:
+  ``updated_at:>='2026-11-01T00:00:00Z'``, ``<``, ``<=``, ``>``, ``=``, ``created_at``,
+  ``processed_at``, ``status:any|open|closed|cancelled|not_closed``, ``financial_status``,
+  ``fulfillment_status``, ``id``, ``name``, ``email``, ``test``, ``-field:value`` negation; terms
+  are ANDed; an unknown field is ignored with a warning in ``extensions.search``.
+- Mutations: ``productSet`` (create or update by ``identifier {id | handle}``; the variant list
+  is the full set: matched by id, then by option values, others deleted), ``inventorySetQuantities``
+  (absolute quantities; from 2026-04 the ``@idempotent(key:)`` directive is mandatory and every
+  quantity needs ``changeFromQuantity``, null to skip the compare-and-set:
+  https://shopify.dev/changelog/making-idempotency-mandatory-for-inventory-adjustments-and-refund-mutations;
+  a replayed key returns the first result without applying twice, the same key with another input
+  is ``IDEMPOTENCY_KEY_PARAMETER_MISMATCH``), ``webhookSubscriptionCreate/Update/Delete``. Invalid
+  input is ``userErrors`` in the payload, not an HTTP error.
+- Webhooks: https://shopify.dev/docs/apps/build/webhooks/subscribe/https and
+  https://shopify.dev/docs/apps/build/webhooks/ignore-duplicates. :meth:`webhook_payload` builds
+  the REST-shaped JSON (numeric ``id``, ``admin_graphql_api_id``, prices as strings, timestamps in
+  the shop's UTC offset); :meth:`deliver_webhook` POSTs it with ``X-Shopify-Hmac-Sha256`` (base64
+  HMAC-SHA256 of the raw body with the client secret), ``X-Shopify-Topic``,
+  ``X-Shopify-Shop-Domain``, ``X-Shopify-Webhook-Id`` (reuse one to send a duplicate),
+  ``X-Shopify-Event-Id``, ``X-Shopify-Triggered-At``, ``X-Shopify-API-Version``. Build payloads
+  now and deliver later to send them out of order.
+
+Not exact (Shopify does not document these): the wording of the page-size error and of the
+missing ``@idempotent`` error. Faults queued on ``sim.faults`` apply before all of this.
+
+Pure Python (graphql-core, requests); never imports frappe.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import hashlib
+import itertools
+import json
+import random
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import requests
+from graphql import (
+	FragmentDefinitionNode,
+	GraphQLError,
+	GraphQLSchema,
+	OperationDefinitionNode,
+	execute,
+	get_named_type,
+	parse,
+	validate,
+)
+from graphql.error import GraphQLSyntaxError
+from graphql.execution.values import get_directive_values, get_variable_values
+from graphql.utilities import get_operation_ast
+
+from scoopjoy.connectors.shopify.constants import DEFAULT_API_VERSION, MAX_SINGLE_QUERY_COST
+from scoopjoy.kernel.signatures import sign_shopify
+from scoopjoy.simulators.harness import SHOPIFY_UNAUTHORIZED, SimRequest, SimResponse, SimulatorServer
+from scoopjoy.simulators.shopify_schema import CostCalculator, CostError, build_shopify_schema
+
+DEFAULT_SCOPES = (
+	"read_products",
+	"write_products",
+	"read_orders",
+	"read_all_orders",
+	"read_customers",
+	"read_inventory",
+	"write_inventory",
+)
+THROTTLED_DOCS = "https://shopify.dev/api/usage/rate-limits"
+ACCESS_SCOPES_DOCS = "https://shopify.dev/api/usage/access-scopes"
+QUANTITY_NAMES = (
+	"available",
+	"on_hand",
+	"committed",
+	"incoming",
+	"reserved",
+	"damaged",
+	"safety_stock",
+	"quality_control",
+)
+INVENTORY_REASONS = (
+	"correction",
+	"cycle_count_available",
+	"damaged",
+	"movement_canceled",
+	"movement_created",
+	"movement_received",
+	"movement_updated",
+	"other",
+	"promotion",
+	"quality_control",
+	"received",
+	"reservation_created",
+	"reservation_deleted",
+	"reservation_updated",
+	"restock",
+	"safety_stock",
+	"shrinkage",
+)
+ORDER_TOPICS = (
+	"orders/create",
+	"orders/updated",
+	"orders/paid",
+	"orders/fulfilled",
+	"orders/partially_fulfilled",
+	"orders/cancelled",
+	"orders/edited",
+	"orders/delete",
+)
+_GID_RE = re.compile(r"\Agid://shopify/(\w+)/(\d+)(?:\?.*)?\Z")
+_VERSION_RE = re.compile(r"\A(\d{4}-(01|04|07|10)|unstable)\Z")
+_TOKEN_RE = re.compile(r"""(-?)([A-Za-z_]+):(>=|<=|>|<|=)?('[^']*'|"[^"]*"|\S+)|(\S+)""")
+_CENT = Decimal("0.01")
+
+
+# --- small helpers -------------------------------------------------------------------------------
+
+
+def gid(kind: str, number: int) -> str:
+	return f"gid://shopify/{kind}/{number}"
+
+
+def parse_gid(value: Any, kind: str | None = None) -> int | None:
+	"""The number in ``gid://shopify/<kind>/<n>`` (or a bare number); None when it is not one."""
+	if isinstance(value, int) and not isinstance(value, bool):
+		return value
+	if isinstance(value, str):
+		if value.isdigit():
+			return int(value)
+		m = _GID_RE.match(value)
+		if m and (kind is None or m.group(1) == kind):
+			return int(m.group(2))
+	return None
+
+
+def money(value: Any) -> str:
+	"""Two-decimal string ("12.50") of a number or numeric string."""
+	return str(Decimal(str(value)).quantize(_CENT))
+
+
+def shopify_decimal(value: Any) -> str:
+	"""How the GraphQL API writes a Decimal: no trailing zeros but at least one decimal ("12.5", "10.0")."""
+	d = Decimal(str(value)).normalize()
+	s = format(d, "f")
+	return s if "." in s else s + ".0"
+
+
+def to_iso(value: datetime | str | None) -> str | None:
+	"""UTC ``YYYY-MM-DDTHH:MM:SSZ`` (Shopify's DateTime) from a datetime or an ISO string."""
+	if value is None:
+		return None
+	dt = parse_datetime(value) if isinstance(value, str) else value
+	if dt is None:
+		raise ValueError(f"not a date-time: {value!r}")
+	if dt.tzinfo is None:
+		dt = dt.replace(tzinfo=timezone.utc)
+	return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_datetime(value: str, default_tz: timezone = timezone.utc) -> datetime | None:
+	text = value.strip()
+	if text.endswith("Z") or text.endswith("z"):
+		text = text[:-1] + "+00:00"
+	try:
+		dt = datetime.fromisoformat(text)
+	except ValueError:
+		return None
+	if dt.tzinfo is None:
+		dt = dt.replace(tzinfo=default_tz)
+	return dt
+
+
+def _b64(data: Any) -> str:
+	return base64.b64encode(json.dumps(data, separators=(",", ":")).encode()).decode("ascii")
+
+
+def _unb64(cursor: str) -> Any:
+	try:
+		return json.loads(base64.b64decode(cursor + "=" * (-len(cursor) % 4), validate=True))
+	except Exception:
+		return None
+
+
+def _slug(text: str) -> str:
+	slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+	return slug or "product"
+
+
+def _field_error(message: str, code: str, **extensions: Any) -> GraphQLError:
+	return GraphQLError(message, extensions={"code": code, **extensions})
+
+
+@dataclass
+class _Context:
+	sim: ShopifySimulator
+	search_warnings: list[dict] = field(default_factory=list)
+
+
+# --- connections -----------------------------------------------------------------------------------
+
+
+def _connection(
+	items: list[tuple[Any, int, Any]],
+	args: Mapping[str, Any],
+	*,
+	reverse: bool = False,
+) -> dict[str, Any]:
+	"""A Relay connection over ``(sort value, id, node)`` tuples already sorted ascending."""
+	first, last = args.get("first"), args.get("last")
+	after, before = args.get("after"), args.get("before")
+	if reverse:
+		items = items[::-1]
+
+	def position(cursor: str) -> tuple[Any, int]:
+		data = _unb64(cursor)
+		if not isinstance(data, dict) or "last_id" not in data:
+			raise _field_error(f"Invalid cursor: {cursor!r}", "BAD_REQUEST")
+		return data.get("last_value"), int(data["last_id"])
+
+	def later(item: tuple[Any, int, Any], mark: tuple[Any, int]) -> bool:
+		"""True when ``item`` comes after the cursor position in this order."""
+		key = (item[0], item[1])
+		try:
+			return key < mark if reverse else key > mark
+		except TypeError:
+			raise _field_error("Invalid cursor for current pagination sort.", "BAD_REQUEST")
+
+	def earlier(item: tuple[Any, int, Any], mark: tuple[Any, int]) -> bool:
+		return (item[0], item[1]) != mark and not later(item, mark)
+
+	start, end = 0, len(items)
+	if after:
+		mark = position(after)
+		while start < end and not later(items[start], mark):
+			start += 1
+	if before:
+		mark = position(before)
+		while end > start and not earlier(items[end - 1], mark):
+			end -= 1
+	window = items[start:end]
+	has_next = end < len(items) and bool(before)
+	has_previous = start > 0 and bool(after)
+	if first is not None:
+		has_next = has_next or len(window) > first
+		window = window[:first]
+	elif last is not None:
+		has_previous = has_previous or len(window) > last
+		window = window[len(window) - last :] if last else []
+	edges = [
+		{"node": node, "cursor": _b64({"last_id": ident, "last_value": value})}
+		for value, ident, node in window
+	]
+	return {
+		"nodes": [e["node"] for e in edges],
+		"edges": edges,
+		"pageInfo": {
+			"hasNextPage": has_next,
+			"hasPreviousPage": has_previous,
+			"startCursor": edges[0]["cursor"] if edges else None,
+			"endCursor": edges[-1]["cursor"] if edges else None,
+		},
+	}
+
+
+def _list_connection(source: Mapping[str, Any], key: str, args: Mapping[str, Any]) -> dict[str, Any]:
+	items = source.get(key) or []
+	return _connection(
+		[(i, i, node) for i, node in enumerate(items)], args, reverse=bool(args.get("reverse"))
+	)
+
+
+# --- search syntax ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Term:
+	field: str
+	op: str
+	value: str
+	negated: bool = False
+
+
+def parse_search(query: str | None) -> list[_Term]:
+	"""``field:>=value`` terms ANDed by spaces (``AND`` is accepted; ``-field:value`` negates)."""
+	terms: list[_Term] = []
+	for m in _TOKEN_RE.finditer(query or ""):
+		if m.group(5) is not None:
+			word = m.group(5)
+			if word.upper() in ("AND", "OR", "NOT"):
+				continue
+			terms.append(_Term("default", "=", word.strip("'\"")))
+			continue
+		value = m.group(4)
+		if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+			value = value[1:-1]
+		terms.append(_Term(m.group(2).lower(), m.group(3) or "=", value, bool(m.group(1))))
+	return terms
+
+
+def _compare(left: Any, op: str, right: Any) -> bool:
+	if left is None:
+		return False
+	if op == ">=":
+		return left >= right
+	if op == "<=":
+		return left <= right
+	if op == ">":
+		return left > right
+	if op == "<":
+		return left < right
+	return left == right
+
+
+# --- the simulator ---------------------------------------------------------------------------------
+
+
+class ShopifySimulator(SimulatorServer):
+	"""The Shopify GraphQL Admin API of one shop; see the module docstring for what it does.
+
+	State (reset by :meth:`reset`) is seeded by the helpers: :meth:`add_location`,
+	:meth:`add_product`, :meth:`add_customer`, :meth:`add_order`, :meth:`generate_orders`, and
+	changed by :meth:`update_order`, :meth:`mark_paid`, :meth:`fulfill`, :meth:`cancel`,
+	:meth:`close`, :meth:`refund`, :meth:`delete_product`, :meth:`set_inventory`. One location
+	("Main Warehouse") exists from the start. Records returned by helpers are the stored dicts
+	(GraphQL field names); read them, change them through the helpers.
+	"""
+
+	name = "shopify"
+
+	def __init__(
+		self,
+		access_token: str = "shpat_test_token",
+		*,
+		shop_domain: str = "scoopjoy-test.myshopify.com",
+		client_secret: str = "shpss_test_secret",
+		api_version: str = DEFAULT_API_VERSION,
+		bucket_size: float = 2000.0,
+		restore_rate: float = 100.0,
+		max_query_cost: int = MAX_SINGLE_QUERY_COST,
+		access_scopes: Iterable[str] = DEFAULT_SCOPES,
+		shop_name: str = "ScoopJoy Test",
+		currency: str = "USD",
+		utc_offset_minutes: int = 0,
+		allow_insecure_webhooks: bool = False,
+		clock: Callable[[], float] = time.monotonic,
+		now: Callable[[], datetime] | None = None,
+		**kwargs: Any,
+	):
+		"""``utc_offset_minutes``: the shop's offset, used for REST webhook timestamps and dates
+		without a zone in search queries. ``allow_insecure_webhooks``: accept ``http://`` subscription
+		URIs (Shopify does not). ``clock``: the monotonic clock of the cost bucket; ``now``: wall time.
+		"""
+		self.access_token = access_token
+		self.shop_domain = shop_domain
+		self.client_secret = client_secret
+		self.api_version = api_version
+		self.bucket_size = float(bucket_size)
+		self.restore_rate = float(restore_rate)
+		self.max_query_cost = int(max_query_cost)
+		self.access_scopes = tuple(access_scopes)
+		self.shop_name = shop_name
+		self.currency = currency
+		self.shop_tz = timezone(timedelta(minutes=utc_offset_minutes))
+		self.allow_insecure_webhooks = allow_insecure_webhooks
+		self._clock = clock
+		self._now = now
+		self.schema = _wire(build_shopify_schema())
+		super().__init__(**kwargs)
+		self.reset_state()
+
+	# --- state ----------------------------------------------------------------------------------------
+
+	def reset_state(self) -> None:
+		with self.lock:
+			self._id_counters: dict[str, Iterable[int]] = {}
+			self._order_numbers = itertools.count(1001)
+			self.locations: dict[int, dict] = {}
+			self.products: dict[int, dict] = {}
+			self.variants: dict[int, dict] = {}
+			self.inventory_items: dict[int, dict] = {}
+			self.levels: dict[tuple[int, int], dict] = {}
+			self.customers: dict[int, dict] = {}
+			self.orders: dict[int, dict] = {}
+			self.webhook_subscriptions: dict[int, dict] = {}
+			self.idempotency: dict[str, tuple[str, dict]] = {}
+			self.deliveries: list[dict] = []
+			self.throttled_count = 0
+			self.applied_inventory_mutations = 0
+			self._available = self.bucket_size
+			self._bucket_at = self._clock()
+			self.add_location("Main Warehouse")
+
+	def now(self) -> datetime:
+		current = self._now() if self._now else datetime.now(timezone.utc)
+		return current.replace(microsecond=0)
+
+	def _next_id(self, kind: str) -> int:
+		counter = self._id_counters.get(kind)
+		if counter is None:
+			counter = self._id_counters[kind] = itertools.count(1001)
+		return next(counter)
+
+	def _now_iso(self) -> str:
+		return to_iso(self.now())
+
+	# --- bucket ---------------------------------------------------------------------------------------
+
+	def _refill(self) -> float:
+		now = self._clock()
+		self._available = min(
+			self.bucket_size, self._available + max(0.0, now - self._bucket_at) * self.restore_rate
+		)
+		self._bucket_at = now
+		return self._available
+
+	@property
+	def currently_available(self) -> float:
+		with self.lock:
+			return self._refill()
+
+	def set_available(self, points: float) -> None:
+		"""Put the bucket at ``points`` (tests: simulate an app that already spent its budget)."""
+		with self.lock:
+			self._refill()
+			self._available = max(0.0, min(self.bucket_size, float(points)))
+
+	def throttle_status(self) -> dict[str, Any]:
+		with self.lock:
+			available = self._refill()
+		return {
+			"maximumAvailable": self.bucket_size,
+			"currentlyAvailable": int(available),
+			"restoreRate": self.restore_rate,
+		}
+
+	def _cost_extension(self, requested: int | None, actual: int | None) -> dict[str, Any]:
+		return {
+			"cost": {
+				"requestedQueryCost": requested,
+				"actualQueryCost": actual,
+				"throttleStatus": self.throttle_status(),
+			}
+		}
+
+	# --- routes and auth ------------------------------------------------------------------------------
+
+	def setup_routes(self) -> None:
+		self.route("POST", "/admin/api/{version}/graphql.json", self._graphql)
+
+	@property
+	def graphql_path(self) -> str:
+		return f"/admin/api/{self.api_version}/graphql.json"
+
+	@property
+	def graphql_url(self) -> str:
+		return self.url + self.graphql_path
+
+	def check_auth(self, request: SimRequest) -> bool:
+		given = request.header("X-Shopify-Access-Token") or ""
+		return (
+			bool(given)
+			and hashlib.sha256(given.encode()).digest() == hashlib.sha256(self.access_token.encode()).digest()
+		)
+
+	def unauthorized_response(self, request: SimRequest) -> SimResponse:
+		return SimResponse(401, json={"errors": SHOPIFY_UNAUTHORIZED})
+
+	def after_request(self, request: SimRequest, response: SimResponse) -> SimResponse:
+		version = (request.path_params or {}).get("version")
+		if version and _VERSION_RE.match(version):
+			response.headers.setdefault("X-Shopify-API-Version", version)
+		return response
+
+	# --- the GraphQL endpoint -------------------------------------------------------------------------
+
+	def _graphql(self, request: SimRequest) -> SimResponse:
+		if not _VERSION_RE.match(request.path_params.get("version", "")):
+			return self.not_found_response(request)
+		ctype = (request.header("Content-Type") or "").lower()
+		variables: Any = None
+		operation_name = None
+		if ctype.startswith("application/graphql"):
+			query = request.text
+		else:
+			try:
+				body = request.json()
+			except ValueError:
+				body = None
+			if not isinstance(body, dict):
+				return SimResponse(400, json={"errors": {"query": "Required parameter missing or invalid"}})
+			query = body.get("query")
+			variables = body.get("variables")
+			operation_name = body.get("operationName")
+		if not isinstance(query, str) or not query.strip():
+			return SimResponse(400, json={"errors": {"query": "Required parameter missing or invalid"}})
+		if variables is not None and not isinstance(variables, dict):
+			return SimResponse(400, json={"errors": {"variables": "must be an object"}})
+		return SimResponse(json=self.run(query, variables or {}, operation_name))
+
+	def run(
+		self, query: str, variables: Mapping[str, Any] | None = None, operation_name: str | None = None
+	) -> dict:
+		"""Parse, validate, cost, throttle and execute one document; the JSON Shopify would send."""
+		variables = dict(variables or {})
+		try:
+			document = parse(query)
+		except GraphQLSyntaxError as exc:
+			return {"errors": [exc.formatted], "extensions": self._cost_extension(0, 0)}
+		errors = validate(self.schema, document)
+		if errors:
+			return {"errors": [e.formatted for e in errors], "extensions": self._cost_extension(0, 0)}
+		operation = get_operation_ast(document, operation_name)
+		if operation is None:
+			message = (
+				f'No operation named "{operation_name}"'
+				if operation_name
+				else "An operation name is required when the document has several operations"
+			)
+			return {"errors": [{"message": message}], "extensions": self._cost_extension(0, 0)}
+		coerced = get_variable_values(self.schema, operation.variable_definitions, variables)
+		if isinstance(coerced, list):
+			return {
+				"errors": [{**e.formatted, "extensions": {"code": "INVALID_VARIABLE"}} for e in coerced],
+				"extensions": self._cost_extension(0, 0),
+			}
+		fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+		calculator = CostCalculator(self.schema, operation, fragments, coerced)
+		try:
+			requested = calculator.requested()
+		except CostError as exc:
+			return {
+				"errors": [{"message": exc.message, "path": exc.path, "extensions": {"code": exc.code}}],
+				"extensions": self._cost_extension(0, 0),
+			}
+		if requested > self.max_query_cost:
+			return {
+				"errors": [
+					{
+						"message": (
+							f"Query cost is {requested}, which exceeds the single query max cost limit"
+							f" ({self.max_query_cost}).\n\nSee https://shopify.dev/concepts/about-apis/rate-limits"
+							" for more information on how the\ncost of a query is calculated.\n\nTo query larger"
+							" amounts of data with fewer limits, bulk operations should be used instead.\nSee"
+							" https://shopify.dev/tutorials/perform-bulk-operations-with-admin-api for usage details.\n"
+						),
+						"extensions": {
+							"code": "MAX_COST_EXCEEDED",
+							"cost": requested,
+							"maxCost": self.max_query_cost,
+						},
+					}
+				],
+				"extensions": self._cost_extension(requested, None),
+			}
+		with self.lock:
+			available = self._refill()
+			if requested > available:
+				self.throttled_count += 1
+				return {
+					"errors": [
+						{
+							"message": "Throttled",
+							"extensions": {"code": "THROTTLED", "documentation": THROTTLED_DOCS},
+						}
+					],
+					"extensions": self._cost_extension(requested, None),
+				}
+			self._available -= requested
+			context = _Context(self)
+			result = execute(
+				self.schema,
+				document,
+				context_value=context,
+				variable_values=variables,
+				operation_name=operation_name,
+			)
+			data = result.data
+			actual = min(requested, calculator.actual(data))
+			self._available = min(self.bucket_size, self._available + (requested - actual))
+		response: dict[str, Any] = {}
+		if result.errors:
+			response["errors"] = [e.formatted for e in result.errors]
+		response["data"] = data
+		response["extensions"] = self._cost_extension(requested, actual)
+		if context.search_warnings:
+			response["extensions"]["search"] = context.search_warnings
+		return response
+
+	# --- access scopes --------------------------------------------------------------------------------
+
+	def has_scope(self, scope: str) -> bool:
+		if scope in self.access_scopes:
+			return True
+		if scope.startswith("read_"):
+			return "write_" + scope[len("read_") :] in self.access_scopes
+		return False
+
+	def require(self, scope: str, field_name: str) -> None:
+		if not self.has_scope(scope):
+			raise _field_error(
+				f"Access denied for {field_name} field. Required access: `{scope}` access scope.",
+				"ACCESS_DENIED",
+				documentation=ACCESS_SCOPES_DOCS,
+				requiredAccess=f"`{scope}` access scope.",
+			)
+
+	# --- seeding: locations, products, customers ------------------------------------------------------
+
+	def add_location(self, name: str, *, active: bool = True) -> dict:
+		with self.lock:
+			n = self._next_id("Location")
+			location = {
+				"__typename": "Location",
+				"id": gid("Location", n),
+				"legacyResourceId": str(n),
+				"name": name,
+				"isActive": active,
+				"fulfillsOnlineOrders": True,
+				"address": {"address1": None, "city": None, "zip": None, "countryCode": None},
+				"_n": n,
+			}
+			self.locations[n] = location
+			return location
+
+	@property
+	def primary_location(self) -> dict:
+		with self.lock:
+			return next(loc for loc in self.locations.values() if loc["isActive"])
+
+	def add_product(
+		self,
+		title: str,
+		*,
+		handle: str | None = None,
+		variants: Iterable[Mapping[str, Any]] | None = None,
+		vendor: str = "ScoopJoy",
+		product_type: str = "Ice Cream",
+		status: str = "ACTIVE",
+		option_name: str = "Size",
+		created_at: datetime | str | None = None,
+	) -> dict:
+		"""A product; ``variants``: ``[{"sku", "price", "option" (value of ``option_name``), "available"}]``.
+
+		Without variants: one "Default Title" variant. ``available`` stocks the primary location.
+		"""
+		specs = list(variants or [])
+		product_input: dict[str, Any] = {
+			"title": title,
+			"vendor": vendor,
+			"productType": product_type,
+			"status": status,
+		}
+		if handle:
+			product_input["handle"] = handle
+		if specs:
+			values = [
+				str(spec.get("option") or spec.get("sku") or f"Option {i + 1}")
+				for i, spec in enumerate(specs)
+			]
+			product_input["productOptions"] = [{"name": option_name, "values": [{"name": v} for v in values]}]
+			product_input["variants"] = [
+				{
+					"optionValues": [{"optionName": option_name, "name": value}],
+					"price": money(spec.get("price", "5.00")),
+					"inventoryItem": {"sku": spec.get("sku"), "tracked": True},
+				}
+				for spec, value in zip(specs, values, strict=True)
+			]
+		with self.lock:
+			payload = self.product_set(product_input, None)
+			if payload["userErrors"]:
+				raise ValueError(f"add_product: {payload['userErrors']}")
+			product = payload["product"]
+			if created_at is not None:
+				product["createdAt"] = to_iso(created_at)
+			for spec, variant in zip(specs, product["variants"], strict=False):
+				if spec.get("available") is not None:
+					self.set_inventory(variant["inventoryItem"]["id"], None, int(spec["available"]))
+			return product
+
+	def add_customer(
+		self,
+		first_name: str = "Asha",
+		last_name: str = "Rao",
+		*,
+		email: str | None = None,
+		phone: str | None = None,
+		address: Mapping[str, Any] | None = None,
+		created_at: datetime | str | None = None,
+	) -> dict:
+		with self.lock:
+			n = self._next_id("Customer")
+			email = email if email is not None else f"{first_name}.{last_name}.{n}@example.com".lower()
+			stamp = to_iso(created_at) if created_at else self._now_iso()
+			default_address = {
+				"__typename": "MailingAddress",
+				"id": gid("MailingAddress", self._next_id("MailingAddress")),
+				"firstName": first_name,
+				"lastName": last_name,
+				"name": f"{first_name} {last_name}".strip(),
+				"company": None,
+				"address1": "12 MG Road",
+				"address2": None,
+				"city": "Bengaluru",
+				"province": "Karnataka",
+				"provinceCode": "KA",
+				"zip": "560001",
+				"country": "India",
+				"countryCodeV2": "IN",
+				"phone": phone,
+				**dict(address or {}),
+			}
+			customer = {
+				"__typename": "Customer",
+				"id": gid("Customer", n),
+				"legacyResourceId": str(n),
+				"firstName": first_name,
+				"lastName": last_name,
+				"displayName": f"{first_name} {last_name}".strip() or email,
+				"defaultEmailAddress": {"emailAddress": email} if email else None,
+				"defaultPhoneNumber": {"phoneNumber": phone} if phone else None,
+				"defaultAddress": default_address,
+				"createdAt": stamp,
+				"updatedAt": stamp,
+				"note": None,
+				"tags": [],
+				"_n": n,
+			}
+			self.customers[n] = customer
+			return customer
+
+	def _find(self, table: dict[int, dict], kind: str, ident: Any) -> dict:
+		if isinstance(ident, Mapping):
+			ident = ident.get("id")
+		n = parse_gid(ident, kind)
+		record = table.get(n) if n is not None else None
+		if record is None:
+			raise KeyError(f"no {kind} {ident!r}")
+		return record
+
+	def get_order(self, order_id: Any) -> dict:
+		with self.lock:
+			return self._find(self.orders, "Order", order_id)
+
+	def get_product(self, product_id: Any) -> dict:
+		with self.lock:
+			return self._find(self.products, "Product", product_id)
+
+	def product_by_handle(self, handle: str) -> dict | None:
+		with self.lock:
+			return next((p for p in self.products.values() if p["handle"] == handle), None)
+
+	def inventory_level(self, inventory_item_id: Any, location_id: Any = None) -> dict[str, int] | None:
+		"""The quantities of an item at a location (default: the primary one); None when not stocked."""
+		with self.lock:
+			item_n = parse_gid(inventory_item_id, "InventoryItem")
+			loc_n = parse_gid(location_id, "Location") if location_id else self.primary_location["_n"]
+			level = self.levels.get((item_n, loc_n))
+			return dict(level["_q"]) if level else None
+
+	def set_inventory(self, inventory_item_id: Any, location_id: Any, available: int) -> None:
+		"""Set ``available`` (and ``on_hand`` by the same delta), stocking the item there if needed."""
+		with self.lock:
+			item_n = parse_gid(inventory_item_id, "InventoryItem")
+			if item_n not in self.inventory_items:
+				raise KeyError(f"no InventoryItem {inventory_item_id!r}")
+			loc_n = parse_gid(location_id, "Location") if location_id else self.primary_location["_n"]
+			level = self._stock(item_n, loc_n)
+			delta = int(available) - level["_q"]["available"]
+			level["_q"]["available"] += delta
+			level["_q"]["on_hand"] += delta
+			level["updatedAt"] = self._now_iso()
+
+	def _stock(self, item_n: int, loc_n: int) -> dict:
+		level = self.levels.get((item_n, loc_n))
+		if level is None:
+			if loc_n not in self.locations:
+				raise KeyError(f"no Location {loc_n}")
+			level = {
+				"__typename": "InventoryLevel",
+				"id": f"gid://shopify/InventoryLevel/{loc_n}?inventory_item_id={item_n}",
+				"_item": item_n,
+				"_loc": loc_n,
+				"_q": {name: 0 for name in QUANTITY_NAMES},
+				"updatedAt": self._now_iso(),
+			}
+			self.levels[(item_n, loc_n)] = level
+		return level
+
+	def delete_product(self, product_id: Any) -> None:
+		"""Delete a product with its variants and stock; orders keep their lines (product/variant null)."""
+		with self.lock:
+			product = self._find(self.products, "Product", product_id)
+			for variant in product["variants"]:
+				self._drop_variant(variant)
+			del self.products[product["_n"]]
+
+	def _drop_variant(self, variant: dict) -> None:
+		self.variants.pop(variant["_n"], None)
+		item_n = variant["inventoryItem"]["_n"]
+		self.inventory_items.pop(item_n, None)
+		for key in [k for k in self.levels if k[0] == item_n]:
+			del self.levels[key]
+
+	# --- productSet -----------------------------------------------------------------------------------
+
+	def product_set(
+		self, product_input: Mapping[str, Any], identifier: Mapping[str, Any] | None, synchronous: bool = True
+	) -> dict:
+		"""The ``productSet`` mutation (also used by :meth:`add_product`); returns the payload."""
+		with self.lock:
+			errors: list[dict] = []
+
+			def error(path: list[Any], message: str, code: str) -> None:
+				errors.append({"field": [str(p) for p in path], "message": message, "code": code})
+
+			target = None
+			if identifier:
+				if identifier.get("id"):
+					target = self.products.get(parse_gid(identifier["id"], "Product") or -1)
+					if target is None:
+						error(["identifier", "id"], "Product does not exist", "PRODUCT_DOES_NOT_EXIST")
+				elif identifier.get("handle"):
+					target = next(
+						(p for p in self.products.values() if p["handle"] == identifier["handle"]), None
+					)
+				else:
+					error(["identifier"], "An identifier must have an id or a handle", "INVALID_INPUT")
+			elif product_input.get("id"):
+				target = self.products.get(parse_gid(product_input["id"], "Product") or -1)
+				if target is None:
+					error(["input", "id"], "Product does not exist", "PRODUCT_DOES_NOT_EXIST")
+			if errors:
+				return {"product": None, "productSetOperation": None, "userErrors": errors}
+
+			title = product_input.get("title") if "title" in product_input else (target or {}).get("title")
+			if title is None or not str(title).strip():
+				error(["input", "title"], "Title can't be blank", "BLANK")
+			elif len(title) > 255:
+				error(["input", "title"], "Title is too long (maximum is 255 characters)", "TOO_LONG")
+			handle = product_input.get("handle")
+			if handle is not None and len(handle) > 255:
+				error(["input", "handle"], "Handle is too long (maximum is 255 characters)", "TOO_LONG")
+
+			if product_input.get("productOptions") is not None:
+				options = []
+				for i, option in enumerate(product_input["productOptions"]):
+					values = [v.get("name") for v in option.get("values") or []]
+					if not option.get("name"):
+						error(["input", "productOptions", i, "name"], "Option name can't be blank", "BLANK")
+					if not values or any(not v for v in values):
+						error(
+							["input", "productOptions", i, "values"], "Option values can't be blank", "BLANK"
+						)
+					if len(set(values)) != len(values):
+						error(
+							["input", "productOptions", i, "values"],
+							"Duplicated option value",
+							"DUPLICATED_OPTION_VALUE",
+						)
+					options.append({"name": option.get("name"), "values": values})
+			elif target is not None:
+				options = [{"name": o["name"], "values": list(o["values"])} for o in target["options"]]
+			else:
+				options = [{"name": "Title", "values": ["Default Title"]}]
+
+			variant_specs = product_input.get("variants")
+			if variant_specs is None and target is None:
+				variant_specs = [
+					{"optionValues": [{"optionName": options[0]["name"], "name": options[0]["values"][0]}]}
+				]
+			option_names = [o["name"] for o in options]
+			seen_combos: set[tuple] = set()
+			resolved: list[tuple[Mapping[str, Any], tuple, dict | None]] = []
+			for i, spec in enumerate(variant_specs or []):
+				given = {v.get("optionName"): v.get("name") for v in spec.get("optionValues") or []}
+				combo = tuple(given.get(name) for name in option_names)
+				for name, value in given.items():
+					if name not in option_names:
+						error(
+							["input", "variants", i, "optionValues"],
+							f"Option '{name}' does not exist",
+							"OPTION_DOES_NOT_EXIST",
+						)
+					elif value not in options[option_names.index(name)]["values"]:
+						error(
+							["input", "variants", i, "optionValues"],
+							f"Option value '{value}' does not exist",
+							"OPTION_VALUE_DOES_NOT_EXIST",
+						)
+				if None in combo:
+					error(
+						["input", "variants", i, "optionValues"],
+						"A value is required for every option",
+						"INVALID_VARIANT",
+					)
+				if combo in seen_combos:
+					error(
+						["input", "variants", i],
+						f"The variant '{' / '.join(map(str, combo))}' already exists.",
+						"INVALID_VARIANT",
+					)
+				seen_combos.add(combo)
+				existing = None
+				if spec.get("id"):
+					existing = self.variants.get(parse_gid(spec["id"], "ProductVariant") or -1)
+					if existing is None or target is None or existing["product"] is not target:
+						error(
+							["input", "variants", i, "id"],
+							"Product variant does not exist",
+							"PRODUCT_VARIANT_DOES_NOT_EXIST",
+						)
+				elif target is not None:
+					existing = next((v for v in target["variants"] if v["_combo"] == combo), None)
+				price = spec.get("price")
+				if price is not None:
+					try:
+						Decimal(str(price))
+					except InvalidOperation:
+						error(["input", "variants", i, "price"], "Price is invalid", "INVALID_VARIANT")
+				for j, inv in enumerate(spec.get("inventoryQuantities") or []):
+					if parse_gid(inv.get("locationId"), "Location") not in self.locations:
+						error(
+							["input", "variants", i, "inventoryQuantities", j, "locationId"],
+							"Location does not exist",
+							"INVALID_INPUT",
+						)
+				resolved.append((spec, combo, existing))
+			if len(resolved) > 2048:
+				error(
+					["input", "variants"], "A product can have at most 2048 variants", "VARIANTS_OVER_LIMIT"
+				)
+			if errors:
+				return {"product": None, "productSetOperation": None, "userErrors": errors}
+
+			# apply
+			stamp = self._now_iso()
+			if target is None:
+				n = self._next_id("Product")
+				wanted = handle or (identifier or {}).get("handle") or _slug(title)
+				target = {
+					"__typename": "Product",
+					"id": gid("Product", n),
+					"legacyResourceId": str(n),
+					"handle": self._unique_handle(wanted),
+					"descriptionHtml": "",
+					"productType": "",
+					"vendor": self.shop_name,
+					"status": "ACTIVE",
+					"tags": [],
+					"options": [],
+					"variants": [],
+					"createdAt": stamp,
+					"_n": n,
+				}
+				self.products[n] = target
+			elif handle and handle != target["handle"]:
+				target["handle"] = self._unique_handle(handle, exclude=target)
+			target["title"] = title
+			for key in ("descriptionHtml", "productType", "vendor", "status", "tags"):
+				if product_input.get(key) is not None:
+					target[key] = product_input[key]
+			target["options"] = [
+				{
+					"__typename": "ProductOption",
+					"id": gid("ProductOption", self._next_id("ProductOption")),
+					"name": o["name"],
+					"position": i + 1,
+					"values": list(o["values"]),
+					"optionValues": [
+						{
+							"id": gid("ProductOptionValue", self._next_id("ProductOptionValue")),
+							"name": v,
+							"hasVariants": True,
+						}
+						for v in o["values"]
+					],
+				}
+				for i, o in enumerate(options)
+			]
+			if variant_specs is not None:
+				keep: list[dict] = []
+				for position, (spec, combo, existing) in enumerate(resolved, start=1):
+					variant = existing or self._new_variant(target, stamp)
+					self._apply_variant(variant, spec, combo, option_names, position, stamp)
+					keep.append(variant)
+				for old in target["variants"]:
+					if all(old is not v for v in keep):
+						self._drop_variant(old)
+				target["variants"] = keep
+			target["updatedAt"] = stamp
+			if not synchronous:
+				operation = {
+					"__typename": "ProductSetOperation",
+					"id": gid("ProductSetOperation", self._next_id("ProductSetOperation")),
+					"status": "CREATED",
+					"product": None,
+					"userErrors": [],
+				}
+				return {"product": None, "productSetOperation": operation, "userErrors": []}
+			return {"product": target, "productSetOperation": None, "userErrors": []}
+
+	def _unique_handle(self, wanted: str, exclude: dict | None = None) -> str:
+		taken = {p["handle"] for p in self.products.values() if p is not exclude}
+		handle, i = wanted, 1
+		while handle in taken:
+			handle = f"{wanted}-{i}"
+			i += 1
+		return handle
+
+	def _new_variant(self, product: dict, stamp: str) -> dict:
+		vn = self._next_id("ProductVariant")
+		item_n = self._next_id("InventoryItem")
+		variant = {
+			"__typename": "ProductVariant",
+			"id": gid("ProductVariant", vn),
+			"legacyResourceId": str(vn),
+			"price": "0.00",
+			"compareAtPrice": None,
+			"barcode": None,
+			"taxable": True,
+			"product": product,
+			"createdAt": stamp,
+			"_n": vn,
+		}
+		item = {
+			"__typename": "InventoryItem",
+			"id": gid("InventoryItem", item_n),
+			"legacyResourceId": str(item_n),
+			"sku": None,
+			"tracked": True,
+			"requiresShipping": True,
+			"measurement": {"id": gid("InventoryItemMeasurement", item_n), "weight": None},
+			"variant": variant,
+			"createdAt": stamp,
+			"updatedAt": stamp,
+			"_n": item_n,
+		}
+		variant["inventoryItem"] = item
+		self.variants[vn] = variant
+		self.inventory_items[item_n] = item
+		self._stock(item_n, self.primary_location["_n"])
+		return variant
+
+	def _apply_variant(
+		self,
+		variant: dict,
+		spec: Mapping[str, Any],
+		combo: tuple,
+		option_names: list[str],
+		position: int,
+		stamp: str,
+	) -> None:
+		item = variant["inventoryItem"]
+		if spec.get("price") is not None:
+			variant["price"] = money(spec["price"])
+		for key in ("compareAtPrice", "barcode", "taxable"):
+			if spec.get(key) is not None:
+				variant[key] = money(spec[key]) if key == "compareAtPrice" else spec[key]
+		inv = spec.get("inventoryItem") or {}
+		if "sku" in inv:
+			item["sku"] = inv["sku"]
+		for key in ("tracked", "requiresShipping"):
+			if inv.get(key) is not None:
+				item[key] = inv[key]
+		weight = ((inv.get("measurement") or {}).get("weight")) if inv else None
+		if weight:
+			item["measurement"]["weight"] = {"value": float(weight["value"]), "unit": weight["unit"]}
+		item["updatedAt"] = stamp
+		variant["sku"] = item["sku"]
+		variant["_combo"] = combo
+		variant["selectedOptions"] = [
+			{"name": n, "value": v} for n, v in zip(option_names, combo, strict=True)
+		]
+		variant["title"] = " / ".join(str(v) for v in combo)
+		variant["displayName"] = f"{variant['product']['title']} - {variant['title']}"
+		variant["position"] = position
+		variant["updatedAt"] = stamp
+		for q in spec.get("inventoryQuantities") or []:
+			level = self._stock(item["_n"], parse_gid(q["locationId"], "Location"))
+			name = q.get("name") or "available"
+			delta = int(q["quantity"]) - level["_q"].get(name, 0)
+			level["_q"][name] = int(q["quantity"])
+			other = "on_hand" if name == "available" else "available" if name == "on_hand" else None
+			if other:
+				level["_q"][other] += delta
+
+	# --- inventorySetQuantities -----------------------------------------------------------------------
+
+	def inventory_set_quantities(self, data: Mapping[str, Any], key: str | None) -> dict:
+		with self.lock:
+			fingerprint = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+			if key is not None and key in self.idempotency:
+				stored_fingerprint, payload = self.idempotency[key]
+				if stored_fingerprint != fingerprint:
+					return {
+						"inventoryAdjustmentGroup": None,
+						"userErrors": [
+							{
+								"field": None,
+								"message": "The same idempotency key cannot be used with different operation parameters.",
+								"code": "IDEMPOTENCY_KEY_PARAMETER_MISMATCH",
+							}
+						],
+					}
+				return payload
+			payload = self._set_quantities(data)
+			if key is not None:
+				self.idempotency[key] = (fingerprint, payload)
+			return payload
+
+	def _set_quantities(self, data: Mapping[str, Any]) -> dict:
+		errors: list[dict] = []
+
+		def error(path: list[Any], message: str, code: str) -> None:
+			errors.append({"field": [str(p) for p in path], "message": message, "code": code})
+
+		name = data.get("name")
+		if name not in ("available", "on_hand"):
+			error(
+				["input", "name"],
+				"The quantity name must be either 'available' or 'on_hand'.",
+				"INVALID_NAME",
+			)
+		if data.get("reason") not in INVENTORY_REASONS:
+			error(["input", "reason"], "The specified reason is invalid.", "INVALID_REASON")
+		uri = data.get("referenceDocumentUri")
+		if uri is not None and (":" not in uri or " " in uri):
+			error(
+				["input", "referenceDocumentUri"],
+				"The specified reference document is invalid.",
+				"INVALID_REFERENCE_DOCUMENT",
+			)
+		plans: list[tuple[dict, int, int, int]] = []
+		seen: set[tuple[int, int]] = set()
+		for i, q in enumerate(data.get("quantities") or []):
+			path = ["input", "quantities", i]
+			item_n = parse_gid(q.get("inventoryItemId"), "InventoryItem")
+			loc_n = parse_gid(q.get("locationId"), "Location")
+			quantity = q.get("quantity")
+			if "changeFromQuantity" not in q:
+				error(
+					[*path, "changeFromQuantity"],
+					"changeFromQuantity must be given for each quantity; pass null to skip the check.",
+					"COMPARE_QUANTITY_REQUIRED",
+				)
+				continue
+			if item_n not in self.inventory_items:
+				error(
+					[*path, "inventoryItemId"],
+					"The specified inventory item could not be found.",
+					"INVALID_INVENTORY_ITEM",
+				)
+				continue
+			if loc_n not in self.locations:
+				error([*path, "locationId"], "The specified location could not be found.", "INVALID_LOCATION")
+				continue
+			if (item_n, loc_n) in seen:
+				error(
+					path,
+					"The combination of inventoryItemId and locationId must be unique.",
+					"NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR",
+				)
+				continue
+			seen.add((item_n, loc_n))
+			level = self.levels.get((item_n, loc_n))
+			if level is None:
+				error(
+					[*path, "locationId"],
+					"The specified inventory item is not stocked at the location.",
+					"ITEM_NOT_STOCKED_AT_LOCATION",
+				)
+				continue
+			if quantity > 1_000_000_000:
+				error(
+					[*path, "quantity"],
+					"The total quantity can't be higher than 1,000,000,000.",
+					"INVALID_QUANTITY_TOO_HIGH",
+				)
+				continue
+			if quantity < -1_000_000_000:
+				error(
+					[*path, "quantity"],
+					"The total quantity can't be lower than -1,000,000,000.",
+					"INVALID_QUANTITY_TOO_LOW",
+				)
+				continue
+			if name == "on_hand" and quantity < 0:
+				error([*path, "quantity"], "The quantity can't be negative.", "INVALID_QUANTITY_NEGATIVE")
+				continue
+			current = level["_q"].get(name, 0) if name in ("available", "on_hand") else 0
+			expected = q.get("changeFromQuantity")
+			if expected is not None and expected != current:
+				error(
+					[*path, "changeFromQuantity"],
+					"The changeFromQuantity value does not match persisted value.",
+					"CHANGE_FROM_QUANTITY_STALE",
+				)
+				continue
+			plans.append((level, item_n, loc_n, quantity - current))
+		if errors:
+			return {"inventoryAdjustmentGroup": None, "userErrors": errors}
+		other = "on_hand" if name == "available" else "available"
+		stamp = self._now_iso()
+		changes = []
+		for level, item_n, loc_n, delta in plans:
+			level["_q"][name] += delta
+			level["_q"][other] += delta
+			level["updatedAt"] = stamp
+			if delta:
+				for changed in (name, other):
+					changes.append(
+						{
+							"name": changed,
+							"delta": delta,
+							"quantityAfterChange": level["_q"][changed],
+							"item": self.inventory_items[item_n],
+							"location": self.locations[loc_n],
+							"ledgerDocumentUri": None,
+						}
+					)
+		self.applied_inventory_mutations += 1
+		group = {
+			"__typename": "InventoryAdjustmentGroup",
+			"id": gid("InventoryAdjustmentGroup", self._next_id("InventoryAdjustmentGroup")),
+			"createdAt": stamp,
+			"reason": data.get("reason"),
+			"referenceDocumentUri": uri,
+			"changes": changes,
+		}
+		return {"inventoryAdjustmentGroup": group, "userErrors": []}
+
+	# --- webhook subscriptions (GraphQL) --------------------------------------------------------------
+
+	def _check_uri(self, uri: Any) -> str | None:
+		if not isinstance(uri, str) or not uri:
+			return "Address can't be blank"
+		if uri.startswith(("https://", "pubsub://", "arn:aws:events:")):
+			return None
+		if uri.startswith("http://") and self.allow_insecure_webhooks:
+			return None
+		scheme = uri.split(":", 1)[0] if ":" in uri else uri
+		return f"Address protocol {scheme}:// is not supported"
+
+	def webhook_subscription_create(self, topic: str, spec: Mapping[str, Any]) -> dict:
+		with self.lock:
+			problem = self._check_uri(spec.get("uri"))
+			if problem is None and any(
+				s["topic"] == topic and s["uri"] == spec["uri"] for s in self.webhook_subscriptions.values()
+			):
+				problem = "Address for this topic has already been taken"
+			if problem:
+				return {
+					"webhookSubscription": None,
+					"userErrors": [{"field": ["webhookSubscription", "uri"], "message": problem}],
+				}
+			n = self._next_id("WebhookSubscription")
+			stamp = self._now_iso()
+			subscription = {
+				"__typename": "WebhookSubscription",
+				"id": gid("WebhookSubscription", n),
+				"legacyResourceId": str(n),
+				"topic": topic,
+				"uri": spec["uri"],
+				"format": spec.get("format") or "JSON",
+				"includeFields": list(spec.get("includeFields") or []),
+				"filter": spec.get("filter"),
+				"createdAt": stamp,
+				"updatedAt": stamp,
+				"_n": n,
+			}
+			self.webhook_subscriptions[n] = subscription
+			return {"webhookSubscription": subscription, "userErrors": []}
+
+	def webhook_subscription_update(self, ident: str, spec: Mapping[str, Any]) -> dict:
+		with self.lock:
+			subscription = self.webhook_subscriptions.get(parse_gid(ident, "WebhookSubscription") or -1)
+			if subscription is None:
+				return {
+					"webhookSubscription": None,
+					"userErrors": [{"field": ["id"], "message": "Webhook subscription does not exist"}],
+				}
+			if "uri" in spec:
+				problem = self._check_uri(spec.get("uri"))
+				if problem:
+					return {
+						"webhookSubscription": None,
+						"userErrors": [{"field": ["webhookSubscription", "uri"], "message": problem}],
+					}
+				subscription["uri"] = spec["uri"]
+			for key in ("format", "includeFields", "filter"):
+				if key in spec and spec[key] is not None:
+					subscription[key] = spec[key]
+			subscription["updatedAt"] = self._now_iso()
+			return {"webhookSubscription": subscription, "userErrors": []}
+
+	def webhook_subscription_delete(self, ident: str) -> dict:
+		with self.lock:
+			n = parse_gid(ident, "WebhookSubscription")
+			if self.webhook_subscriptions.pop(n or -1, None) is None:
+				return {
+					"deletedWebhookSubscriptionId": None,
+					"userErrors": [{"field": ["id"], "message": "Webhook subscription does not exist"}],
+				}
+			return {"deletedWebhookSubscriptionId": gid("WebhookSubscription", n), "userErrors": []}
+
+	# --- orders ---------------------------------------------------------------------------------------
+
+	def _variant_for(self, spec: Mapping[str, Any]) -> dict | None:
+		if spec.get("variant") is not None:
+			return self._find(self.variants, "ProductVariant", spec["variant"])
+		if spec.get("variant_id") is not None:
+			return self._find(self.variants, "ProductVariant", spec["variant_id"])
+		if spec.get("sku"):
+			return next((v for v in self.variants.values() if v.get("sku") == spec["sku"]), None)
+		return None
+
+	def _ensure_catalog(self) -> list[dict]:
+		if not self.variants:
+			for i, flavour in enumerate(("Vanilla", "Chocolate", "Strawberry", "Mango", "Pistachio")):
+				self.add_product(
+					f"{flavour} Scoop",
+					variants=[
+						{
+							"sku": f"{flavour[:3].upper()}-S",
+							"price": f"{3 + i}.50",
+							"option": "Small",
+							"available": 100,
+						},
+						{
+							"sku": f"{flavour[:3].upper()}-L",
+							"price": f"{5 + i}.00",
+							"option": "Large",
+							"available": 100,
+						},
+					],
+				)
+		return list(self.variants.values())
+
+	def add_order(
+		self,
+		*,
+		customer: Any = "new",
+		lines: Iterable[Mapping[str, Any]] | None = None,
+		created_at: datetime | str | None = None,
+		updated_at: datetime | str | None = None,
+		processed_at: datetime | str | None = None,
+		email: str | None = None,
+		phone: str | None = None,
+		shipping_address: Mapping[str, Any] | None = None,
+		billing_address: Mapping[str, Any] | None = None,
+		shipping_lines: Iterable[Mapping[str, Any]] | None = None,
+		tax_lines: Iterable[Mapping[str, Any]] | None = None,
+		discount: Any = None,
+		taxes_included: bool = False,
+		financial_status: str = "PENDING",
+		test: bool = False,
+		note: str | None = None,
+		tags: Iterable[str] = (),
+	) -> dict:
+		"""Create an order and return its stored record.
+
+		``customer``: a record or id from :meth:`add_customer`, ``"new"`` (a fresh one) or None (guest).
+		``lines``: ``[{"variant_id" | "variant" | "sku", "quantity", "price", "title", "discount"}]``; a
+		line with none of variant/variant_id/sku (or ``"deleted": True``) is a line whose product no
+		longer exists (product and variant null). Default: one line of the first variant.
+		``shipping_lines``: ``[{"title", "price", "code"}]`` (default one "Standard" line at 5.00);
+		``tax_lines``: ``[{"title", "rate", "price"}]`` (price defaults to rate x subtotal);
+		``discount``: an order-level discount amount; timestamps: datetimes or ISO strings.
+		"""
+		with self.lock:
+			if customer == "new":
+				customer_record = self.add_customer()
+			elif customer is None:
+				customer_record = None
+			else:
+				customer_record = self._find(self.customers, "Customer", customer)
+			line_specs = (
+				list(lines)
+				if lines is not None
+				else [{"variant": self._ensure_catalog()[0]["id"], "quantity": 1}]
+			)
+			order_n = self._next_id("Order")
+			number = next(self._order_numbers)
+			created = to_iso(created_at) if created_at else self._now_iso()
+			line_items = []
+			subtotal = Decimal(0)
+			line_discounts = Decimal(0)
+			for spec in line_specs:
+				variant = None if spec.get("deleted") else self._variant_for(spec)
+				quantity = int(spec.get("quantity", 1))
+				price = Decimal(
+					str(
+						spec.get("price")
+						if spec.get("price") is not None
+						else (variant or {}).get("price", "5.00")
+					)
+				)
+				line_discount = Decimal(str(spec.get("discount") or 0))
+				title = spec.get("title") or (variant["product"]["title"] if variant else "Discontinued item")
+				variant_title = variant["title"] if variant and variant["title"] != "Default Title" else None
+				ln = self._next_id("LineItem")
+				line_items.append(
+					{
+						"__typename": "LineItem",
+						"id": gid("LineItem", ln),
+						"title": title,
+						"name": f"{title} - {variant_title}" if variant_title else title,
+						"sku": spec.get("sku") if spec.get("sku") is not None else (variant or {}).get("sku"),
+						"variantTitle": variant_title,
+						"vendor": variant["product"]["vendor"] if variant else None,
+						"quantity": quantity,
+						"currentQuantity": quantity,
+						"requiresShipping": True,
+						"taxable": True,
+						"originalUnitPriceSet": money(price),
+						"discountedUnitPriceSet": money(
+							price - line_discount / quantity if quantity else price
+						),
+						"originalTotalSet": money(price * quantity),
+						"totalDiscountSet": money(line_discount),
+						"_n": ln,
+						"_variant": variant["_n"] if variant else None,
+						"_product": variant["product"]["_n"] if variant else None,
+						"_fulfilled": 0,
+						"_refunded": 0,
+					}
+				)
+				subtotal += price * quantity
+				line_discounts += line_discount
+			order_discount = Decimal(str(discount or 0))
+			subtotal_after = subtotal - line_discounts - order_discount
+			shipping_specs = (
+				list(shipping_lines)
+				if shipping_lines is not None
+				else [{"title": "Standard", "price": "5.00"}]
+			)
+			shipping = [
+				{
+					"id": gid("ShippingLine", self._next_id("ShippingLine")),
+					"title": s.get("title", "Standard"),
+					"code": s.get("code", s.get("title", "Standard")),
+					"source": "shopify",
+					"originalPriceSet": money(s.get("price", "0")),
+					"discountedPriceSet": money(s.get("price", "0")),
+				}
+				for s in shipping_specs
+			]
+			taxes = []
+			for t in tax_lines or []:
+				rate = float(t.get("rate", 0))
+				price = t.get("price")
+				if price is None:
+					price = (subtotal_after * Decimal(str(rate))).quantize(_CENT)
+				taxes.append(
+					{
+						"title": t.get("title", "Tax"),
+						"rate": rate,
+						"ratePercentage": round(rate * 100, 4),
+						"priceSet": money(price),
+					}
+				)
+			total_tax = sum((Decimal(t["priceSet"]) for t in taxes), Decimal(0))
+			total_shipping = sum((Decimal(s["originalPriceSet"]) for s in shipping), Decimal(0))
+			total = subtotal_after + total_shipping + (Decimal(0) if taxes_included else total_tax)
+			address = (
+				dict(shipping_address)
+				if shipping_address
+				else (dict(customer_record["defaultAddress"]) if customer_record else None)
+			)
+			if address is not None:
+				address.setdefault("__typename", "MailingAddress")
+				address.setdefault("id", gid("MailingAddress", self._next_id("MailingAddress")))
+			billing = dict(billing_address) if billing_address else address
+			if email is None and customer_record and customer_record["defaultEmailAddress"]:
+				email = customer_record["defaultEmailAddress"]["emailAddress"]
+			order = {
+				"__typename": "Order",
+				"id": gid("Order", order_n),
+				"legacyResourceId": str(order_n),
+				"name": f"#{number}",
+				"email": email,
+				"phone": phone,
+				"note": note,
+				"tags": list(tags),
+				"createdAt": created,
+				"updatedAt": to_iso(updated_at) if updated_at else created,
+				"processedAt": to_iso(processed_at) if processed_at else created,
+				"cancelledAt": None,
+				"cancelReason": None,
+				"closedAt": None,
+				"test": test,
+				"currencyCode": self.currency,
+				"presentmentCurrencyCode": self.currency,
+				"taxesIncluded": taxes_included,
+				"displayFinancialStatus": financial_status,
+				"displayFulfillmentStatus": "UNFULFILLED",
+				"customer": customer_record,
+				"shippingAddress": address,
+				"billingAddress": billing,
+				"lineItems": line_items,
+				"shippingLines": shipping,
+				"taxLines": taxes,
+				"subtotalPriceSet": money(subtotal_after),
+				"totalDiscountsSet": money(line_discounts + order_discount),
+				"totalShippingPriceSet": money(total_shipping),
+				"totalTaxSet": money(total_tax),
+				"totalPriceSet": money(total),
+				"totalRefundedSet": "0.00",
+				"transactions": [],
+				"fulfillments": [],
+				"refunds": [],
+				"_n": order_n,
+				"_number": number,
+			}
+			self.orders[order_n] = order
+			return order
+
+	def generate_orders(
+		self,
+		n: int,
+		*,
+		start: datetime | str | None = None,
+		spacing: float | timedelta = 60.0,
+		lines_per_order: tuple[int, int] = (1, 3),
+		customers: int = 50,
+		seed: int = 7,
+		mix: bool = True,
+	) -> list[str]:
+		"""``n`` orders created ``spacing`` apart from ``start`` (default: so the last is now); their ids.
+
+		Shares a small catalog and a pool of ``customers``. With ``mix``, about 1 in 3 is paid, 1 in 5
+		paid and fulfilled, 1 in 20 cancelled, so ``status:`` filters have something to filter.
+		"""
+		step = spacing if isinstance(spacing, timedelta) else timedelta(seconds=float(spacing))
+		rng = random.Random(seed)
+		with self.lock:
+			variants = self._ensure_catalog()
+			begin = (parse_datetime(start) if isinstance(start, str) else start) or (self.now() - step * n)
+			pool = [self.add_customer(f"Guest{i}", "Buyer") for i in range(max(1, customers))]
+			ids = []
+			for i in range(n):
+				stamp = begin + step * i
+				chosen = rng.sample(variants, k=min(len(variants), rng.randint(*lines_per_order)))
+				order = self.add_order(
+					customer=pool[i % len(pool)],
+					lines=[{"variant": v["id"], "quantity": rng.randint(1, 3)} for v in chosen],
+					created_at=stamp,
+					tax_lines=[{"title": "GST", "rate": 0.05}],
+				)
+				if mix:
+					if i % 20 == 19:
+						self._cancel(order, "CUSTOMER", stamp)
+					elif i % 5 == 4:
+						self._mark_paid(order, stamp)
+						self._fulfill(order, None, stamp)
+					elif i % 3 == 2:
+						self._mark_paid(order, stamp)
+				ids.append(order["id"])
+			return ids
+
+	def _bump(self, order: dict, at: datetime | str | None = None) -> None:
+		if at is not None:
+			order["updatedAt"] = to_iso(at)
+			return
+		now = self.now()
+		previous = parse_datetime(order["updatedAt"])
+		order["updatedAt"] = to_iso(max(now, previous + timedelta(seconds=1)))
+
+	def update_order(
+		self, order_id: Any, *, updated_at: datetime | str | None = None, **changes: Any
+	) -> dict:
+		"""Change GraphQL fields of an order (``email=``, ``note=``, ``tags=``...) and bump updatedAt.
+
+		``updatedAt`` moves to now, or one second past its previous value if that is later.
+		"""
+		with self.lock:
+			order = self._find(self.orders, "Order", order_id)
+			for key, value in changes.items():
+				if key.startswith("_") or key in ("id", "legacyResourceId"):
+					raise ValueError(f"{key} cannot be changed")
+				order[key] = value
+			self._bump(order, updated_at)
+			return order
+
+	def _transaction(self, kind: str, amount: Any, at: str, gateway: str = "manual") -> dict:
+		return {
+			"__typename": "OrderTransaction",
+			"id": gid("OrderTransaction", self._next_id("OrderTransaction")),
+			"kind": kind,
+			"status": "SUCCESS",
+			"gateway": gateway,
+			"test": False,
+			"processedAt": at,
+			"createdAt": at,
+			"amountSet": money(amount),
+		}
+
+	def mark_paid(self, order_id: Any, *, gateway: str = "manual", at: datetime | str | None = None) -> dict:
+		"""A successful SALE for the total; displayFinancialStatus PAID."""
+		with self.lock:
+			order = self._find(self.orders, "Order", order_id)
+			self._mark_paid(order, at, gateway)
+			return order
+
+	def _mark_paid(self, order: dict, at: Any = None, gateway: str = "manual") -> None:
+		stamp = to_iso(at) if at else self._now_iso()
+		order["transactions"].append(self._transaction("SALE", order["totalPriceSet"], stamp, gateway))
+		order["displayFinancialStatus"] = "PAID"
+		self._bump(order, at)
+
+	def fulfill(
+		self,
+		order_id: Any,
+		lines: Mapping[Any, int] | Iterable[tuple[Any, int]] | None = None,
+		*,
+		at: Any = None,
+	) -> dict:
+		"""A SUCCESS fulfillment of ``lines`` ({line item id or index: quantity}; None: all that is left).
+
+		Returns the fulfillment; the order becomes PARTIALLY_FULFILLED or FULFILLED.
+		"""
+		with self.lock:
+			order = self._find(self.orders, "Order", order_id)
+			return self._fulfill(order, lines, at)
+
+	def _line(self, order: dict, ref: Any) -> dict:
+		if (
+			isinstance(ref, int)
+			and 0 <= ref < len(order["lineItems"])
+			and parse_gid(ref) not in {li["_n"] for li in order["lineItems"]}
+		):
+			return order["lineItems"][ref]
+		n = parse_gid(ref["id"] if isinstance(ref, Mapping) else ref, "LineItem")
+		for line in order["lineItems"]:
+			if line["_n"] == n:
+				return line
+		raise KeyError(f"no line item {ref!r} in order {order['name']}")
+
+	def _fulfill(self, order: dict, lines: Any, at: Any) -> dict:
+		stamp = to_iso(at) if at else self._now_iso()
+		if lines is None:
+			wanted = [(line, line["currentQuantity"] - line["_fulfilled"]) for line in order["lineItems"]]
+		else:
+			pairs = lines.items() if isinstance(lines, Mapping) else lines
+			wanted = [(self._line(order, ref), int(qty)) for ref, qty in pairs]
+		wanted = [(line, qty) for line, qty in wanted if qty > 0]
+		for line, qty in wanted:
+			if line["_fulfilled"] + qty > line["currentQuantity"]:
+				raise ValueError(
+					f"cannot fulfil {qty} of {line['title']}: only {line['currentQuantity'] - line['_fulfilled']} left"
+				)
+		fn = self._next_id("Fulfillment")
+		fulfillment = {
+			"__typename": "Fulfillment",
+			"id": gid("Fulfillment", fn),
+			"legacyResourceId": str(fn),
+			"name": f"{order['name']}-F{len(order['fulfillments']) + 1}",
+			"status": "SUCCESS",
+			"createdAt": stamp,
+			"updatedAt": stamp,
+			"fulfillmentLineItems": [
+				{
+					"__typename": "FulfillmentLineItem",
+					"id": gid("FulfillmentLineItem", self._next_id("FulfillmentLineItem")),
+					"quantity": qty,
+					"lineItem": line,
+				}
+				for line, qty in wanted
+			],
+		}
+		for line, qty in wanted:
+			line["_fulfilled"] += qty
+		order["fulfillments"].append(fulfillment)
+		self._update_fulfillment_status(order)
+		self._bump(order, at)
+		return fulfillment
+
+	def _update_fulfillment_status(self, order: dict) -> None:
+		remaining = sum(max(0, li["currentQuantity"] - li["_fulfilled"]) for li in order["lineItems"])
+		shipped = sum(li["_fulfilled"] for li in order["lineItems"])
+		if shipped == 0:
+			order["displayFulfillmentStatus"] = "UNFULFILLED"
+		elif remaining == 0:
+			order["displayFulfillmentStatus"] = "FULFILLED"
+		else:
+			order["displayFulfillmentStatus"] = "PARTIALLY_FULFILLED"
+
+	def cancel(self, order_id: Any, reason: str = "CUSTOMER", *, at: Any = None) -> dict:
+		"""Cancel (and close) an order; unpaid orders become VOIDED; line current quantities drop to 0."""
+		with self.lock:
+			order = self._find(self.orders, "Order", order_id)
+			self._cancel(order, reason, at)
+			return order
+
+	def _cancel(self, order: dict, reason: str, at: Any) -> None:
+		stamp = to_iso(at) if at else self._now_iso()
+		order["cancelledAt"] = stamp
+		order["cancelReason"] = reason.upper()
+		order["closedAt"] = stamp
+		if order["displayFinancialStatus"] in ("PENDING", "AUTHORIZED"):
+			order["displayFinancialStatus"] = "VOIDED"
+		for line in order["lineItems"]:
+			line["currentQuantity"] = line["_fulfilled"]
+		self._bump(order, at)
+
+	def close(self, order_id: Any, *, at: Any = None) -> dict:
+		"""Archive an order (closedAt), as Shopify does after fulfilment when auto-archive is on."""
+		with self.lock:
+			order = self._find(self.orders, "Order", order_id)
+			order["closedAt"] = to_iso(at) if at else self._now_iso()
+			self._bump(order, at)
+			return order
+
+	def refund(
+		self,
+		order_id: Any,
+		lines: Mapping[Any, int] | Iterable[tuple[Any, int]] | None = None,
+		*,
+		restock_type: str = "RETURN",
+		shipping: Any = 0,
+		note: str | None = None,
+		at: Any = None,
+	) -> dict:
+		"""Refund ``lines`` ({line item id or index: quantity}; None: everything) plus ``shipping``.
+
+		Adds a REFUND transaction; the order becomes REFUNDED or PARTIALLY_REFUNDED. Returns the refund.
+		"""
+		with self.lock:
+			order = self._find(self.orders, "Order", order_id)
+			stamp = to_iso(at) if at else self._now_iso()
+			if lines is None:
+				wanted = [(line, line["currentQuantity"]) for line in order["lineItems"]]
+			else:
+				pairs = lines.items() if isinstance(lines, Mapping) else lines
+				wanted = [(self._line(order, ref), int(qty)) for ref, qty in pairs]
+			wanted = [(line, qty) for line, qty in wanted if qty > 0]
+			refund_lines, amount = [], Decimal(str(shipping or 0))
+			for line, qty in wanted:
+				if qty > line["currentQuantity"]:
+					raise ValueError(
+						f"cannot refund {qty} of {line['title']}: only {line['currentQuantity']} left"
+					)
+				unit = Decimal(line["discountedUnitPriceSet"])
+				subtotal = unit * qty
+				amount += subtotal
+				line["currentQuantity"] -= qty
+				line["_refunded"] += qty
+				refund_lines.append(
+					{
+						"id": gid("RefundLineItem", self._next_id("RefundLineItem")),
+						"quantity": qty,
+						"restockType": restock_type,
+						"restocked": restock_type in ("RETURN", "CANCEL"),
+						"lineItem": line,
+						"priceSet": money(unit),
+						"subtotalSet": money(subtotal),
+						"totalTaxSet": "0.00",
+					}
+				)
+			rn = self._next_id("Refund")
+			refund = {
+				"__typename": "Refund",
+				"id": gid("Refund", rn),
+				"legacyResourceId": str(rn),
+				"note": note,
+				"createdAt": stamp,
+				"updatedAt": stamp,
+				"totalRefundedSet": money(amount),
+				"refundLineItems": refund_lines,
+				"_n": rn,
+				"_transaction": None,
+			}
+			if amount > 0:
+				transaction = self._transaction("REFUND", amount, stamp)
+				order["transactions"].append(transaction)
+				refund["_transaction"] = transaction
+			order["refunds"].append(refund)
+			refunded = Decimal(order["totalRefundedSet"]) + amount
+			order["totalRefundedSet"] = money(refunded)
+			if refunded > 0:
+				order["displayFinancialStatus"] = (
+					"REFUNDED" if refunded >= Decimal(order["totalPriceSet"]) else "PARTIALLY_REFUNDED"
+				)
+			self._update_fulfillment_status(order)
+			self._bump(order, at)
+			return refund
+
+	# --- queries over the store -----------------------------------------------------------------------
+
+	def _visible_orders(self) -> list[dict]:
+		orders = list(self.orders.values())
+		if not self.has_scope("read_all_orders"):
+			cutoff = to_iso(self.now() - timedelta(days=60))
+			orders = [o for o in orders if o["createdAt"] >= cutoff]
+		return orders
+
+	def _date_value(self, value: str) -> str | None:
+		dt = parse_datetime(value, self.shop_tz)
+		if dt is None:
+			return None
+		return to_iso(dt)
+
+	def _filter(
+		self,
+		records: list[dict],
+		query: str | None,
+		fields: Mapping[str, Callable],
+		ctx: _Context | None,
+		path: str,
+	) -> list[dict]:
+		if not query:
+			return records
+		terms = parse_search(query)
+		warnings = []
+		predicates = []
+		for term in terms:
+			getter = fields.get(term.field)
+			if getter is None:
+				warnings.append({"field": term.field, "message": "Invalid search field for this query."})
+				continue
+			kind, extract = getter
+			if kind == "date":
+				value = self._date_value(term.value)
+				if value is None:
+					warnings.append({"field": term.field, "message": f"Invalid date: {term.value}"})
+					continue
+			elif kind == "int":
+				value = parse_gid(term.value)
+				if value is None:
+					warnings.append({"field": term.field, "message": f"Invalid value: {term.value}"})
+					continue
+			elif kind == "status":
+				value = term.value.lower()
+				if value == "any":
+					continue
+			else:
+				value = term.value.lower()
+			predicates.append((kind, extract, term.op, value, term.negated))
+		if warnings and ctx is not None:
+			ctx.search_warnings.append({"path": [path], "query": query, "warnings": warnings})
+
+		def keep(record: dict) -> bool:
+			for kind, extract, op, value, negated in predicates:
+				if kind == "status":
+					ok = extract(record, value)
+				elif kind == "text":
+					got = extract(record)
+					ok = got is not None and str(got).lower() == value
+				else:
+					ok = _compare(extract(record), op, value)
+				if ok == negated:
+					return False
+			return True
+
+		return [r for r in records if keep(r)]
+
+	@staticmethod
+	def _order_status(order: dict, value: str) -> bool:
+		if value == "open":
+			return order["closedAt"] is None and order["cancelledAt"] is None
+		if value in ("closed", "archived"):
+			return order["closedAt"] is not None
+		if value == "cancelled":
+			return order["cancelledAt"] is not None
+		if value == "not_closed":
+			return order["closedAt"] is None
+		return True
+
+	@staticmethod
+	def _fulfillment_filter(order: dict, value: str) -> bool:
+		status = order["displayFulfillmentStatus"]
+		mapping = {
+			"shipped": ("FULFILLED",),
+			"fulfilled": ("FULFILLED",),
+			"partial": ("PARTIALLY_FULFILLED",),
+			"unshipped": ("UNFULFILLED",),
+			"unfulfilled": ("UNFULFILLED", "PARTIALLY_FULFILLED"),
+		}
+		return status in mapping.get(value, (value.upper(),))
+
+	ORDER_FIELDS: dict[str, tuple[str, Callable]] = {
+		"updated_at": ("date", lambda o: o["updatedAt"]),
+		"created_at": ("date", lambda o: o["createdAt"]),
+		"processed_at": ("date", lambda o: o["processedAt"]),
+		"id": ("int", lambda o: o["_n"]),
+		"status": ("status", lambda o, v: ShopifySimulator._order_status(o, v)),
+		"financial_status": ("status", lambda o, v: o["displayFinancialStatus"] == v.upper()),
+		"fulfillment_status": ("status", lambda o, v: ShopifySimulator._fulfillment_filter(o, v)),
+		"name": ("text", lambda o: o["name"]),
+		"email": ("text", lambda o: o["email"]),
+		"test": ("text", lambda o: str(o["test"]).lower()),
+	}
+	CUSTOMER_FIELDS: dict[str, tuple[str, Callable]] = {
+		"updated_at": ("date", lambda c: c["updatedAt"]),
+		"created_at": ("date", lambda c: c["createdAt"]),
+		"id": ("int", lambda c: c["_n"]),
+		"email": ("text", lambda c: (c["defaultEmailAddress"] or {}).get("emailAddress")),
+	}
+	PRODUCT_FIELDS: dict[str, tuple[str, Callable]] = {
+		"updated_at": ("date", lambda p: p["updatedAt"]),
+		"created_at": ("date", lambda p: p["createdAt"]),
+		"id": ("int", lambda p: p["_n"]),
+		"handle": ("text", lambda p: p["handle"]),
+		"title": ("text", lambda p: p["title"]),
+		"status": ("text", lambda p: p["status"]),
+		"product_type": ("text", lambda p: p["productType"]),
+		"vendor": ("text", lambda p: p["vendor"]),
+		"sku": ("status", lambda p, v: any((var.get("sku") or "").lower() == v for var in p["variants"])),
+	}
+	ORDER_SORT: dict[str, Callable[[dict], Any]] = {
+		"CREATED_AT": lambda o: o["createdAt"],
+		"UPDATED_AT": lambda o: o["updatedAt"],
+		"PROCESSED_AT": lambda o: o["processedAt"],
+		"ORDER_NUMBER": lambda o: o["_number"],
+		"ID": lambda o: o["_n"],
+	}
+	COMMON_SORT: dict[str, Callable[[dict], Any]] = {
+		"CREATED_AT": lambda r: r["createdAt"],
+		"UPDATED_AT": lambda r: r["updatedAt"],
+		"TITLE": lambda r: r["title"],
+		"NAME": lambda r: r.get("name") or r.get("displayName"),
+		"ID": lambda r: r["_n"],
+	}
+
+	def _sorted(
+		self, records: list[dict], sort_key: str | None, table: Mapping[str, Callable]
+	) -> list[tuple]:
+		key = table.get(sort_key or "ID", table["ID"])
+		items = [(key(r), r["_n"], r) for r in records]
+		items.sort(key=lambda t: (t[0], t[1]))
+		return items
+
+	def _count(self, records: list[dict], limit: int | None) -> dict:
+		total = len(records)
+		if limit is not None and total > limit:
+			return {"count": limit, "precision": "AT_LEAST"}
+		return {"count": total, "precision": "EXACT"}
+
+	def lookup(self, ident: Any) -> dict | None:
+		"""Any stored record by its gid (None when absent or of an unknown type)."""
+		if not isinstance(ident, str):
+			return None
+		m = _GID_RE.match(ident)
+		if not m:
+			raise _field_error(f"Invalid global id '{ident}'", "argumentLiteralsIncompatible")
+		kind, n = m.group(1), int(m.group(2))
+		tables = {
+			"Order": self.orders,
+			"Product": self.products,
+			"ProductVariant": self.variants,
+			"InventoryItem": self.inventory_items,
+			"Location": self.locations,
+			"Customer": self.customers,
+			"WebhookSubscription": self.webhook_subscriptions,
+		}
+		if kind == "InventoryLevel":
+			query = ident.split("?", 1)[1] if "?" in ident else ""
+			item = parse_gid(query.split("=", 1)[1]) if query.startswith("inventory_item_id=") else None
+			return self.levels.get((item, n))
+		if kind in ("Refund", "Fulfillment"):  # stored on their order, as Shopify nests them
+			key = "refunds" if kind == "Refund" else "fulfillments"
+			for order in self.orders.values():
+				for record in order.get(key) or []:
+					if record.get("id") == ident:
+						return record
+			return None
+		table = tables.get(kind)
+		return table.get(n) if table is not None else None
+
+	# --- webhooks -------------------------------------------------------------------------------------
+
+	def _rest_time(self, value: str | None) -> str | None:
+		if value is None:
+			return None
+		return parse_datetime(value).astimezone(self.shop_tz).isoformat()
+
+	def _money_set(self, amount: str) -> dict:
+		block = {"amount": money(amount), "currency_code": self.currency}
+		return {"shop_money": block, "presentment_money": dict(block)}
+
+	def _rest_address(self, address: Mapping[str, Any] | None) -> dict | None:
+		if not address:
+			return None
+		return {
+			"first_name": address.get("firstName"),
+			"last_name": address.get("lastName"),
+			"name": address.get("name"),
+			"company": address.get("company"),
+			"address1": address.get("address1"),
+			"address2": address.get("address2"),
+			"city": address.get("city"),
+			"province": address.get("province"),
+			"province_code": address.get("provinceCode"),
+			"zip": address.get("zip"),
+			"country": address.get("country"),
+			"country_code": address.get("countryCodeV2"),
+			"phone": address.get("phone"),
+		}
+
+	def _rest_line(self, line: dict) -> dict:
+		variant = self.variants.get(line["_variant"]) if line["_variant"] else None
+		product_exists = line["_product"] is not None and line["_product"] in self.products
+		return {
+			"id": line["_n"],
+			"admin_graphql_api_id": line["id"],
+			"variant_id": line["_variant"] if variant else None,
+			"product_id": line["_product"] if product_exists else None,
+			"product_exists": product_exists,
+			"title": line["title"],
+			"name": line["name"],
+			"variant_title": line["variantTitle"],
+			"vendor": line["vendor"],
+			"sku": line["sku"],
+			"quantity": line["quantity"],
+			"current_quantity": line["currentQuantity"],
+			"fulfillable_quantity": max(0, line["currentQuantity"] - line["_fulfilled"]),
+			"fulfillment_status": (
+				"fulfilled"
+				if line["_fulfilled"] and line["_fulfilled"] >= line["currentQuantity"]
+				else "partial"
+				if line["_fulfilled"]
+				else None
+			),
+			"price": line["originalUnitPriceSet"],
+			"price_set": self._money_set(line["originalUnitPriceSet"]),
+			"total_discount": line["totalDiscountSet"],
+			"total_discount_set": self._money_set(line["totalDiscountSet"]),
+			"requires_shipping": line["requiresShipping"],
+			"taxable": line["taxable"],
+			"gift_card": False,
+			"tax_lines": [],
+		}
+
+	def _rest_refund(self, order: dict, refund: dict) -> dict:
+		transaction = refund.get("_transaction")
+		return {
+			"id": refund["_n"],
+			"admin_graphql_api_id": refund["id"],
+			"order_id": order["_n"],
+			"created_at": self._rest_time(refund["createdAt"]),
+			"processed_at": self._rest_time(refund["createdAt"]),
+			"note": refund["note"],
+			"restock": any(rl["restocked"] for rl in refund["refundLineItems"]),
+			"user_id": None,
+			"refund_line_items": [
+				{
+					"id": parse_gid(rl["id"]),
+					"line_item_id": rl["lineItem"]["_n"],
+					"quantity": rl["quantity"],
+					"restock_type": rl["restockType"].lower(),
+					"location_id": self.primary_location["_n"] if rl["restocked"] else None,
+					"subtotal": float(rl["subtotalSet"]),
+					"subtotal_set": self._money_set(rl["subtotalSet"]),
+					"total_tax": float(rl["totalTaxSet"]),
+					"total_tax_set": self._money_set(rl["totalTaxSet"]),
+					"line_item": self._rest_line(rl["lineItem"]),
+				}
+				for rl in refund["refundLineItems"]
+			],
+			"transactions": (
+				[
+					{
+						"id": parse_gid(transaction["id"]),
+						"admin_graphql_api_id": transaction["id"],
+						"order_id": order["_n"],
+						"kind": "refund",
+						"status": "success",
+						"gateway": transaction["gateway"],
+						"amount": transaction["amountSet"],
+						"currency": self.currency,
+						"created_at": self._rest_time(transaction["createdAt"]),
+					}
+				]
+				if transaction
+				else []
+			),
+			"order_adjustments": [],
+		}
+
+	def _rest_order(self, order: dict) -> dict:
+		customer = order["customer"]
+		financial = order["displayFinancialStatus"]
+		fulfillment = {
+			"FULFILLED": "fulfilled",
+			"PARTIALLY_FULFILLED": "partial",
+			"RESTOCKED": "restocked",
+		}.get(order["displayFulfillmentStatus"])
+		total_line_items = sum((Decimal(li["originalTotalSet"]) for li in order["lineItems"]), Decimal(0))
+		current_total = Decimal(order["totalPriceSet"]) - Decimal(order["totalRefundedSet"])
+		return {
+			"id": order["_n"],
+			"admin_graphql_api_id": order["id"],
+			"name": order["name"],
+			"order_number": order["_number"],
+			"number": order["_number"] - 1000,
+			"email": order["email"],
+			"contact_email": order["email"],
+			"phone": order["phone"],
+			"note": order["note"],
+			"tags": ", ".join(order["tags"]),
+			"test": order["test"],
+			"created_at": self._rest_time(order["createdAt"]),
+			"updated_at": self._rest_time(order["updatedAt"]),
+			"processed_at": self._rest_time(order["processedAt"]),
+			"cancelled_at": self._rest_time(order["cancelledAt"]),
+			"cancel_reason": order["cancelReason"].lower() if order["cancelReason"] else None,
+			"closed_at": self._rest_time(order["closedAt"]),
+			"currency": order["currencyCode"],
+			"presentment_currency": order["presentmentCurrencyCode"],
+			"financial_status": financial.lower() if financial else None,
+			"fulfillment_status": fulfillment,
+			"taxes_included": order["taxesIncluded"],
+			"total_price": order["totalPriceSet"],
+			"total_price_set": self._money_set(order["totalPriceSet"]),
+			"current_total_price": money(current_total),
+			"subtotal_price": order["subtotalPriceSet"],
+			"total_line_items_price": money(total_line_items),
+			"total_discounts": order["totalDiscountsSet"],
+			"total_tax": order["totalTaxSet"],
+			"total_shipping_price_set": self._money_set(order["totalShippingPriceSet"]),
+			"customer": (
+				{
+					"id": customer["_n"],
+					"admin_graphql_api_id": customer["id"],
+					"email": (customer["defaultEmailAddress"] or {}).get("emailAddress"),
+					"phone": (customer["defaultPhoneNumber"] or {}).get("phoneNumber"),
+					"first_name": customer["firstName"],
+					"last_name": customer["lastName"],
+					"created_at": self._rest_time(customer["createdAt"]),
+					"updated_at": self._rest_time(customer["updatedAt"]),
+				}
+				if customer
+				else None
+			),
+			"shipping_address": self._rest_address(order["shippingAddress"]),
+			"billing_address": self._rest_address(order["billingAddress"]),
+			"line_items": [self._rest_line(li) for li in order["lineItems"]],
+			"shipping_lines": [
+				{
+					"id": parse_gid(s["id"]),
+					"title": s["title"],
+					"code": s["code"],
+					"source": s["source"],
+					"price": s["originalPriceSet"],
+					"price_set": self._money_set(s["originalPriceSet"]),
+					"discounted_price": s["discountedPriceSet"],
+				}
+				for s in order["shippingLines"]
+			],
+			"tax_lines": [
+				{
+					"title": t["title"],
+					"rate": t["rate"],
+					"price": t["priceSet"],
+					"price_set": self._money_set(t["priceSet"]),
+				}
+				for t in order["taxLines"]
+			],
+			"fulfillments": [
+				{
+					"id": parse_gid(f["id"]),
+					"admin_graphql_api_id": f["id"],
+					"order_id": order["_n"],
+					"name": f["name"],
+					"status": f["status"].lower(),
+					"created_at": self._rest_time(f["createdAt"]),
+					"updated_at": self._rest_time(f["updatedAt"]),
+					"line_items": [
+						{**self._rest_line(fl["lineItem"]), "quantity": fl["quantity"]}
+						for fl in f["fulfillmentLineItems"]
+					],
+				}
+				for f in order["fulfillments"]
+			],
+			"refunds": [self._rest_refund(order, r) for r in order["refunds"]],
+		}
+
+	def webhook_payload(self, topic: str, order_id: Any, *, refund_id: Any = None) -> dict:
+		"""The JSON Shopify sends for ``topic`` about this order, as of now (a deep copy: deliver it later).
+
+		Topics: orders/create, orders/updated, orders/paid, orders/fulfilled, orders/partially_fulfilled,
+		orders/cancelled, orders/edited, orders/delete (``{"id": n}``) and refunds/create (the order's
+		refund ``refund_id``, default its latest).
+		"""
+		with self.lock:
+			order = self._find(self.orders, "Order", order_id)
+			if topic == "refunds/create":
+				if not order["refunds"]:
+					raise ValueError(f"order {order['name']} has no refund")
+				if refund_id is None:
+					refund = order["refunds"][-1]
+				else:
+					n = parse_gid(refund_id, "Refund")
+					refund = next(r for r in order["refunds"] if r["_n"] == n)
+				return copy.deepcopy(self._rest_refund(order, refund))
+			if topic == "orders/delete":
+				return {"id": order["_n"]}
+			if topic not in ORDER_TOPICS:
+				raise ValueError(f"unsupported webhook topic {topic!r}")
+			return copy.deepcopy(self._rest_order(order))
+
+	def webhook_request(
+		self,
+		topic: str,
+		order_id: Any = None,
+		*,
+		body: Mapping[str, Any] | bytes | str | None = None,
+		webhook_id: str | None = None,
+		event_id: str | None = None,
+		triggered_at: datetime | str | None = None,
+		secret: str | None = None,
+		api_version: str | None = None,
+	) -> tuple[bytes, dict[str, str]]:
+		"""(raw body, headers) of a delivery, signed like Shopify; nothing is sent."""
+		if body is None:
+			body = self.webhook_payload(topic, order_id)
+		if isinstance(body, Mapping):
+			raw = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+		elif isinstance(body, str):
+			raw = body.encode("utf-8")
+		else:
+			raw = bytes(body)
+		triggered = (
+			triggered_at if isinstance(triggered_at, str) else (triggered_at or datetime.now(timezone.utc))
+		)
+		if isinstance(triggered, datetime):
+			triggered = (
+				triggered.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+			)
+		headers = {
+			"Content-Type": "application/json",
+			"X-Shopify-Topic": topic,
+			"X-Shopify-Hmac-Sha256": sign_shopify(raw, secret if secret is not None else self.client_secret),
+			"X-Shopify-Shop-Domain": self.shop_domain,
+			"X-Shopify-Webhook-Id": webhook_id or str(uuid.uuid4()),
+			"X-Shopify-Event-Id": event_id or str(uuid.uuid4()),
+			"X-Shopify-Triggered-At": triggered,
+			"X-Shopify-API-Version": api_version or self.api_version,
+			"User-Agent": "Shopify-Captain-Hook",
+		}
+		return raw, headers
+
+	def deliver_webhook(
+		self,
+		url: str,
+		topic: str,
+		order_id: Any = None,
+		*,
+		webhook_id: str | None = None,
+		secret: str | None = None,
+		body: Mapping[str, Any] | bytes | str | None = None,
+		timeout: float = 5,
+		event_id: str | None = None,
+		triggered_at: datetime | str | None = None,
+		api_version: str | None = None,
+		session: requests.Session | None = None,
+	) -> tuple[int, str]:
+		"""POST a signed webhook to ``url``; ``(status, response text)`` (status 0: no answer).
+
+		``body``: a payload built earlier with :meth:`webhook_payload` (or raw bytes) for late or
+		out-of-order deliveries; ``webhook_id``: reuse one to send a duplicate; ``secret``: sign with
+		another secret (a forged delivery). Every delivery is recorded in ``sim.deliveries``.
+		"""
+		raw, headers = self.webhook_request(
+			topic,
+			order_id,
+			body=body,
+			webhook_id=webhook_id,
+			event_id=event_id,
+			triggered_at=triggered_at,
+			secret=secret,
+			api_version=api_version,
+		)
+		record = {"url": url, "topic": topic, "headers": headers, "body": raw, "status": 0, "response": ""}
+		try:
+			poster = session.post if session is not None else requests.post
+			response = poster(url, data=raw, headers=headers, timeout=timeout)
+			record["status"], record["response"] = response.status_code, response.text
+		except requests.RequestException as exc:
+			record["response"] = f"{type(exc).__name__}: {exc}"
+		with self.lock:
+			self.deliveries.append(record)
+		return record["status"], record["response"]
+
+	def emit(self, topic: str, order_id: Any, **kwargs: Any) -> list[tuple[int, str]]:
+		"""Deliver ``topic`` to every subscription for it (``webhookSubscriptionCreate``), like Shopify."""
+		enum = topic.replace("/", "_").upper()
+		with self.lock:
+			uris = [s["uri"] for s in self.webhook_subscriptions.values() if s["topic"] == enum]
+		body = kwargs.pop("body", None) or self.webhook_payload(topic, order_id)
+		return [self.deliver_webhook(uri, topic, order_id, body=body, **kwargs) for uri in uris]
+
+
+# --- resolvers -------------------------------------------------------------------------------------
+
+
+def _sim(info: Any) -> ShopifySimulator:
+	return info.context.sim
+
+
+def _money_bag(source: Any, info: Any, **_args: Any) -> dict | None:
+	value = source.get(info.field_name) if isinstance(source, Mapping) else None
+	if value is None:
+		return None
+	if isinstance(value, Mapping):
+		return value
+	block = {"amount": shopify_decimal(value), "currencyCode": _sim(info).currency}
+	return {"shopMoney": block, "presentmentMoney": dict(block)}
+
+
+def _first_list(source: Mapping[str, Any], info: Any, first: int | None = None, **_args: Any) -> list:
+	items = source.get(info.field_name) or []
+	return items[:first] if first is not None else items
+
+
+def _connection_field(source: Mapping[str, Any], info: Any, **args: Any) -> dict:
+	return _list_connection(source, info.field_name, args)
+
+
+def _wire(schema: GraphQLSchema) -> GraphQLSchema:
+	"""Attach the simulator's resolvers to a schema from :func:`build_shopify_schema`."""
+	types = schema.type_map
+
+	for type_ in types.values():
+		fields = getattr(type_, "fields", None)
+		if not fields or type_.name.startswith("__") or not hasattr(type_, "is_type_of"):
+			continue
+		for fdef in fields.values():
+			named = get_named_type(fdef.type)
+			if named.name == "MoneyBag":
+				fdef.resolve = _money_bag
+			elif named.name.endswith("Connection") and type_.name not in ("QueryRoot",):
+				fdef.resolve = _connection_field
+			elif "first" in fdef.args and type_.name != "QueryRoot":
+				fdef.resolve = _first_list
+
+	def resolve(type_name: str, field_name: str):
+		def decorate(func):
+			types[type_name].fields[field_name].resolve = func
+			return func
+
+		return decorate
+
+	@resolve("LineItem", "variant")
+	def _line_variant(source, info):
+		return _sim(info).variants.get(source.get("_variant")) if source.get("_variant") else None
+
+	@resolve("LineItem", "product")
+	def _line_product(source, info):
+		return _sim(info).products.get(source.get("_product")) if source.get("_product") else None
+
+	@resolve("LineItem", "unfulfilledQuantity")
+	def _unfulfilled(source, info):
+		return max(0, source["currentQuantity"] - source["_fulfilled"])
+
+	@resolve("Order", "closed")
+	def _closed(source, info):
+		return source.get("closedAt") is not None
+
+	@resolve("Product", "totalInventory")
+	def _total_inventory(source, info):
+		sim = _sim(info)
+		return sum(
+			level["_q"]["available"]
+			for variant in source["variants"]
+			for (item_n, _loc), level in sim.levels.items()
+			if item_n == variant["inventoryItem"]["_n"]
+		)
+
+	@resolve("Product", "variantsCount")
+	def _variants_count(source, info):
+		return {"count": len(source["variants"]), "precision": "EXACT"}
+
+	@resolve("InventoryItem", "inventoryLevel")
+	def _inventory_level(source, info, locationId):
+		loc_n = parse_gid(locationId, "Location")
+		if loc_n is None:
+			raise _field_error(f"Invalid global id '{locationId}'", "argumentLiteralsIncompatible")
+		return _sim(info).levels.get((source["_n"], loc_n))
+
+	@resolve("InventoryLevel", "quantities")
+	def _quantities(source, info, names):
+		bad = [n for n in names if n not in QUANTITY_NAMES]
+		if bad:
+			raise _field_error(f"Invalid quantity name(s): {', '.join(bad)}", "BAD_REQUEST")
+		return [
+			{
+				"id": f"{source['id']}&name={n}",
+				"name": n,
+				"quantity": source["_q"].get(n, 0),
+				"updatedAt": source["updatedAt"],
+			}
+			for n in names
+		]
+
+	@resolve("InventoryLevel", "location")
+	def _level_location(source, info):
+		return _sim(info).locations[source["_loc"]]
+
+	@resolve("InventoryLevel", "item")
+	def _level_item(source, info):
+		return _sim(info).inventory_items[source["_item"]]
+
+	# root queries ----------------------------------------------------------------------------------
+
+	@resolve("QueryRoot", "shop")
+	def _shop(source, info):
+		sim = _sim(info)
+		return {
+			"id": "gid://shopify/Shop/1",
+			"name": sim.shop_name,
+			"myshopifyDomain": sim.shop_domain,
+			"currencyCode": sim.currency,
+			"email": f"owner@{sim.shop_domain}",
+			"ianaTimezone": "UTC" if sim.shop_tz.utcoffset(None) == timedelta(0) else str(sim.shop_tz),
+			"url": f"https://{sim.shop_domain}",
+		}
+
+	@resolve("QueryRoot", "currentAppInstallation")
+	def _installation(source, info):
+		return {
+			"id": "gid://shopify/AppInstallation/1",
+			"accessScopes": [
+				{"handle": s, "description": s.replace("_", " ")} for s in _sim(info).access_scopes
+			],
+		}
+
+	@resolve("QueryRoot", "node")
+	def _node(source, info, id):
+		return _sim(info).lookup(id)
+
+	@resolve("QueryRoot", "nodes")
+	def _nodes(source, info, ids):
+		sim = _sim(info)
+		return [sim.lookup(i) for i in ids]
+
+	def typed(kind: str, table: str, scope: str | None):
+		def resolver(source, info, id):
+			sim = _sim(info)
+			if scope:
+				sim.require(scope, info.field_name)
+			n = parse_gid(id, kind)
+			if n is None:
+				if _GID_RE.match(id or ""):
+					return None
+				raise _field_error(f"Invalid global id '{id}'", "argumentLiteralsIncompatible")
+			record = getattr(sim, table).get(n)
+			if kind == "Order" and record is not None and record not in sim._visible_orders():
+				return None
+			return record
+
+		return resolver
+
+	types["QueryRoot"].fields["order"].resolve = typed("Order", "orders", "read_orders")
+	types["QueryRoot"].fields["customer"].resolve = typed("Customer", "customers", "read_customers")
+	types["QueryRoot"].fields["product"].resolve = typed("Product", "products", "read_products")
+	types["QueryRoot"].fields["productVariant"].resolve = typed("ProductVariant", "variants", "read_products")
+	types["QueryRoot"].fields["inventoryItem"].resolve = typed(
+		"InventoryItem", "inventory_items", "read_inventory"
+	)
+	types["QueryRoot"].fields["webhookSubscription"].resolve = typed(
+		"WebhookSubscription", "webhook_subscriptions", None
+	)
+
+	@resolve("QueryRoot", "location")
+	def _location(source, info, id=None):
+		sim = _sim(info)
+		if id is None:
+			return sim.primary_location
+		return sim.locations.get(parse_gid(id, "Location") or -1)
+
+	@resolve("QueryRoot", "productByHandle")
+	def _by_handle(source, info, handle):
+		sim = _sim(info)
+		sim.require("read_products", info.field_name)
+		return sim.product_by_handle(handle)
+
+	@resolve("QueryRoot", "orders")
+	def _orders(source, info, query=None, sortKey="ID", reverse=False, **args):
+		sim = _sim(info)
+		sim.require("read_orders", "orders")
+		records = sim._filter(
+			sim._visible_orders(), query, ShopifySimulator.ORDER_FIELDS, info.context, "orders"
+		)
+		return _connection(sim._sorted(records, sortKey, ShopifySimulator.ORDER_SORT), args, reverse=reverse)
+
+	@resolve("QueryRoot", "ordersCount")
+	def _orders_count(source, info, query=None, limit=10000, **_):
+		sim = _sim(info)
+		sim.require("read_orders", "ordersCount")
+		records = sim._filter(
+			sim._visible_orders(), query, ShopifySimulator.ORDER_FIELDS, info.context, "ordersCount"
+		)
+		return sim._count(records, limit)
+
+	@resolve("QueryRoot", "customers")
+	def _customers(source, info, query=None, sortKey="ID", reverse=False, **args):
+		sim = _sim(info)
+		sim.require("read_customers", "customers")
+		records = sim._filter(
+			list(sim.customers.values()), query, ShopifySimulator.CUSTOMER_FIELDS, info.context, "customers"
+		)
+		return _connection(sim._sorted(records, sortKey, ShopifySimulator.COMMON_SORT), args, reverse=reverse)
+
+	@resolve("QueryRoot", "customersCount")
+	def _customers_count(source, info, query=None, limit=10000):
+		sim = _sim(info)
+		sim.require("read_customers", "customersCount")
+		records = sim._filter(
+			list(sim.customers.values()),
+			query,
+			ShopifySimulator.CUSTOMER_FIELDS,
+			info.context,
+			"customersCount",
+		)
+		return sim._count(records, limit)
+
+	@resolve("QueryRoot", "products")
+	def _products(source, info, query=None, sortKey="ID", reverse=False, **args):
+		sim = _sim(info)
+		sim.require("read_products", "products")
+		records = sim._filter(
+			list(sim.products.values()), query, ShopifySimulator.PRODUCT_FIELDS, info.context, "products"
+		)
+		return _connection(sim._sorted(records, sortKey, ShopifySimulator.COMMON_SORT), args, reverse=reverse)
+
+	@resolve("QueryRoot", "productsCount")
+	def _products_count(source, info, query=None, limit=10000):
+		sim = _sim(info)
+		sim.require("read_products", "productsCount")
+		records = sim._filter(
+			list(sim.products.values()), query, ShopifySimulator.PRODUCT_FIELDS, info.context, "productsCount"
+		)
+		return sim._count(records, limit)
+
+	@resolve("QueryRoot", "locations")
+	def _locations(
+		source,
+		info,
+		query=None,
+		sortKey="NAME",
+		reverse=False,
+		includeInactive=False,
+		includeLegacy=False,
+		**args,
+	):
+		sim = _sim(info)
+		records = [loc for loc in sim.locations.values() if includeInactive or loc["isActive"]]
+		return _connection(sim._sorted(records, sortKey, ShopifySimulator.COMMON_SORT), args, reverse=reverse)
+
+	@resolve("QueryRoot", "webhookSubscriptions")
+	def _subscriptions(source, info, reverse=False, topics=None, format=None, uri=None, **args):
+		sim = _sim(info)
+		records = [
+			s
+			for s in sim.webhook_subscriptions.values()
+			if (not topics or s["topic"] in topics)
+			and (format is None or s["format"] == format)
+			and (uri is None or s["uri"] == uri)
+		]
+		return _connection(sim._sorted(records, "ID", ShopifySimulator.COMMON_SORT), args, reverse=reverse)
+
+	# mutations -------------------------------------------------------------------------------------
+
+	@resolve("Mutation", "productSet")
+	def _product_set(source, info, input, identifier=None, synchronous=True):
+		sim = _sim(info)
+		sim.require("write_products", "productSet")
+		return sim.product_set(input, identifier, synchronous)
+
+	@resolve("Mutation", "inventorySetQuantities")
+	def _inventory_set(source, info, input):
+		sim = _sim(info)
+		sim.require("write_inventory", "inventorySetQuantities")
+		directive = info.schema.get_directive("idempotent")
+		values = None
+		for node in info.field_nodes:
+			values = get_directive_values(directive, node, info.variable_values) or values
+		key = (values or {}).get("key")
+		if not key:
+			raise _field_error(
+				"The @idempotent directive is required for this mutation. Pass a unique key: "
+				'inventorySetQuantities(input: ...) @idempotent(key: "<uuid>").',
+				"BAD_REQUEST",
+			)
+		return sim.inventory_set_quantities(input, key)
+
+	@resolve("Mutation", "webhookSubscriptionCreate")
+	def _webhook_create(source, info, topic, webhookSubscription):
+		return _sim(info).webhook_subscription_create(topic, webhookSubscription)
+
+	@resolve("Mutation", "webhookSubscriptionUpdate")
+	def _webhook_update(source, info, id, webhookSubscription):
+		return _sim(info).webhook_subscription_update(id, webhookSubscription)
+
+	@resolve("Mutation", "webhookSubscriptionDelete")
+	def _webhook_delete(source, info, id):
+		return _sim(info).webhook_subscription_delete(id)
+
+	return schema
