@@ -90,6 +90,8 @@ CUSTOM_FIELDS: dict[str, list[dict]] = {
 			"description": "Franchise Outlet names, one per line. Empty: sold at every outlet.",
 			"translatable": 0,
 		},
+		# Shopify inventory levels are set per inventory item (one per variant)
+		_sync_state("custom_shopify_inventory_item_id", "Shopify Inventory Item ID", "custom_available_at"),
 	],
 	"Sales Order": [
 		# last field of the "More Info" tab (the place frappe/ecommerce_integrations uses too)
@@ -113,6 +115,37 @@ CUSTOM_FIELDS: dict[str, list[dict]] = {
 			"in_standard_filter": 1,
 			"translatable": 0,
 		},
+		# the Shopify order name (#1001) and the updatedAt of the state last applied: an older
+		# webhook or poll never overwrites newer state
+		{
+			"fieldname": "custom_shopify_order_name",
+			"label": "Shopify Order",
+			"fieldtype": "Data",
+			"insert_after": "custom_whatsapp_status",
+			"read_only": 1,
+			"no_copy": 1,
+			"allow_on_submit": 1,
+			"translatable": 0,
+		},
+		{
+			**_sync_state("custom_shopify_updated_at", "Shopify Updated At", "custom_shopify_order_name"),
+			"allow_on_submit": 1,
+		},
+	],
+	# Shopify: invoices and credit notes made from a Shopify order and refund
+	"Sales Invoice": [
+		_integrations_section("update_auto_repeat_reference"),
+		{
+			"fieldname": "custom_shopify_order_id",
+			"label": "Shopify Order ID",
+			"fieldtype": "Data",
+			"insert_after": "custom_integrations_section",
+			"read_only": 1,
+			"no_copy": 1,
+			"search_index": 1,
+			"translatable": 0,
+		},
+		_external_id("custom_shopify_refund_id", "Shopify Refund ID", "custom_shopify_order_id"),
 	],
 	"Customer": [
 		# end of the "Details" tab ("More Information" section)

@@ -61,9 +61,17 @@ scheduler_events = {
 		"*/5 * * * *": ["scoopjoy.reliability.dead_letters.retry_due_dead_letters"],
 		# the seed's "every_15_minutes" is not a Frappe scheduler event: a cron entry is
 		"*/15 * * * *": ["scoopjoy.connectors.mobile_app.jobs.scheduled_menu_sync"],
+		# Shopify: changed orders (webhooks bring them live; the poll catches what one missed) and
+		# inventory of mapped warehouses; each toggled in Shopify Settings
+		"*/10 * * * *": [
+			"scoopjoy.connectors.shopify.sync.scheduled_order_poll",
+			"scoopjoy.connectors.shopify.inventory.scheduled_inventory_push",
+		],
 	},
 	"hourly": [
 		"scoopjoy.connectors.mobile_app.jobs.scheduled_outlet_sync",
+		# Shopify: Items changed since the last push, as products (toggle in Shopify Settings)
+		"scoopjoy.connectors.shopify.catalog.scheduled_product_push",
 		# booked shipments' tracking status (toggle in Shipping Settings)
 		"scoopjoy.connectors.shipping.shipments.scheduled_tracking_refresh",
 	],
@@ -80,4 +88,6 @@ scheduler_events = {
 default_log_clearing_doctypes = {
 	"Connector Request Log": 7,
 	"Integration Dead Letter": 30,
+	# processed deliveries only; at least 3 days, to dedupe Shopify's retries
+	"Shopify Webhook Delivery": 30,
 }

@@ -51,7 +51,8 @@ fi
 
 install_from() {
 	ln -sfn "$1" "$app_link"
-	"$bench_dir/env/bin/python" -m pip install --quiet --no-deps -e "$app_link"
+	# with the test extras: the simulators the bench tests start need graphql-core
+	"$bench_dir/env/bin/python" -m pip install --quiet -e "$app_link[test]"
 }
 
 restore() {

@@ -40,6 +40,7 @@ def enqueue_integration_job(
 	timeout: int | None = None,
 	reference_doctype: str | None = None,
 	reference_name: str | None = None,
+	external_id: str | None = None,
 	**payload,
 ) -> bool:
 	"""Queue ``method(**payload)`` to run after this transaction commits. Returns False when the
@@ -69,6 +70,7 @@ def enqueue_integration_job(
 		dedup_key=job_id,
 		reference_doctype=reference_doctype,
 		reference_name=reference_name,
+		external_id=external_id,
 	)
 	return True
 
@@ -80,6 +82,7 @@ def run_integration_job(
 	dedup_key: str | None = None,
 	reference_doctype: str | None = None,
 	reference_name: str | None = None,
+	external_id: str | None = None,
 ):
 	"""Run one piece of connector work; on failure roll it back and dead-letter it."""
 	from scoopjoy.reliability.dead_letters import record_dead_letter
@@ -98,6 +101,7 @@ def run_integration_job(
 			dedup_key=dedup_key,
 			reference_doctype=reference_doctype,
 			reference_name=reference_name,
+			external_id=external_id,
 		)
 		# Commit on purpose: the dead letter must survive whatever the job runner does next.
 		frappe.db.commit()  # nosemgrep

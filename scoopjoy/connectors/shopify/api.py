@@ -1,0 +1,166 @@
+"""Whitelisted methods behind the Shopify desk buttons, the Sync Console and /api/method calls.
+
+Each checks a permission explicitly and only enqueues work (the calls to Shopify happen in jobs),
+except the read-only console, drift check and webhook registration, which a person waits for.
+"""
+
+from __future__ import annotations
+
+import json
+
+import frappe
+from frappe import _
+
+from scoopjoy.connectors.shopify import console, constants, inventory, queries, sync
+from scoopjoy.connectors.shopify.connector import ShopifyConnector
+from scoopjoy.connectors.shopify.mapping import gid, legacy_id
+from scoopjoy.connectors.shopify.orders import SYNC_ORDER_JOB, order_job_key
+from scoopjoy.connectors.shopify.webhook import endpoint_url
+from scoopjoy.kernel.errors import RecordError
+from scoopjoy.reliability.errors import user_facing_errors
+from scoopjoy.reliability.jobs import enqueue_integration_job
+
+CONSOLE_ROLES = ("System Manager", "Sales Manager")
+
+
+def _require_console_role() -> None:
+	# explicit, not frappe.only_for (which lets everything through while tests run)
+	if not set(CONSOLE_ROLES) & set(frappe.get_roles()):
+		frappe.throw(
+			_("The Shopify Sync Console is for {0}.").format(_(" or ").join(CONSOLE_ROLES)),
+			frappe.PermissionError,
+		)
+
+
+def _require_settings_write() -> None:
+	if not frappe.has_permission(constants.SETTINGS_DOCTYPE, "write"):
+		frappe.throw(_("You need write access to Shopify Settings for this."), frappe.PermissionError)
+
+
+@frappe.whitelist()
+def get_sync_console(from_date: str, to_date: str) -> dict:
+	"""Counts per entity, coverage and the "Not synced — and why" list for a window."""
+	_require_console_role()
+	if str(from_date) > str(to_date):
+		frappe.throw(_("From Date must not be after To Date."))
+	with user_facing_errors(title=_("Shopify Sync Console")):
+		return console.console_data(from_date, to_date)
+
+
+@frappe.whitelist()
+def resync_orders(order_ids: list[str] | str) -> dict:
+	"""Queue a fresh import of these Shopify orders (one job per order, deduplicated)."""
+	_require_console_role()
+	if isinstance(order_ids, str):
+		order_ids = json.loads(order_ids) if order_ids.startswith("[") else [order_ids]
+	queued = 0
+	for order_id in order_ids:
+		queued += enqueue_integration_job(
+			SYNC_ORDER_JOB,
+			connector=constants.SERVICE_NAME,
+			job_key=order_job_key(order_id),
+			external_id=legacy_id(order_id),
+			order_gid=gid("Order", legacy_id(order_id)),
+		)
+	return {"queued": queued, "requested": len(order_ids)}
+
+
+@frappe.whitelist()
+def resync_not_synced(from_date: str, to_date: str) -> dict:
+	"""Queue every order of the window that is not in ERPNext (except cancelled-before-import)."""
+	_require_console_role()
+	with user_facing_errors(title=_("Shopify Sync Console")):
+		data = console.console_data(from_date, to_date)
+	ids = [row["order_id"] for row in data["not_synced"] if row["reason"] != console.REASONS["cancelled"]]
+	return resync_orders(ids)
+
+
+@frappe.whitelist()
+def sync_orders_now() -> dict:
+	_require_settings_write()
+	queued = enqueue_integration_job(
+		"scoopjoy.connectors.shopify.sync.pull_changed_orders",
+		connector=constants.SERVICE_NAME,
+		job_key="poll",
+		queue="long",
+	)
+	return {"queued": queued}
+
+
+@frappe.whitelist()
+def push_products_now(force: bool = False) -> dict:
+	_require_settings_write()
+	queued = enqueue_integration_job(
+		"scoopjoy.connectors.shopify.catalog.push_products",
+		connector=constants.SERVICE_NAME,
+		job_key="push-products",
+		queue="long",
+		force=bool(int(force or 0)),
+	)
+	return {"queued": queued}
+
+
+@frappe.whitelist()
+def push_inventory_now() -> dict:
+	_require_settings_write()
+	queued = enqueue_integration_job(
+		"scoopjoy.connectors.shopify.inventory.push_inventory",
+		connector=constants.SERVICE_NAME,
+		job_key="push-inventory",
+		queue="long",
+	)
+	return {"queued": queued}
+
+
+@frappe.whitelist()
+def check_inventory_drift() -> list[dict]:
+	_require_console_role()
+	with user_facing_errors(title=_("Shopify inventory drift")):
+		return inventory.inventory_drift()
+
+
+@frappe.whitelist()
+def start_backfill(name: str) -> dict:
+	frappe.get_doc(sync.BACKFILL, name).check_permission("write")
+	return {"queued": sync.start_backfill(name)}
+
+
+@frappe.whitelist()
+def register_webhooks() -> dict:
+	"""Create or update our subscriptions for every topic (a button, never inside validate)."""
+	_require_settings_write()
+	connector = ShopifyConnector()
+	uri = endpoint_url()
+	created = updated = unchanged = 0
+	with user_facing_errors(title=_("Shopify webhooks")):
+		existing = connector.query(queries.WEBHOOK_SUBSCRIPTIONS, operation="WebhookSubscriptions")
+		by_topic = {n["topic"]: n for n in (existing.get("webhookSubscriptions") or {}).get("nodes") or []}
+		for topic in constants.WEBHOOK_TOPICS.values():
+			subscription = {"uri": uri, "format": "JSON"}
+			current = by_topic.get(topic)
+			if current and current.get("uri") == uri:
+				unchanged += 1
+				continue
+			if current:
+				result = connector.query(
+					queries.WEBHOOK_SUBSCRIPTION_UPDATE,
+					{"id": current["id"], "webhookSubscription": subscription},
+					operation="WebhookUpdate",
+				)["webhookSubscriptionUpdate"]
+				updated += 1
+			else:
+				# not retried blindly: a lost answer is caught by listing the topics on the next press
+				result = connector.query(
+					queries.WEBHOOK_SUBSCRIPTION_CREATE,
+					{"topic": topic, "webhookSubscription": subscription},
+					operation="WebhookCreate",
+					idempotent=False,
+				)["webhookSubscriptionCreate"]
+				created += 1
+			if result.get("userErrors"):
+				raise RecordError(
+					f"Shopify refused the {topic} subscription: "
+					+ "; ".join(e.get("message") or "" for e in result["userErrors"]),
+					service=constants.SERVICE_NAME,
+				)
+	return {"created": created, "updated": updated, "unchanged": unchanged, "endpoint": uri}

@@ -1,0 +1,188 @@
+"""Publishing Items as Shopify products (ERPNext -> Shopify), idempotently.
+
+Items of the configured Item Group that are enabled (and ``show_in_website`` where the webshop
+app adds that field) become products; a template's variants become the product's variants, its
+attributes the product options. ``productSet`` creates or replaces a product with all its
+variants in one call (no 100-variant REST limit); before we hold a product id it is addressed by a
+handle derived from the item code, so a retry after a lost response updates the product it
+created instead of making a second one (https://shopify.dev/docs/api/admin-graphql/latest/mutations/productSet).
+Only Items modified since the last successful push are sent.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import frappe
+from frappe.utils import flt, now_datetime
+
+from scoopjoy.connectors.shopify import constants, queries
+from scoopjoy.connectors.shopify.connector import ShopifyConnector
+from scoopjoy.connectors.shopify.graphql_client import raise_user_errors
+from scoopjoy.connectors.shopify.mapping import legacy_id, product_identifier, product_set_input
+from scoopjoy.kernel.errors import ConfigError, RecordError
+from scoopjoy.reliability.dead_letters import record_dead_letter, resolve_dead_letter
+from scoopjoy.reliability.jobs import enqueue_integration_job, job_id_for
+
+PUSH_PRODUCT_JOB = "scoopjoy.connectors.shopify.catalog.push_product"
+
+
+def scheduled_product_push() -> None:
+	settings = frappe.get_cached_doc(constants.SETTINGS_DOCTYPE)
+	if settings.enabled and settings.push_products:
+		enqueue_integration_job(
+			"scoopjoy.connectors.shopify.catalog.push_products",
+			connector=constants.SERVICE_NAME,
+			job_key="push-products",
+			queue="long",
+		)
+
+
+def items_to_publish(settings, since=None) -> list[str]:
+	"""Top-level items (templates and plain items) of the group changed since ``since``."""
+	if not settings.item_group:
+		raise ConfigError(
+			"Set 'Item Group to Publish' in Shopify Settings to choose which Items become products.",
+			service=constants.SERVICE_NAME,
+		)
+	filters = {"item_group": ["descendants of (inclusive)", settings.item_group], "disabled": 0}
+	if frappe.get_meta("Item").has_field("show_in_website"):
+		filters["show_in_website"] = 1
+	changed = dict(filters, variant_of=["is", "not set"])
+	if since:
+		changed["modified"] = [">", since]
+	names = set(frappe.get_all("Item", filters=changed, pluck="name"))
+	if since:  # a changed variant republishes its template
+		names.update(
+			frappe.get_all(
+				"Item",
+				filters=dict(filters, variant_of=["is", "set"], modified=[">", since]),
+				pluck="variant_of",
+			)
+		)
+	return sorted(n for n in names if n)
+
+
+def push_products(force: bool = False) -> dict:
+	connector = ShopifyConnector()
+	settings = connector.settings
+	started = now_datetime()
+	since = None if force else settings.last_product_push_at
+	counts: Counter = Counter()
+	for item_code in items_to_publish(settings, since):
+		dedup_key = job_id_for(constants.SERVICE_NAME, f"product:{item_code}")
+		try:
+			push_product(item_code, connector=connector)
+		except RecordError as error:
+			record_dead_letter(
+				connector=constants.SERVICE_NAME,
+				job=PUSH_PRODUCT_JOB,
+				payload={"item_code": item_code},
+				error=error,
+				dedup_key=dedup_key,
+				reference_doctype="Item",
+				reference_name=item_code,
+			)
+			counts["failed"] += 1
+		else:
+			resolve_dead_letter(dedup_key)
+			counts["pushed"] += 1
+	frappe.db.set_single_value(constants.SETTINGS_DOCTYPE, "last_product_push_at", started)
+	return dict(counts)
+
+
+def push_product(item_code: str, connector: ShopifyConnector | None = None) -> str:
+	"""Create or update one product (with its variants). Returns the Shopify product id."""
+	connector = connector or ShopifyConnector()
+	item = frappe.get_doc("Item", item_code)
+	price_list = connector.settings.price_list
+	variants = None
+	if item.has_variants:
+		variants = [
+			{
+				"item_code": v.name,
+				"rate": _rate(v.name, price_list, v.standard_rate),
+				"weight_per_unit": v.weight_per_unit,
+				"weight_uom": v.weight_uom,
+				"shopify_variant_id": v.custom_shopify_variant_id,
+				"attributes": {
+					a.attribute: a.attribute_value
+					for a in frappe.get_all(
+						"Item Variant Attribute",
+						filters={"parent": v.name, "parenttype": "Item"},
+						fields=["attribute", "attribute_value"],
+						order_by="idx",
+					)
+				},
+			}
+			for v in frappe.get_all(
+				"Item",
+				filters={"variant_of": item.name, "disabled": 0},
+				fields=[
+					"name",
+					"standard_rate",
+					"weight_per_unit",
+					"weight_uom",
+					"custom_shopify_variant_id",
+				],
+				order_by="name",
+			)
+		]
+		if not variants:
+			raise RecordError(
+				f"Item {item.name} is a template without enabled variants: nothing to sell on Shopify.",
+				service=constants.SERVICE_NAME,
+			)
+	data = {
+		"item_code": item.name,
+		"item_name": item.item_name,
+		"description": item.description,
+		"rate": _rate(item.name, price_list, item.standard_rate),
+		"weight_per_unit": item.weight_per_unit,
+		"weight_uom": item.weight_uom,
+		"shopify_product_id": item.custom_shopify_product_id,
+		"shopify_variant_id": item.custom_shopify_variant_id,
+	}
+	result = connector.query(
+		queries.PRODUCT_SET,
+		{"input": product_set_input(data, variants), "identifier": product_identifier(data)},
+		operation="ProductSet",
+		reference=("Item", item.name),
+	)
+	payload = result.get("productSet") or {}
+	raise_user_errors(payload, f"Item {item.name}")
+	product = payload.get("product") or {}
+	product_id = legacy_id(product.get("id"))
+	by_sku = {node.get("sku"): node for node in (product.get("variants") or {}).get("nodes") or []}
+	if variants:
+		frappe.db.set_value("Item", item.name, "custom_shopify_product_id", product_id, update_modified=False)
+		for variant in variants:
+			node = by_sku.get(variant["item_code"]) or {}
+			_store_ids(variant["item_code"], product_id, node)
+	else:
+		node = by_sku.get(item.name) or next(iter(by_sku.values()), {})
+		_store_ids(item.name, product_id, node)
+	return product_id
+
+
+def _store_ids(item_code: str, product_id: str | None, variant: dict) -> None:
+	frappe.db.set_value(
+		"Item",
+		item_code,
+		{
+			"custom_shopify_product_id": product_id,
+			"custom_shopify_variant_id": legacy_id(variant.get("id")),
+			"custom_shopify_inventory_item_id": legacy_id((variant.get("inventoryItem") or {}).get("id")),
+		},
+		update_modified=False,  # storing ids is not a change to publish again
+	)
+
+
+def _rate(item_code: str, price_list: str | None, fallback) -> float:
+	if price_list:
+		rate = frappe.db.get_value(
+			"Item Price", {"item_code": item_code, "price_list": price_list}, "price_list_rate"
+		)
+		if rate is not None:
+			return flt(rate)
+	return flt(fallback)

@@ -1,0 +1,114 @@
+"""ShopifyConnector: the GraphQL Admin API of one shop, declared on BaseConnector.
+
+Declarations only: the base class gives the retrying transport, the shop's circuit breaker and
+the site-wide cost bucket in Redis (2,000 points, 100/s on the Standard plan, then whatever
+Shopify reports in ``throttleStatus``), and the call log. GraphQL specifics (cost, THROTTLED in a
+200, userErrors) live in ``graphql_client.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import frappe
+from frappe import _
+
+from scoopjoy.connectors.base import BaseConnector
+from scoopjoy.connectors.shopify import constants, queries
+from scoopjoy.connectors.shopify.graphql_client import ShopifyGraphQL, graphql_response_rule
+from scoopjoy.kernel.errors import ConfigError
+
+REQUIRED_SCOPES = ("read_orders", "read_all_orders", "read_products", "read_customers")
+
+
+class ShopifyConnector(BaseConnector):
+	service_name = constants.SERVICE_NAME
+	settings_doctype = constants.SETTINGS_DOCTYPE
+	timeout = (5, 30)
+	max_retries = 4
+	rate_limit = (constants.STANDARD_BUCKET, constants.STANDARD_RESTORE_RATE)
+	rate_limit_max_wait = 60.0
+	response_rules = (graphql_response_rule,)
+	correlation_header = None  # Shopify ignores it; X-Request-Id comes back in the response
+
+	def __init__(self, settings=None):
+		super().__init__(settings)
+		self._graphql: ShopifyGraphQL | None = None
+
+	@property
+	def base_url(self) -> str:
+		if self.settings.api_url:
+			return self.settings.api_url.rstrip("/") + "/"
+		domain = (self.settings.shop_domain or "").strip().removeprefix("https://").strip("/")
+		if not domain:
+			raise ConfigError(
+				_("Set the Shop Domain (<store>.myshopify.com) in Shopify Settings."),
+				service=self.service_name,
+			)
+		return f"https://{domain}/"
+
+	def account_id(self) -> str:
+		return (self.settings.shop_domain or self.base_url).strip().lower()
+
+	def get_auth_headers(self) -> dict[str, str]:
+		token = self.settings.get_password("access_token", raise_exception=False)
+		if not token:
+			raise ConfigError(
+				_(
+					"Shopify Settings has no Admin API access token. Paste the app's shpat_… token into "
+					"'Admin API Access Token' (the token of the same app whose secret signs the webhooks)."
+				),
+				service=self.service_name,
+			)
+		return {constants.ACCESS_TOKEN_HEADER: token}
+
+	@property
+	def graphql(self) -> ShopifyGraphQL:
+		if self._graphql is None:
+			self._graphql = ShopifyGraphQL(
+				self.transport, self.settings.api_version or constants.DEFAULT_API_VERSION
+			)
+		return self._graphql
+
+	def query(
+		self,
+		document: str,
+		variables: dict[str, Any] | None = None,
+		*,
+		operation: str,
+		idempotent: bool = True,
+		reference: tuple[str, str] | None = None,
+	) -> dict[str, Any]:
+		self.ensure_enabled()
+		return self.graphql.execute(
+			document, variables, operation=operation, idempotent=idempotent, reference=reference
+		)
+
+	def pages(
+		self,
+		document: str,
+		variables: dict[str, Any],
+		connection_path: str,
+		*,
+		operation: str,
+		start_cursor=None,
+	):
+		self.ensure_enabled()
+		return self.graphql.pages(
+			document, variables, connection_path, operation=operation, start_cursor=start_cursor
+		)
+
+	def test_connection(self) -> str:
+		data = self.query(queries.SHOP, operation="Shop")
+		shop = data.get("shop") or {}
+		granted = {
+			s["handle"] for s in ((data.get("currentAppInstallation") or {}).get("accessScopes") or [])
+		}
+		missing = [scope for scope in REQUIRED_SCOPES if scope not in granted]
+		message = _("Connected to {0} ({1}).").format(shop.get("name"), shop.get("myshopifyDomain"))
+		if missing:
+			message += " " + _(
+				"The app lacks the scopes {0}: without read_all_orders only the last 60 days of orders "
+				"can be read. Add them to the app and reinstall it."
+			).format(", ".join(missing))
+		return message

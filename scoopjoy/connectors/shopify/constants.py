@@ -1,0 +1,61 @@
+"""Shopify constants: names, the pinned Admin API version and its support window, cost limits.
+
+Pure Python: no frappe. The GraphQL Admin API is used because REST is legacy since 1 Oct 2024
+and its product endpoints stop at 100 variants
+(https://shopify.dev/docs/apps/build/graphql/migrate/new-product-model).
+"""
+
+SERVICE_NAME = "Shopify"
+SETTINGS_DOCTYPE = "Shopify Settings"
+
+#: Shopify releases a version each quarter (January, April, July, October) and supports each
+#: for at least 12 months (https://shopify.dev/docs/api/usage/versioning). 2026-10 is the newest
+#: stable version on 2026-11-23; Settings pins the version and warns when it ages out.
+DEFAULT_API_VERSION = "2026-10"
+SUPPORT_MONTHS = 12
+#: how long before the end of support the Settings start warning
+WARN_DAYS_BEFORE_END = 60
+
+#: GraphQL Admin API limits on the Standard plan: a bucket of 2,000 points refilled at 100
+#: points per second; a single query may cost at most 1,000 points
+#: (https://shopify.dev/docs/api/usage/limits#graphql-admin-api-rate-limits).
+STANDARD_BUCKET = 2000.0
+STANDARD_RESTORE_RATE = 100.0
+MAX_SINGLE_QUERY_COST = 1000
+
+#: Header names (https://shopify.dev/docs/apps/build/webhooks/subscribe/https)
+ACCESS_TOKEN_HEADER = "X-Shopify-Access-Token"
+WEBHOOK_TOPIC_HEADER = "X-Shopify-Topic"
+WEBHOOK_SHOP_HEADER = "X-Shopify-Shop-Domain"
+WEBHOOK_ID_HEADER = "X-Shopify-Webhook-Id"
+WEBHOOK_EVENT_ID_HEADER = "X-Shopify-Event-Id"
+WEBHOOK_TRIGGERED_AT_HEADER = "X-Shopify-Triggered-At"
+WEBHOOK_API_VERSION_HEADER = "X-Shopify-API-Version"
+
+#: Webhook topics we subscribe to, REST-style names as delivered in X-Shopify-Topic, with the
+#: GraphQL WebhookSubscriptionTopic enum value used to register them.
+WEBHOOK_TOPICS = {
+	"orders/create": "ORDERS_CREATE",
+	"orders/updated": "ORDERS_UPDATED",
+	"orders/paid": "ORDERS_PAID",
+	"orders/fulfilled": "ORDERS_FULFILLED",
+	"orders/partially_fulfilled": "ORDERS_PARTIALLY_FULFILLED",
+	"orders/cancelled": "ORDERS_CANCELLED",
+	"refunds/create": "REFUNDS_CREATE",
+}
+
+#: ERPNext limits that Shopify data exceeds (ERPNext Item.item_name is Data(140); Shopify
+#: product titles go up to 255 characters).
+ERPNEXT_ITEM_NAME_MAX = 140
+SHOPIFY_TITLE_MAX = 255
+
+#: Page sizes, chosen from Shopify's cost rules (objects 1 point, connections 2 + first x node):
+#: an order of ORDER_FIELDS with 20 lines requests about 200 points, so 4 orders a page stay under
+#: the 1,000-point single query limit. Only the points actually used are kept from the bucket, so
+#: small pages cost little time; a kernel test checks these requested costs with the simulator.
+ORDERS_PAGE_SIZE = 4
+LINE_ITEMS_PER_ORDER = 20
+ORDER_SUMMARIES_PAGE_SIZE = 15
+PRODUCTS_PAGE_SIZE = 50
+
+GID_PREFIX = "gid://shopify/"

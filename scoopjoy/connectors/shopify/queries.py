@@ -1,0 +1,232 @@
+"""The GraphQL Admin API documents this connector sends, in one place.
+
+Written from the Admin GraphQL reference (https://shopify.dev/docs/api/admin-graphql, version
+pinned in Shopify Settings). The simulator (scoopjoy/simulators/shopify.py) serves a schema
+subset written from the same reference, and a kernel test parses every document here against it,
+so a field we use but the simulator does not know fails in CI rather than in production.
+
+Pure Python: no frappe.
+"""
+
+MONEY = "shopMoney { amount currencyCode }"
+
+ORDER_FIELDS = f"""
+	id
+	legacyResourceId
+	name
+	email
+	phone
+	createdAt
+	updatedAt
+	processedAt
+	cancelledAt
+	cancelReason
+	closedAt
+	test
+	currencyCode
+	taxesIncluded
+	displayFinancialStatus
+	displayFulfillmentStatus
+	customer {{
+		id
+		legacyResourceId
+		firstName
+		lastName
+		displayName
+		defaultEmailAddress {{ emailAddress }}
+		defaultPhoneNumber {{ phoneNumber }}
+	}}
+	shippingAddress {{
+		firstName lastName company address1 address2 city province provinceCode zip country countryCodeV2 phone
+	}}
+	billingAddress {{
+		firstName lastName company address1 address2 city province provinceCode zip country countryCodeV2 phone
+	}}
+	lineItems(first: $lineItems) {{
+		nodes {{
+			id
+			title
+			sku
+			quantity
+			currentQuantity
+			unfulfilledQuantity
+			originalUnitPriceSet {{ {MONEY} }}
+			totalDiscountSet {{ {MONEY} }}
+			variant {{ id }}
+			product {{ id }}
+		}}
+	}}
+	shippingLines(first: 3) {{
+		nodes {{ title originalPriceSet {{ {MONEY} }} }}
+	}}
+	taxLines {{ title rate priceSet {{ {MONEY} }} }}
+	totalDiscountsSet {{ {MONEY} }}
+	totalPriceSet {{ {MONEY} }}
+	transactions(first: 5) {{
+		kind status amountSet {{ {MONEY} }}
+	}}
+	refunds(first: 5) {{
+		id createdAt totalRefundedSet {{ {MONEY} }}
+	}}
+"""
+
+#: A page of orders. ``query`` uses Shopify's search syntax, e.g.
+#: ``updated_at:>='2026-11-01T00:00:00Z'``; without ``status:`` every order is returned (open,
+#: closed, cancelled), which is the playbook's ``status=any``
+#: (https://shopify.dev/docs/api/admin-graphql/latest/queries/orders).
+ORDERS_PAGE = f"""
+query OrdersPage($first: Int!, $after: String, $query: String, $lineItems: Int!) {{
+	orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {{
+		nodes {{ {ORDER_FIELDS} }}
+		pageInfo {{ hasNextPage endCursor }}
+	}}
+}}
+"""
+
+ORDER_BY_ID = f"""
+query OneOrder($id: ID!, $lineItems: Int!) {{
+	order(id: $id) {{ {ORDER_FIELDS} }}
+}}
+"""
+
+#: The lines of one refund, read only for a refund that has no credit note yet: nesting them in
+#: the order query would multiply its cost past Shopify's 1,000-point limit per query.
+REFUND_LINES = """
+query RefundLines($id: ID!) {
+	node(id: $id) {
+		... on Refund {
+			id
+			createdAt
+			totalRefundedSet { shopMoney { amount currencyCode } }
+			refundLineItems(first: 100) { nodes { quantity lineItem { id } } }
+		}
+	}
+}
+"""
+
+#: The light listing the Sync Console diffs against ERPNext: enough to say why an order is missing.
+ORDER_SUMMARIES_PAGE = """
+query OrderSummaries($first: Int!, $after: String, $query: String) {
+	orders(first: $first, after: $after, query: $query, sortKey: CREATED_AT) {
+		nodes {
+			id
+			legacyResourceId
+			name
+			createdAt
+			cancelledAt
+			displayFinancialStatus
+			displayFulfillmentStatus
+			lineItems(first: 20) { nodes { title variant { id } product { id } } }
+		}
+		pageInfo { hasNextPage endCursor }
+	}
+}
+"""
+
+COUNTS = """
+query Counts($orders: String, $customers: String, $products: String) {
+	ordersCount(query: $orders, limit: null) { count precision }
+	customersCount(query: $customers, limit: null) { count precision }
+	productsCount(query: $products, limit: null) { count precision }
+}
+"""
+
+SHOP = """
+query Shop {
+	shop { name myshopifyDomain currencyCode }
+	currentAppInstallation { accessScopes { handle } }
+}
+"""
+
+#: Create or update one product with its variants in one call. ``identifier`` by handle makes a
+#: retry after a lost response update the product it created instead of creating a second one
+#: (https://shopify.dev/docs/api/admin-graphql/latest/mutations/productSet).
+PRODUCT_SET = """
+mutation ProductSet($input: ProductSetInput!, $identifier: ProductSetIdentifiers) {
+	productSet(input: $input, identifier: $identifier, synchronous: true) {
+		product {
+			id
+			legacyResourceId
+			handle
+			variants(first: 100) {
+				nodes { id legacyResourceId sku inventoryItem { id } }
+			}
+		}
+		userErrors { field message code }
+	}
+}
+"""
+
+#: Absolute quantities (not deltas), so sending the same batch twice is harmless; the
+#: ``@idempotent`` directive is required for inventory mutations from API 2026-04
+#: (https://shopify.dev/docs/api/admin-graphql/latest/mutations/inventorySetQuantities).
+INVENTORY_SET_QUANTITIES = """
+mutation SetQuantities($input: InventorySetQuantitiesInput!, $idempotencyKey: String!) {
+	inventorySetQuantities(input: $input) @idempotent(key: $idempotencyKey) {
+		inventoryAdjustmentGroup { reason changes { name delta quantityAfterChange } }
+		userErrors { field message code }
+	}
+}
+"""
+
+#: What Shopify holds for some variants at one location (the drift check).
+INVENTORY_LEVELS = """
+query InventoryLevels($ids: [ID!]!, $locationId: ID!) {
+	nodes(ids: $ids) {
+		... on ProductVariant {
+			id
+			sku
+			inventoryItem {
+				id
+				inventoryLevel(locationId: $locationId) { quantities(names: ["available"]) { name quantity } }
+			}
+		}
+	}
+}
+"""
+
+LOCATIONS = """
+query Locations {
+	locations(first: 50) { nodes { id name isActive } }
+}
+"""
+
+WEBHOOK_SUBSCRIPTIONS = """
+query WebhookSubscriptions {
+	webhookSubscriptions(first: 100) { nodes { id topic uri } }
+}
+"""
+
+WEBHOOK_SUBSCRIPTION_CREATE = """
+mutation WebhookCreate($topic: WebhookSubscriptionTopic!, $webhookSubscription: WebhookSubscriptionInput!) {
+	webhookSubscriptionCreate(topic: $topic, webhookSubscription: $webhookSubscription) {
+		webhookSubscription { id topic uri }
+		userErrors { field message }
+	}
+}
+"""
+
+WEBHOOK_SUBSCRIPTION_UPDATE = """
+mutation WebhookUpdate($id: ID!, $webhookSubscription: WebhookSubscriptionInput!) {
+	webhookSubscriptionUpdate(id: $id, webhookSubscription: $webhookSubscription) {
+		webhookSubscription { id topic uri }
+		userErrors { field message }
+	}
+}
+"""
+
+ALL_DOCUMENTS = {
+	"ORDERS_PAGE": ORDERS_PAGE,
+	"ORDER_BY_ID": ORDER_BY_ID,
+	"ORDER_SUMMARIES_PAGE": ORDER_SUMMARIES_PAGE,
+	"REFUND_LINES": REFUND_LINES,
+	"COUNTS": COUNTS,
+	"SHOP": SHOP,
+	"PRODUCT_SET": PRODUCT_SET,
+	"INVENTORY_SET_QUANTITIES": INVENTORY_SET_QUANTITIES,
+	"INVENTORY_LEVELS": INVENTORY_LEVELS,
+	"LOCATIONS": LOCATIONS,
+	"WEBHOOK_SUBSCRIPTIONS": WEBHOOK_SUBSCRIPTIONS,
+	"WEBHOOK_SUBSCRIPTION_CREATE": WEBHOOK_SUBSCRIPTION_CREATE,
+	"WEBHOOK_SUBSCRIPTION_UPDATE": WEBHOOK_SUBSCRIPTION_UPDATE,
+}

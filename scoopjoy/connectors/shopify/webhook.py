@@ -1,0 +1,89 @@
+"""The Shopify webhook inbox: verify, dedupe, store, queue, answer (in well under a second).
+
+https://shopify.dev/docs/apps/build/webhooks/subscribe/https
+- ``X-Shopify-Hmac-Sha256`` is the base64 HMAC-SHA256 of the *raw* body with the app's client
+  secret; checked in constant time against the secret and, during a rotation, the previous one.
+  Missing or wrong: 401 and nothing else (no Error Log row, no job, no stored delivery), so forged
+  traffic cannot flood anything.
+- ``X-Shopify-Webhook-Id`` is the same on every retry of one delivery
+  (https://shopify.dev/docs/apps/build/webhooks/ignore-duplicates): it is the name of the stored
+  Shopify Webhook Delivery, so a duplicate is answered 200 and dropped.
+- The work is one job per *order* (job key ``order:<id>``), which fetches the order's current
+  state: late and out-of-order deliveries cannot apply an old state, and a burst of events for
+  one order becomes one job.
+"""
+
+from __future__ import annotations
+
+import json
+
+import frappe
+from frappe.utils import now_datetime
+
+from scoopjoy.connectors.shopify import constants
+from scoopjoy.connectors.shopify.mapping import legacy_id, order_reference_from_webhook
+from scoopjoy.connectors.shopify.orders import SYNC_ORDER_JOB, order_job_key
+from scoopjoy.kernel.masking import mask_payload
+from scoopjoy.kernel.signatures import verify_shopify_hmac
+from scoopjoy.reliability.jobs import enqueue_integration_job
+
+DELIVERY = "Shopify Webhook Delivery"
+ENDPOINT = "scoopjoy.connectors.shopify.webhook.receive"
+STORED_PAYLOAD_CHARS = 20000
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+def receive():
+	settings = frappe.get_cached_doc(constants.SETTINGS_DOCTYPE)
+	raw_body = frappe.request.get_data(cache=True) or b""
+	secrets = [
+		settings.get_password("client_secret", raise_exception=False),
+		settings.get_password("previous_client_secret", raise_exception=False),
+	]
+	if not verify_shopify_hmac(raw_body, frappe.get_request_header("X-Shopify-Hmac-Sha256"), secrets):
+		frappe.local.response["http_status_code"] = 401
+		return {"error": "invalid signature"}
+	topic = frappe.get_request_header(constants.WEBHOOK_TOPIC_HEADER) or ""
+	webhook_id = frappe.get_request_header(constants.WEBHOOK_ID_HEADER) or ""
+	if topic not in constants.WEBHOOK_TOPICS or not webhook_id:
+		return {"status": "ignored"}  # 200: a topic we do not handle must not be retried by Shopify
+	if not settings.enabled:
+		frappe.local.response["http_status_code"] = 503  # Shopify retries later; nothing is lost
+		return {"error": "Shopify sync is disabled"}
+	try:
+		payload = json.loads(raw_body)
+	except ValueError:
+		frappe.local.response["http_status_code"] = 400
+		return {"error": "body is not JSON"}
+	order_gid = order_reference_from_webhook(topic, payload)
+	if frappe.db.exists(DELIVERY, webhook_id):
+		return {"status": "duplicate"}
+	delivery = frappe.get_doc(
+		{
+			"doctype": DELIVERY,
+			"webhook_id": webhook_id,
+			"topic": topic,
+			"order_id": legacy_id(order_gid),
+			"status": "Queued" if order_gid else "Skipped",
+			"received_at": now_datetime(),
+			"triggered_at": frappe.get_request_header(constants.WEBHOOK_TRIGGERED_AT_HEADER),
+			"payload": json.dumps(mask_payload(payload), default=str)[:STORED_PAYLOAD_CHARS],
+		}
+	)
+	try:
+		delivery.insert(ignore_permissions=True)
+	except frappe.DuplicateEntryError:
+		return {"status": "duplicate"}  # the same delivery, a few milliseconds earlier
+	if order_gid:
+		enqueue_integration_job(
+			SYNC_ORDER_JOB,
+			connector=constants.SERVICE_NAME,
+			job_key=order_job_key(order_gid),
+			external_id=legacy_id(order_gid),
+			order_gid=order_gid,
+		)
+	return {"status": "queued"}  # Frappe commits a POST request, which releases the queued job
+
+
+def endpoint_url() -> str:
+	return frappe.utils.get_url(f"/api/method/{ENDPOINT}")

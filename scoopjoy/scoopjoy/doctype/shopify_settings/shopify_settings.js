@@ -1,0 +1,99 @@
+// Copyright (c) 2026, ScoopJoy Engineering and contributors
+// For license information, please see license.txt
+
+frappe.ui.form.on("Shopify Settings", {
+	setup(frm) {
+		frm.set_query("cash_bank_account", () => ({
+			filters: { company: frm.doc.company, is_group: 0, account_type: ["in", ["Cash", "Bank"]] },
+		}));
+		for (const field of ["tax_account", "shipping_account"]) {
+			frm.set_query(field, () => ({ filters: { company: frm.doc.company, is_group: 0 } }));
+		}
+		frm.set_query("warehouse", () => ({ filters: { company: frm.doc.company, is_group: 0 } }));
+	},
+	refresh(frm) {
+		const saved = () => {
+			if (frm.is_dirty()) {
+				frappe.msgprint(__("Save the settings first."));
+				return false;
+			}
+			return true;
+		};
+		const queued = (r) => {
+			const msg = r.message && r.message.queued ? __("Queued.") : __("Already queued or running.");
+			frappe.show_alert({ message: msg, indicator: "green" });
+		};
+		frm.add_custom_button(__("Test connection"), () => {
+			if (!saved()) return;
+			frm.call({ method: "test_connection", doc: frm.doc, freeze: true }).then((r) => {
+				if (r.message) frappe.show_alert({ message: r.message, indicator: "green" });
+			});
+		});
+		frm.add_custom_button(
+			__("Register webhooks"),
+			() => {
+				if (!saved()) return;
+				frappe
+					.call({ method: "scoopjoy.connectors.shopify.api.register_webhooks", freeze: true })
+					.then((r) => {
+						const m = r.message;
+						frappe.msgprint(
+							__("Webhooks: {0} created, {1} updated, {2} already right. Endpoint: {3}", [
+								m.created,
+								m.updated,
+								m.unchanged,
+								m.endpoint,
+							])
+						);
+					});
+			},
+			__("Actions")
+		);
+		frm.add_custom_button(
+			__("Pull orders now"),
+			() => frappe.call({ method: "scoopjoy.connectors.shopify.api.sync_orders_now" }).then(queued),
+			__("Actions")
+		);
+		frm.add_custom_button(
+			__("Publish products now"),
+			() => frappe.call({ method: "scoopjoy.connectors.shopify.api.push_products_now" }).then(queued),
+			__("Actions")
+		);
+		frm.add_custom_button(
+			__("Push inventory now"),
+			() => frappe.call({ method: "scoopjoy.connectors.shopify.api.push_inventory_now" }).then(queued),
+			__("Actions")
+		);
+		frm.add_custom_button(
+			__("Check inventory drift"),
+			() =>
+				frappe
+					.call({ method: "scoopjoy.connectors.shopify.api.check_inventory_drift", freeze: true })
+					.then((r) => {
+						const rows = r.message || [];
+						if (!rows.length) {
+							frappe.msgprint(__("Shopify and ERPNext agree on every mapped item."));
+							return;
+						}
+						const body = rows
+							.map(
+								(d) =>
+									`<tr><td>${frappe.utils.escape_html(d.item_code)}</td><td>${frappe.utils.escape_html(
+										d.warehouse
+									)}</td><td>${d.erpnext_qty}</td><td>${d.shopify_qty ?? "-"}</td></tr>`
+							)
+							.join("");
+						frappe.msgprint({
+							title: __("Inventory drift"),
+							message: `<table class="table table-bordered"><tr><th>${__("Item")}</th><th>${__(
+								"Warehouse"
+							)}</th><th>ERPNext</th><th>Shopify</th></tr>${body}</table>`,
+							wide: true,
+						});
+					}),
+			__("Actions")
+		);
+		frm.add_custom_button(__("Backfill orders"), () => frappe.new_doc("Shopify Backfill"), __("Actions"));
+		frm.add_custom_button(__("Sync Console"), () => frappe.set_route("shopify-sync-console"));
+	},
+});

@@ -1,0 +1,133 @@
+# Copyright (c) 2026, ScoopJoy Engineering and contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+from frappe.utils import getdate
+
+from scoopjoy.connectors.settings import ConnectorSettings
+from scoopjoy.connectors.shopify.mapping import legacy_id, version_support_end, version_warning
+
+
+class ShopifySettings(ConnectorSettings):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		from scoopjoy.scoopjoy.doctype.shopify_location.shopify_location import ShopifyLocation
+
+		access_token: DF.Password | None
+		api_url: DF.Data | None
+		api_version: DF.Data
+		cash_bank_account: DF.Link | None
+		client_secret: DF.Password | None
+		company: DF.Link | None
+		cost_center: DF.Link | None
+		create_delivery_note: DF.Check
+		create_sales_invoice: DF.Check
+		customer_group: DF.Link | None
+		default_customer: DF.Link | None
+		enabled: DF.Check
+		item_group: DF.Link | None
+		last_inventory_push_at: DF.Datetime | None
+		last_order_sync_at: DF.Data | None
+		last_product_push_at: DF.Datetime | None
+		locations: DF.Table[ShopifyLocation]
+		previous_client_secret: DF.Password | None
+		price_list: DF.Link | None
+		push_inventory: DF.Check
+		push_products: DF.Check
+		sales_order_naming_series: DF.Data | None
+		sandbox_mode: DF.Check
+		shipping_account: DF.Link | None
+		shop_domain: DF.Data | None
+		sync_orders: DF.Check
+		tax_account: DF.Link | None
+		warehouse: DF.Link | None
+	# end: auto-generated types
+
+	connector_class = "scoopjoy.connectors.shopify.connector.ShopifyConnector"
+	url_fields = ("api_url",)
+
+	@property
+	def api_version_status(self) -> str:
+		try:
+			return version_warning(self.api_version, getdate()) or _("Supported until about {0}.").format(
+				version_support_end(self.api_version).isoformat()
+			)
+		except ValueError as exc:
+			return str(exc)
+
+	@property
+	def webhook_endpoint(self) -> str:
+		from scoopjoy.connectors.shopify.webhook import endpoint_url
+
+		return endpoint_url()
+
+	def validate(self):
+		super().validate()
+		self.shop_domain = (self.shop_domain or "").strip().lower().removeprefix("https://").strip(
+			"/"
+		) or None
+		if self.shop_domain and not self.shop_domain.endswith(".myshopify.com") and not self.sandbox_mode:
+			frappe.throw(_("Shop Domain must be the store's <store>.myshopify.com domain."))
+		self.api_version = (self.api_version or "").strip()
+		try:
+			warning = version_warning(self.api_version, getdate())
+		except ValueError as exc:
+			frappe.throw(str(exc), title=_("Invalid API Version"))
+		if warning:
+			frappe.msgprint(warning, title=_("Shopify API version"), indicator="orange")
+		self._validate_accounts()
+		self._validate_locations()
+		if self.enabled:
+			missing = [
+				self.meta.get_label(f) for f in ("shop_domain", "company", "warehouse") if not self.get(f)
+			]
+			if missing:
+				frappe.throw(_("Set {0} before enabling the Shopify sync.").format(", ".join(missing)))
+
+	def _validate_accounts(self):
+		for fieldname in ("tax_account", "shipping_account", "cash_bank_account"):
+			account = self.get(fieldname)
+			if not account:
+				continue
+			is_group, company = frappe.db.get_value("Account", account, ["is_group", "company"])
+			label = self.meta.get_label(fieldname)
+			if is_group:
+				frappe.throw(
+					_(
+						"{0} {1} is a Group account; choose a leaf account (Payment Entries cannot post to a group)."
+					).format(label, account)
+				)
+			if self.company and company != self.company:
+				frappe.throw(
+					_("{0} {1} belongs to {2}, not to {3}.").format(label, account, company, self.company)
+				)
+		for fieldname in ("warehouse",):
+			warehouse = self.get(fieldname)
+			if warehouse and self.company:
+				company = frappe.db.get_value("Warehouse", warehouse, "company")
+				if company != self.company:
+					frappe.throw(
+						_("Warehouse {0} belongs to {1}, not to {2}.").format(
+							warehouse, company, self.company
+						)
+					)
+
+	def _validate_locations(self):
+		seen = set()
+		for row in self.locations or []:
+			if row.warehouse in seen:
+				frappe.throw(_("Row {0}: warehouse {1} is mapped twice.").format(row.idx, row.warehouse))
+			seen.add(row.warehouse)
+			if not (legacy_id(row.location_id) or "").isdigit():
+				frappe.throw(
+					_(
+						"Row {0}: '{1}' is not a Shopify location id (gid://shopify/Location/123 or 123)."
+					).format(row.idx, row.location_id)
+				)
