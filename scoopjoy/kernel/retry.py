@@ -108,6 +108,11 @@ class JournaledRetry(Retry):
 		kw.setdefault("journal", self.journal)
 		return super().new(**kw)
 
+	def parse_retry_after(self, retry_after: str) -> float:
+		"""Fractional seconds too: Shopify REST sends ``Retry-After: 2.0``, which urllib3's own parser
+		rejects with InvalidHeader (a failed call instead of a wait). Unreadable: the usual backoff."""
+		return parse_retry_after(retry_after) or 0.0
+
 	def get_backoff_time(self) -> float:
 		retries_so_far = 0
 		for entry in reversed(self.history):

@@ -81,6 +81,19 @@ def test_retry_after_is_honoured(api, calls):
 	assert api.count("GET", "/v1/ping") == 2
 
 
+def test_a_fractional_retry_after_is_waited_not_failed(api, calls):
+	"""Shopify REST answers 429 with ``Retry-After: 2.0``; urllib3 alone refuses that header."""
+	transport = make_transport(api, calls)
+	api.faults.add(Fault.rate_limited(times=1, retry_after="0.6"))
+
+	started = time.monotonic()
+	response = transport.get("/v1/ping")
+
+	assert response.status_code == 200
+	assert time.monotonic() - started >= 0.55
+	assert api.count("GET", "/v1/ping") == 2
+
+
 def test_a_retry_after_longer_than_we_wait_in_a_worker_is_handed_back(api, calls):
 	transport = make_transport(
 		api, calls, retry_policy=RetryPolicy(max_retries=3, backoff_base=0.05, max_retry_after=5)
