@@ -29,6 +29,17 @@ bench-test:
 
 benchmark: $(PY)
 	$(PY) benchmarks/kernel_vs_requests.py
+	$(PY) benchmarks/shopify_backfill.py
+
+.PHONY: fault-matrix benchmark-report
+
+# Connector x fault -> attempted, dead-lettered, reconciled, lost, duplicated (tools/fault_matrix.py).
+fault-matrix: $(PY)
+	$(PY) tools/fault_matrix.py
+
+# The benchmarks as one table of ratios, also written to benchmarks/REPORT.md.
+benchmark-report: $(PY)
+	$(PY) benchmarks/report.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
