@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from decimal import Decimal
 
 import frappe
@@ -498,7 +499,7 @@ class TestShopifySyncConsole(ShopifyTestCase):
 				)["order"]
 			],
 			frappe.get_single(SETTINGS),
-			__import__("collections").Counter(),
+			Counter(),
 		)
 		data = api.get_sync_console(add_days(nowdate(), -1), add_days(nowdate(), 1))
 		orders_row = next(e for e in data["entities"] if e["entity"] == "orders")

@@ -11,7 +11,7 @@ import json
 import frappe
 from frappe import _
 
-from scoopjoy.connectors.shopify import console, constants, inventory, queries, sync
+from scoopjoy.connectors.shopify import catalog, console, constants, inventory, queries, sync
 from scoopjoy.connectors.shopify.connector import ShopifyConnector
 from scoopjoy.connectors.shopify.mapping import gid, legacy_id
 from scoopjoy.connectors.shopify.orders import SYNC_ORDER_JOB, order_job_key
@@ -78,38 +78,19 @@ def resync_not_synced(from_date: str, to_date: str) -> dict:
 @frappe.whitelist()
 def sync_orders_now() -> dict:
 	_require_settings_write()
-	queued = enqueue_integration_job(
-		"scoopjoy.connectors.shopify.sync.pull_changed_orders",
-		connector=constants.SERVICE_NAME,
-		job_key="poll",
-		queue="long",
-	)
-	return {"queued": queued}
+	return {"queued": sync.queue_order_poll()}
 
 
 @frappe.whitelist()
 def push_products_now(force: bool = False) -> dict:
 	_require_settings_write()
-	queued = enqueue_integration_job(
-		"scoopjoy.connectors.shopify.catalog.push_products",
-		connector=constants.SERVICE_NAME,
-		job_key="push-products",
-		queue="long",
-		force=bool(int(force or 0)),
-	)
-	return {"queued": queued}
+	return {"queued": catalog.queue_product_push(force=bool(int(force or 0)))}
 
 
 @frappe.whitelist()
 def push_inventory_now() -> dict:
 	_require_settings_write()
-	queued = enqueue_integration_job(
-		"scoopjoy.connectors.shopify.inventory.push_inventory",
-		connector=constants.SERVICE_NAME,
-		job_key="push-inventory",
-		queue="long",
-	)
-	return {"queued": queued}
+	return {"queued": inventory.queue_inventory_push()}
 
 
 @frappe.whitelist()

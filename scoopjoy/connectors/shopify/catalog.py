@@ -27,15 +27,21 @@ from scoopjoy.reliability.jobs import enqueue_integration_job, job_id_for
 PUSH_PRODUCT_JOB = "scoopjoy.connectors.shopify.catalog.push_product"
 
 
+def queue_product_push(force: bool = False) -> bool:
+	"""The one way the push is queued (scheduler and desk button share the job key, so never twice)."""
+	return enqueue_integration_job(
+		"scoopjoy.connectors.shopify.catalog.push_products",
+		connector=constants.SERVICE_NAME,
+		job_key="push-products",
+		queue="long",
+		force=force,
+	)
+
+
 def scheduled_product_push() -> None:
 	settings = frappe.get_cached_doc(constants.SETTINGS_DOCTYPE)
 	if settings.enabled and settings.push_products:
-		enqueue_integration_job(
-			"scoopjoy.connectors.shopify.catalog.push_products",
-			connector=constants.SERVICE_NAME,
-			job_key="push-products",
-			queue="long",
-		)
+		queue_product_push()
 
 
 def items_to_publish(settings, since=None) -> list[str]:

@@ -24,15 +24,20 @@ BATCH_SIZE = 250
 DRIFT_BATCH = 100
 
 
+def queue_inventory_push() -> bool:
+	"""The one way the push is queued (scheduler and desk button share the job key, so never twice)."""
+	return enqueue_integration_job(
+		"scoopjoy.connectors.shopify.inventory.push_inventory",
+		connector=constants.SERVICE_NAME,
+		job_key="push-inventory",
+		queue="long",
+	)
+
+
 def scheduled_inventory_push() -> None:
 	settings = frappe.get_cached_doc(constants.SETTINGS_DOCTYPE)
 	if settings.enabled and settings.push_inventory:
-		enqueue_integration_job(
-			"scoopjoy.connectors.shopify.inventory.push_inventory",
-			connector=constants.SERVICE_NAME,
-			job_key="push-inventory",
-			queue="long",
-		)
+		queue_inventory_push()
 
 
 def location_map(settings) -> dict[str, str]:

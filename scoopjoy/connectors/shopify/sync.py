@@ -75,15 +75,20 @@ def import_orders(
 # --- the poll ------------------------------------------------------------------------------------
 
 
+def queue_order_poll() -> bool:
+	"""The one way the poll is queued (scheduler and desk button share the job key, so never twice)."""
+	return enqueue_integration_job(
+		"scoopjoy.connectors.shopify.sync.pull_changed_orders",
+		connector=constants.SERVICE_NAME,
+		job_key="poll",
+		queue="long",
+	)
+
+
 def scheduled_order_poll() -> None:
 	settings = frappe.get_cached_doc(constants.SETTINGS_DOCTYPE)
 	if settings.enabled and settings.sync_orders:
-		enqueue_integration_job(
-			"scoopjoy.connectors.shopify.sync.pull_changed_orders",
-			connector=constants.SERVICE_NAME,
-			job_key="poll",
-			queue="long",
-		)
+		queue_order_poll()
 
 
 def pull_changed_orders() -> dict:
