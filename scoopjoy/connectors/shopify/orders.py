@@ -184,7 +184,7 @@ def _require(settings, *fieldnames: str) -> None:
 
 def _create_sales_order(plan: OrderPlan, settings):
 	_require(settings, "company", "warehouse")
-	items = [(line, _item_for(line, plan)) for line in plan.lines if line.quantity > 0]
+	items = [(line, _item_for(line, plan)) for line in _imported_lines(plan)]
 	if not items:
 		raise RecordError(f"Shopify order {plan.name} has no line items to import.", service="Shopify")
 	customer = _customer_for(plan, settings)
@@ -411,6 +411,21 @@ def _pay(invoice, plan: OrderPlan, settings) -> None:
 # --- fulfilled: Delivery Note for what is not delivered yet --------------------------------------
 
 
+def _imported_lines(plan: OrderPlan) -> list[OrderLine]:
+	"""The lines that became Sales Order rows, in Shopify's order (row ``idx`` = position + 1)."""
+	return [line for line in plan.lines if line.quantity > 0]
+
+
+def _rows_by_line(sales_order, plan: OrderPlan) -> dict:
+	"""Sales Order row of each Shopify line item, by the position the rows were created in."""
+	rows = {row.idx: row for row in sales_order.items}
+	return {
+		line.line_item_id: rows[index]
+		for index, line in enumerate(_imported_lines(plan), start=1)
+		if index in rows
+	}
+
+
 def _ensure_delivery(sales_order, plan: OrderPlan) -> None:
 	"""Deliver, per line, Shopify's fulfilled quantity minus what ERPNext has delivered already.
 
@@ -420,11 +435,8 @@ def _ensure_delivery(sales_order, plan: OrderPlan) -> None:
 	from erpnext.selling.doctype.sales_order.sales_order import make_delivery_note
 
 	wanted: dict[str, float] = {}
-	lines = [line for line in plan.lines if line.quantity > 0]
-	for row in sales_order.items:
-		if row.idx - 1 >= len(lines):
-			continue
-		fulfilled = plan.fulfilled.get(lines[row.idx - 1].line_item_id, 0)
+	for line_item_id, row in _rows_by_line(sales_order, plan).items():
+		fulfilled = plan.fulfilled.get(line_item_id, 0)
 		already = _delivered_or_drafted(row.name)
 		if fulfilled - already > 0:
 			wanted[row.name] = min(fulfilled, row.qty) - already
@@ -454,8 +466,7 @@ def _delivered_or_drafted(so_detail: str) -> float:
 def _ensure_credit_notes(sales_order, plan: OrderPlan, connector: ShopifyConnector) -> None:
 	from erpnext.accounts.doctype.sales_invoice.sales_invoice import make_sales_return
 
-	lines = [line for line in plan.lines if line.quantity > 0]
-	row_for_line = {line.line_item_id: index + 1 for index, line in enumerate(lines)}
+	rows = _rows_by_line(sales_order, plan)
 	for refund in plan.refunds:
 		if frappe.db.exists("Sales Invoice", {"custom_shopify_refund_id": refund["refund_id"]}):
 			continue
@@ -478,9 +489,8 @@ def _ensure_credit_notes(sales_order, plan: OrderPlan, connector: ShopifyConnect
 				f"({refund['amount']}) without items; make that credit note by hand.",
 				service="Shopify",
 			)
-		so_rows = {row.idx: row.name for row in sales_order.items}
 		refunded = {
-			so_rows.get(row_for_line.get(line_id)): qty for line_id, qty in lines_of_refund.items() if qty
+			rows[line_id].name: qty for line_id, qty in lines_of_refund.items() if qty and line_id in rows
 		}
 		note = make_sales_return(invoice)
 		note.items = [row for row in note.items if row.so_detail in refunded]
