@@ -68,6 +68,9 @@ grep -qx scoopjoy "$bench_dir/sites/apps.txt" || echo scoopjoy >> "$bench_dir/si
 
 cd "$bench_dir/sites"
 setup_log="$(mktemp)"
+# The module map is cached in Redis: one built before scoopjoy was in apps.txt would make
+# install-app sync none of its DocTypes.
+"${bench_cmd[@]}" --site "$site" clear-cache
 if "${bench_cmd[@]}" --site "$site" list-apps 2>/dev/null | grep -q '^scoopjoy'; then
 	step=(migrate --skip-search-index)
 else
