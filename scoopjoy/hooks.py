@@ -58,7 +58,11 @@ doctype_list_js = {"Customer": "public/js/customer_list.js"}
 scheduler_events = {
 	"cron": {
 		# retry the dead letters whose next_retry_at has come
-		"*/5 * * * *": ["scoopjoy.reliability.dead_letters.retry_due_dead_letters"],
+		"*/5 * * * *": [
+			"scoopjoy.reliability.dead_letters.retry_due_dead_letters",
+			# open / close alert incidents from the thresholds in ScoopJoy Settings
+			"scoopjoy.operations.alerts.evaluate_alerts",
+		],
 		# the seed's "every_15_minutes" is not a Frappe scheduler event: a cron entry is
 		"*/15 * * * *": ["scoopjoy.connectors.mobile_app.jobs.scheduled_menu_sync"],
 		# Shopify: changed orders (webhooks bring them live; the poll catches what one missed) and

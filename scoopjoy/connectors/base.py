@@ -30,6 +30,7 @@ import frappe
 
 from scoopjoy.kernel.circuit_breaker import CircuitBreaker
 from scoopjoy.kernel.errors import Classifier, ConfigError, ExceptionRule, ResponseRule
+from scoopjoy.kernel.health import CIRCUIT_OPEN
 from scoopjoy.kernel.rate_limit import Budget, RateLimiter
 from scoopjoy.kernel.retry import RetryPolicy
 from scoopjoy.kernel.transport import ApiResponse, HttpTransport
@@ -96,6 +97,14 @@ class BaseConnector:
 
 	def read_budget(self, response) -> Budget | None:
 		"""What the provider says about our remaining rate budget (headers or body)."""
+		return None
+
+	def expected_sync_interval_minutes(self) -> int | None:
+		"""How often a scheduled sync of this connector should succeed while it is switched on.
+
+		None (the default) for event-driven connectors: no traffic at night is not a failure. The
+		"no successful sync" alert uses it (``scoopjoy.kernel.health``).
+		"""
 		return None
 
 	def is_enabled(self) -> bool:
@@ -168,10 +177,13 @@ class BaseConnector:
 	def _alert_circuit_open(self, state) -> None:
 		from datetime import datetime, timezone
 
+		if not scoopjoy_settings().alert_on_circuit_open:
+			return
+
 		until = datetime.fromtimestamp(state.open_until or 0, tz=timezone.utc).strftime("%H:%M UTC")
 		alert_once(
 			self.service_name,
-			"circuit open",
+			CIRCUIT_OPEN,
 			f"{self.service_name} failed {state.failures} time(s) in a row (last: {state.last_reason}). "
 			f"Calls are paused until {until}, then one probe call is let through. Work meanwhile waits in "
 			"Integration Dead Letter and is retried.",

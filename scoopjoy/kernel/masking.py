@@ -137,6 +137,10 @@ _TOKEN_SHAPES_RE = re.compile(
 	re.VERBOSE,
 )
 
+# Slack incoming webhook: /services/T…/B…/<secret> (the URL is the credential); the workspace and
+# bot ids stay readable, the secret does not. https://api.slack.com/messaging/webhooks
+_SLACK_WEBHOOK_PATH_RE = re.compile(r"(?P<ids>/services/[A-Za-z0-9]+/[A-Za-z0-9]+/)[A-Za-z0-9]+")
+
 _EMAIL_RE = re.compile(
 	r"(?<![\w.%+-])(?P<local>[A-Za-z0-9][A-Za-z0-9._%+-]*)@(?P<domain>[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 	r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*)\.(?P<tld>[A-Za-z]{2,24})\b"
@@ -252,6 +256,8 @@ def mask_text(text: Any) -> str:
 		text = _KV_RE.sub(_kv_sub, text)
 	text = _SCHEME_CRED_RE.sub(_scheme_sub, text)
 	text = _TOKEN_SHAPES_RE.sub(_token_shape_sub, text)
+	if "/services/" in text:
+		text = _SLACK_WEBHOOK_PATH_RE.sub(r"\g<ids>" + MASK, text)
 	if "@" in text:
 		text = _EMAIL_RE.sub(_email_sub, text)
 	if "+" in text:

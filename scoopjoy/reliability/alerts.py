@@ -1,27 +1,40 @@
-"""Tell a person when a connector needs one: auth/config failures, a circuit that opened.
+"""Tell a person when a connector needs one: one alert per incident, not one per failure.
 
-One alert per incident, not one per failure: the first alert for (connector, reason) within the
-quiet period notifies the alert role's users; the rest are only in the logs. The alert is sent by
-a job queued *after commit*, so a work transaction that rolls back cannot swallow it (nor leave a
-quiet-period marker behind for an alert nobody received).
+An incident is (connector, reason): "circuit open", "auth failure", "error rate", "dead letters
+waiting", "no successful sync"... It is *opened* once, which notifies the alert role (bell
+notification, an email unless switched off, and the Slack channel when a webhook is set), and it
+stays open, silently, while the condition holds. It is *closed* when the condition clears (the
+alert job in ``scoopjoy.operations.alerts`` re-evaluates every 5 minutes), with a short
+"resolved" note. Open incidents live in the site's cache Redis (a restart forgets them: an
+incident still present then alerts once more, which is the safe side).
+
+Alerts raised from inside work (a circuit that opens, a revoked token) are opened by a job queued
+*after commit*, so a work transaction that rolls back cannot swallow the alert, nor leave an
+"already alerted" marker behind for an alert nobody received.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 
 import frappe
+from frappe.utils import get_url, now_datetime
 
+from scoopjoy.kernel.masking import mask_text
 from scoopjoy.reliability.runtime import get_redis, scoopjoy_settings
 
-QUIET_PERIOD_SECONDS = 3600
+#: the page the alerts link to
+STATUS_PAGE = "/app/integration-status"
+#: the channel itself: its own failures are not posted to it (they would fail the same way)
+SLACK_SERVICE = "Slack Alerts"
 
 
 def alert_once(connector: str, reason: str, message: str) -> None:
-	"""Queue the alert; it is sent once the current transaction commits."""
+	"""Open the incident once the current transaction commits (from inside connector work)."""
 	incident = hashlib.sha1(f"{connector}|{reason}".encode()).hexdigest()[:16]
 	frappe.enqueue(
-		"scoopjoy.reliability.alerts.send_alert",
+		"scoopjoy.reliability.alerts.open_incident",
 		queue="short",
 		job_id=f"scoopjoy-alert-{incident}",
 		deduplicate=True,
@@ -32,14 +45,37 @@ def alert_once(connector: str, reason: str, message: str) -> None:
 	)
 
 
-def send_alert(connector: str, reason: str, message: str) -> bool:
-	"""Notify the alert role's users unless this incident was reported in the quiet period."""
-	key = f"scoopjoy:alert:{frappe.local.site}:{connector}:{reason}"
-	if not get_redis().set(key, "1", nx=True, ex=QUIET_PERIOD_SECONDS):
+def open_incident(connector: str, reason: str, message: str) -> bool:
+	"""Notify unless this incident is already open. True when this call opened it."""
+	record = {"connector": connector, "reason": reason, "message": mask_text(message)}
+	record["opened_at"] = now_datetime().isoformat()
+	if not get_redis().hsetnx(_incidents_key(), _field(connector, reason), json.dumps(record)):
 		return False
-	role = scoopjoy_settings().alert_role or "System Manager"
-	subject = f"{connector}: {reason}"[:140]
-	for user in _users_with_role(role):
+	notify(f"{connector}: {reason}", record["message"], connector=connector)
+	return True
+
+
+def close_incident(connector: str, reason: str, why: str) -> bool:
+	"""Close an open incident with a short note (no email: the bell and Slack say it is over)."""
+	if not get_redis().hdel(_incidents_key(), _field(connector, reason)):
+		return False
+	notify(f"{connector}: {reason} resolved", why, connector=connector, email=False)
+	return True
+
+
+def open_incidents() -> list[dict]:
+	"""The incidents open now, oldest first."""
+	records = [json.loads(value) for value in get_redis().hvals(_incidents_key())]
+	return sorted(records, key=lambda record: record["opened_at"])
+
+
+def notify(subject: str, message: str, *, connector: str, email: bool = True) -> None:
+	"""Bell notification and email to the alert role's users; a Slack message when configured."""
+	settings = scoopjoy_settings()
+	subject = subject[:140]
+	message = mask_text(message)
+	users = _users_with_role(settings.alert_role or "System Manager")
+	for user in users:
 		frappe.get_doc(
 			{
 				"doctype": "Notification Log",
@@ -51,7 +87,50 @@ def send_alert(connector: str, reason: str, message: str) -> bool:
 				"document_name": "ScoopJoy Settings",
 			}
 		).insert(ignore_permissions=True)
-	return True
+	if connector != SLACK_SERVICE and settings.get_password("slack_webhook_url", raise_exception=False):
+		from scoopjoy.operations.slack import queue_slack_alert
+
+		queue_slack_alert(subject, message)
+	# Notification Log sends no email for type "Alert": the alert email is ours to send
+	if email and settings.send_alert_emails:
+		_email(users, subject, message)
+
+
+def _email(users: list[str], subject: str, message: str) -> None:
+	recipients = [address for address in _emails(users) if address]
+	if not recipients:
+		return
+	try:
+		frappe.sendmail(
+			recipients=recipients,
+			subject=f"[ScoopJoy Connect] {subject}",
+			message=f"<p>{frappe.utils.escape_html(message)}</p>"
+			f'<p><a href="{get_url(STATUS_PAGE)}">Integration Status</a></p>',
+			reference_doctype="ScoopJoy Settings",
+			reference_name="ScoopJoy Settings",
+		)
+	except frappe.OutgoingEmailError:
+		# the bell notification (and Slack) still went out; say once per incident why no email did
+		frappe.log_error(
+			title="ScoopJoy Connect: alert email not sent",
+			message=f"No outgoing Email Account is set up, so the alert '{subject}' was not emailed. "
+			"Set a default outgoing account (Email Account list) or untick 'Email Alerts' in "
+			"ScoopJoy Settings.",
+			reference_doctype="ScoopJoy Settings",
+			reference_name="ScoopJoy Settings",
+		)
+
+
+def _incidents_key() -> str:
+	return f"scoopjoy:incidents:{frappe.local.site}"
+
+
+def _field(connector: str, reason: str) -> str:
+	return f"{connector}|{reason}"
+
+
+def _emails(users: list[str]) -> list[str]:
+	return frappe.get_all("User", filters={"name": ["in", users]}, pluck="email")
 
 
 def _users_with_role(role: str) -> list[str]:

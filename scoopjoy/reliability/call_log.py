@@ -19,6 +19,7 @@ import json
 import frappe
 
 from scoopjoy.kernel.transport import CallRecord
+from scoopjoy.reliability.activity import mark_success
 from scoopjoy.reliability.runtime import scoopjoy_settings
 
 ERROR_LOG_TITLE_LENGTH = 140
@@ -26,8 +27,10 @@ ERROR_LOG_TITLE_LENGTH = 140
 
 def write_call_record(record: CallRecord) -> None:
 	failed = record.outcome != "Success"
-	if not failed and not scoopjoy_settings().log_successful_calls:
-		return
+	if not failed:
+		mark_success(record.service)
+		if not scoopjoy_settings().log_successful_calls:
+			return
 	rows = [_request_log_row(record)]
 	if failed and record.failure_type != "rate_limited":  # 429s are expected and retried: no Error Log flood
 		rows.append(_error_log_row(record))

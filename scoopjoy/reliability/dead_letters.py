@@ -95,9 +95,15 @@ def _register_failure(doc, error: BaseException) -> None:
 		)
 
 
+#: how much of the provider's answer a dead letter keeps (already masked by the kernel)
+RESPONSE_EXCERPT_CHARS = 300
+
+
 def _describe(error: BaseException) -> str:
 	if isinstance(error, ConnectorError):
-		return str(error)
+		excerpt = (error.response_excerpt or "").strip()
+		# the provider's own words ("no_service", "Invalid API key") tell a person what to fix
+		return f"{error}\nThe service answered: {excerpt[:RESPONSE_EXCERPT_CHARS]}" if excerpt else str(error)
 	return f"{type(error).__name__}: {error}"
 
 

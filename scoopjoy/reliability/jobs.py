@@ -19,16 +19,21 @@ import frappe
 from frappe.utils.background_jobs import is_job_enqueued
 
 from scoopjoy.kernel.errors import FailureType
+from scoopjoy.reliability.activity import mark_success
 from scoopjoy.reliability.errors import classify
 from scoopjoy.reliability.runtime import integration_user
 
 RUNNER = "scoopjoy.reliability.jobs.run_integration_job"
 
 
+def job_id_prefix(connector: str) -> str:
+	"""What every job id of this connector starts with (the health check counts queued jobs by it)."""
+	return "scoopjoy-" + re.sub(r"[^a-z0-9]+", "-", connector.lower()).strip("-") + "-"
+
+
 def job_id_for(connector: str, job_key: str) -> str:
 	"""A job id every rq version accepts (letters, digits, - and _): newer rq refuses ':' and spaces."""
-	slug = re.sub(r"[^a-z0-9]+", "-", connector.lower()).strip("-")
-	return f"scoopjoy-{slug}-{hashlib.sha1(job_key.encode()).hexdigest()[:24]}"
+	return job_id_prefix(connector) + hashlib.sha1(job_key.encode()).hexdigest()[:24]
 
 
 def enqueue_integration_job(
@@ -108,6 +113,7 @@ def run_integration_job(
 		if failure_type is FailureType.PROGRAMMING:
 			raise  # a bug: let the job fail loudly too (RQ failed registry + Error Log)
 		return None
+	mark_success(connector)
 	if dedup_key:
 		from scoopjoy.reliability.dead_letters import resolve_dead_letter
 

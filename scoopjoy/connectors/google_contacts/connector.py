@@ -40,6 +40,9 @@ class GoogleContactsConnector(BaseConnector):
 	def token_user(self) -> str:
 		return self._token_user or self.settings.google_user or ""
 
+	def expected_sync_interval_minutes(self) -> int | None:
+		return 24 * 60 if self.settings.daily_sync else None  # hooks.py: daily
+
 	def account_id(self) -> str:
 		return f"{self.settings.connected_app or '-'}:{self.token_user() or '-'}"
 

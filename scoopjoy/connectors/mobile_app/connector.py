@@ -27,6 +27,10 @@ class MobileAppConnector(BaseConnector):
 	def get_auth_headers(self) -> dict[str, str]:
 		return {constants.API_KEY_HEADER: self.settings.get_password("api_key", raise_exception=False) or ""}
 
+	def expected_sync_interval_minutes(self) -> int | None:
+		# outlets are synced hourly while auto sync is on (hooks.py); the menu only when it changed
+		return 60 if self.settings.auto_sync_enabled else None
+
 	# --- business methods ---------------------------------------------------------------------
 
 	def menu_items(self) -> list[dict]:

@@ -47,6 +47,10 @@ class ShopifyConnector(BaseConnector):
 			)
 		return f"https://{domain}/"
 
+	def expected_sync_interval_minutes(self) -> int | None:
+		# the order poll (hooks.py, every 10 minutes) runs while "Sync Orders" is on
+		return constants.ORDER_POLL_MINUTES if self.settings.sync_orders else None
+
 	def account_id(self) -> str:
 		return (self.settings.shop_domain or self.base_url).strip().lower()
 

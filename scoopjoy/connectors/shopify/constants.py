@@ -32,6 +32,9 @@ WEBHOOK_EVENT_ID_HEADER = "X-Shopify-Event-Id"
 WEBHOOK_TRIGGERED_AT_HEADER = "X-Shopify-Triggered-At"
 WEBHOOK_API_VERSION_HEADER = "X-Shopify-API-Version"
 
+#: the scheduled order poll (hooks.py: cron */10)
+ORDER_POLL_MINUTES = 10
+
 #: Webhook topics we subscribe to, REST-style names as delivered in X-Shopify-Topic, with the
 #: GraphQL WebhookSubscriptionTopic enum value used to register them.
 WEBHOOK_TOPICS = {

@@ -4,7 +4,9 @@
 import frappe
 from frappe import _
 from frappe.model.document import Document
-from frappe.utils import cint
+from frappe.utils import cint, flt
+
+from scoopjoy.kernel.urls import require_https
 
 #: Int fields that must be at least 1
 POSITIVE_FIELDS = (
@@ -15,6 +17,14 @@ POSITIVE_FIELDS = (
 	"dead_letter_max_delay_minutes",
 	"success_log_retention_days",
 	"failure_log_retention_days",
+)
+
+#: alert thresholds: 0 switches a rule off, a negative number means nothing
+NON_NEGATIVE_FIELDS = (
+	"alert_error_rate_percent",
+	"alert_error_rate_min_calls",
+	"alert_dead_letter_age_hours",
+	"alert_no_sync_hours",
 )
 
 #: users that must never run integration work
@@ -30,6 +40,12 @@ class ScoopJoySettings(Document):
 	if TYPE_CHECKING:
 		from frappe.types import DF
 
+		alert_dead_letter_age_hours: DF.Int
+		alert_error_rate_min_calls: DF.Int
+		alert_error_rate_percent: DF.Percent
+		alert_error_rate_window_minutes: DF.Int
+		alert_no_sync_hours: DF.Int
+		alert_on_circuit_open: DF.Check
 		alert_role: DF.Link | None
 		breaker_cooldown_seconds: DF.Int
 		breaker_failure_threshold: DF.Int
@@ -39,6 +55,9 @@ class ScoopJoySettings(Document):
 		failure_log_retention_days: DF.Int
 		integration_user: DF.Link | None
 		log_successful_calls: DF.Check
+		send_alert_emails: DF.Check
+		slack_sandbox_mode: DF.Check
+		slack_webhook_url: DF.Password | None
 		success_log_retention_days: DF.Int
 	# end: auto-generated types
 
@@ -47,6 +66,57 @@ class ScoopJoySettings(Document):
 		self.validate_delays_and_retention()
 		self.validate_integration_user()
 		self.validate_alert_role()
+		self.validate_alert_thresholds()
+		self.validate_slack_webhook_url()
+
+	def validate_alert_thresholds(self):
+		for fieldname in NON_NEGATIVE_FIELDS:
+			if flt(self.get(fieldname)) < 0:
+				frappe.throw(
+					_("{0} cannot be negative (it is {1}); use 0 to switch that alert off.").format(
+						frappe.bold(_(self.meta.get_label(fieldname))), self.get(fieldname)
+					),
+					title=_("Invalid Setting"),
+				)
+		if flt(self.alert_error_rate_percent) > 100:
+			frappe.throw(
+				_("The error rate threshold is a percentage: at most 100."), title=_("Invalid Setting")
+			)
+		if cint(self.alert_error_rate_window_minutes) < 1:
+			frappe.throw(
+				_("{0} must be at least 1 minute.").format(
+					frappe.bold(_(self.meta.get_label("alert_error_rate_window_minutes")))
+				),
+				title=_("Invalid Setting"),
+			)
+
+	def validate_slack_webhook_url(self):
+		url = self.slack_webhook_url
+		if not url or set(url) == {"*"}:  # empty, or unchanged (Frappe shows a saved password as ***)
+			return
+		label = _(self.meta.get_label("slack_webhook_url"))
+		try:
+			self.slack_webhook_url = require_https(url, label=label, allow_http=bool(self.slack_sandbox_mode))
+		except ValueError as exc:
+			frappe.throw(str(exc), title=_("Invalid {0}").format(label))
+
+	@frappe.whitelist()
+	def send_test_alert(self) -> str:
+		"""The "Send Test Alert" button: the same path a real alert takes (bell, email, Slack)."""
+		self.check_permission("write")
+		from scoopjoy.reliability.alerts import notify
+
+		notify(
+			_("ScoopJoy Connect: test alert"),
+			_(
+				"This is a test alert sent from ScoopJoy Settings by {0}. If you can read it here, alerts reach you."
+			).format(frappe.session.user),
+			connector="ScoopJoy Connect",
+		)
+		return _("Test alert sent to the role {0}{1}.").format(
+			self.alert_role or "System Manager",
+			_(" and to Slack") if self.get_password("slack_webhook_url", raise_exception=False) else "",
+		)
 
 	def validate_positive_numbers(self):
 		for fieldname in POSITIVE_FIELDS:
