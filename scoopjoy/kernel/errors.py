@@ -229,6 +229,10 @@ STATUS_FAILURE_TYPES: dict[int, FailureType] = {
 RETRY_STATUSES: frozenset[int] = frozenset({408, 429, 500, 502, 503, 504})
 
 #: a provider rule looks at a response (or exception) and returns a failure type, or None to pass
+#: bodies longer than this are masked as text (not parsed); the excerpt kept on an error
+MASKED_BODY_LIMIT = 20000
+EXCERPT_CHARS = 500
+
 ResponseRule = Callable[[requests.Response], "FailureType | None"]
 ExceptionRule = Callable[[BaseException], "FailureType | None"]
 
@@ -330,12 +334,13 @@ class Classifier:
 		failure_type = failure_type or self.classify_response(response)
 		if failure_type is None:
 			return None
-		from scoopjoy.kernel.masking import mask_text, mask_url
+		from scoopjoy.kernel.masking import mask_json_text, mask_url
 
 		request = response.request
 		method = request.method if request is not None else None
 		url = mask_url(response.url or (request.url if request is not None else "") or "")
-		excerpt = mask_text((response.text or "")[:500])
+		# masked key by key while still whole JSON (a phone number is only known by its key), then cut
+		excerpt = mask_json_text((response.text or "")[:MASKED_BODY_LIMIT])[:EXCERPT_CHARS]
 		message = (
 			f"{service}: {method} {_path_of(url)} returned HTTP {response.status_code}"
 			f" ({failure_type.value}). {RESOLUTIONS[failure_type].advice}"

@@ -20,7 +20,7 @@ from scoopjoy.connectors.shopify.mapping import legacy_id
 from scoopjoy.kernel.signatures import sign_shopify
 from scoopjoy.simulators.harness import Fault
 from scoopjoy.simulators.shopify import ShopifySimulator
-from scoopjoy.tests.utils import ScoopJoyTestCase, make_item
+from scoopjoy.tests.utils import ScoopJoyTestCase, make_item, webhook_request
 
 TOKEN = "shpat_scoopjoy_bench_token_0123456789"
 SECRET = "shpss_scoopjoy_bench_secret"
@@ -341,15 +341,8 @@ class TestShopifyBackfill(ShopifyTestCase):
 
 class TestShopifyWebhooks(ShopifyTestCase):
 	def post(self, raw: bytes, headers: dict):
-		from werkzeug.test import EnvironBuilder
-		from werkzeug.wrappers import Request
-
 		frappe.local.response = frappe._dict()
-		frappe.local.request = Request(
-			EnvironBuilder(
-				method="POST", data=raw, headers=headers, content_type="application/json"
-			).get_environ()
-		)
+		frappe.local.request = webhook_request("POST", raw, headers)
 		return webhook.receive()
 
 	def delivery(self, order: dict, topic: str = "orders/create", webhook_id: str | None = None):

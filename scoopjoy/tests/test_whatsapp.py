@@ -10,7 +10,7 @@ from scoopjoy.connectors.whatsapp import messages, webhook
 from scoopjoy.connectors.whatsapp.connector import WhatsAppConnector
 from scoopjoy.kernel.signatures import META_SIGNATURE_HEADER
 from scoopjoy.simulators.whatsapp_cloud import WhatsAppCloudSimulator
-from scoopjoy.tests.utils import ScoopJoyTestCase, make_customer, make_item, make_sales_order
+from scoopjoy.tests.utils import ScoopJoyTestCase, make_customer, make_item, make_sales_order, webhook_request
 
 TOKEN = "EAAGscoopjoyTestToken0123456789abcdef"
 PHONE_ID = "106540352242922"
@@ -132,7 +132,7 @@ class TestWhatsApp(ScoopJoyTestCase):
 		frappe.local.form_dict = frappe._dict(
 			{"hub.mode": "subscribe", "hub.verify_token": "verify-me", "hub.challenge": "1158201444"}
 		)
-		frappe.local.request = _request("GET", b"", {})
+		frappe.local.request = webhook_request("GET", b"", {})
 		webhook.receive()
 		self.assertEqual(frappe.local.response.get("filecontent"), "1158201444")
 		frappe.local.response = frappe._dict()
@@ -144,17 +144,8 @@ class TestWhatsApp(ScoopJoyTestCase):
 
 	def _post_to_endpoint(self, raw: bytes, headers: dict):
 		frappe.local.response = frappe._dict()
-		frappe.local.request = _request("POST", raw, headers)
+		frappe.local.request = webhook_request("POST", raw, headers)
 		return webhook.receive()
-
-
-def _request(method: str, raw: bytes, headers: dict):
-	"""A real werkzeug request, as Frappe's WSGI app hands it to the endpoint (raw body included)."""
-	from werkzeug.test import EnvironBuilder
-	from werkzeug.wrappers import Request
-
-	environ = EnvironBuilder(method=method, data=raw, headers=headers, content_type="application/json")
-	return Request(environ.get_environ())
 
 
 class TestWhatsAppOnSubmit(ScoopJoyTestCase):

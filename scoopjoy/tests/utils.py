@@ -21,6 +21,7 @@ __all__ = [
 	"make_customer",
 	"make_sales_order",
 	"request_logs",
+	"webhook_request",
 ]
 
 
@@ -44,6 +45,15 @@ class EchoConnector(BaseConnector):
 
 	def get_auth_headers(self) -> dict[str, str]:
 		return {"Authorization": f"Bearer {TEST_TOKEN}"}
+
+
+def webhook_request(method: str, raw: bytes, headers: dict):
+	"""A real werkzeug request, as Frappe's WSGI app hands it to an endpoint (raw body included)."""
+	from werkzeug.test import EnvironBuilder
+	from werkzeug.wrappers import Request
+
+	environ = EnvironBuilder(method=method, data=raw, headers=headers, content_type="application/json")
+	return Request(environ.get_environ())
 
 
 def request_logs(**filters) -> list[dict]:

@@ -199,3 +199,19 @@ def test_a_logged_whatsapp_answer_does_not_show_the_number():
 		{"messaging_product": "whatsapp", "contacts": [{"input": "4917612345678", "wa_id": "4917612345678"}]}
 	)
 	assert "4917612345678" not in mask_json_text(answer)
+
+
+def test_an_error_excerpt_masks_json_personal_data_by_key():
+	"""A provider echoing the customer back (``"phone": "491715380360"``) must not reach a dead letter."""
+	import requests
+
+	from scoopjoy.kernel.errors import Classifier
+
+	response = requests.Response()
+	response.status_code = 422
+	response._content = b'{"error": "rejected", "contact": {"phone": "491715380360", "email": "ana@example.com"}}'
+	response.url = "https://api.example.com/v1/outlets"
+	error = Classifier().error_for_response(response, service="Test")
+	assert "491715380360" not in error.response_excerpt
+	assert "ana@example.com" not in error.response_excerpt
+	assert "rejected" in error.response_excerpt
