@@ -31,7 +31,26 @@ def after_install() -> None:
 
 def after_migrate() -> None:
 	make_custom_fields()
+	fill_defaults_of_new_settings_fields()
 	ensure_integration_user()
+
+
+def fill_defaults_of_new_settings_fields() -> None:
+	"""Give a field added to one of our Single Settings in an update its default value.
+
+	Frappe applies defaults only when a document is created: on a site that already has ScoopJoy
+	Settings, a new field would read as empty / 0 (an alert switched off, a 0-minute window that
+	makes the next save fail). Fields that hold a value, even one set by a person, are left alone.
+	"""
+	for doctype in frappe.get_all("DocType", filters={"module": "ScoopJoy", "issingle": 1}, pluck="name"):
+		stored = set(
+			frappe.db.sql("select distinct field from tabSingles where doctype=%s", doctype, pluck=True)
+		)
+		if not stored:
+			continue  # never saved: the defaults apply when it is first created
+		for field in frappe.get_meta(doctype).fields:
+			if field.default and field.fieldname not in stored and not field.default.startswith(":"):
+				frappe.db.set_single_value(doctype, field.fieldname, field.default)
 
 
 def make_custom_fields() -> None:

@@ -50,3 +50,21 @@ class TestInstall(ScoopJoyTestCase):
 		self.assertTrue(user)
 		self.assertNotIn(user, ("Administrator", "Guest"))
 		self.assertEqual(frappe.db.get_value("User", user, "user_type"), "System User")
+
+
+class TestNewSettingsFieldsGetTheirDefaults(ScoopJoyTestCase):
+	def test_a_field_added_by_an_update_reads_its_default_after_migrate_not_zero(self):
+		from scoopjoy.install import fill_defaults_of_new_settings_fields
+
+		frappe.db.set_single_value("ScoopJoy Settings", "alert_role", "System Manager")  # saved before
+		frappe.db.sql(
+			"delete from tabSingles where doctype='ScoopJoy Settings' and field in ('alert_on_circuit_open', 'alert_error_rate_window_minutes')"
+		)
+		frappe.db.set_single_value("ScoopJoy Settings", "alert_dead_letter_age_hours", 0)  # a person's choice
+		fill_defaults_of_new_settings_fields()
+		self.assertEqual(frappe.db.get_single_value("ScoopJoy Settings", "alert_on_circuit_open"), 1)
+		self.assertEqual(
+			frappe.db.get_single_value("ScoopJoy Settings", "alert_error_rate_window_minutes"), 15
+		)
+		self.assertEqual(frappe.db.get_single_value("ScoopJoy Settings", "alert_dead_letter_age_hours"), 0)
+		frappe.db.rollback()

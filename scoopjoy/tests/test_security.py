@@ -496,6 +496,19 @@ class TestSettingsRefusePlainHttp(ScoopJoyTestCase):
 					)
 					frappe.db.rollback()
 
+	def test_the_shopify_shop_domain_refuses_http_and_slack_needs_https(self):
+		shopify_settings = frappe.get_single(shopify.SETTINGS_DOCTYPE)
+		shopify_settings.shop_domain = "http://scoopjoy.myshopify.com"
+		with self.assertRaisesRegex(frappe.ValidationError, "must not use http://"):
+			shopify_settings.save()
+		alert_settings = frappe.get_single("ScoopJoy Settings")
+		alert_settings.update(
+			{"slack_webhook_url": "http://hooks.slack.example/services/T1/B2/x", "slack_sandbox_mode": 0}
+		)
+		with self.assertRaisesRegex(frappe.ValidationError, "must use https://"):
+			alert_settings.save()
+		frappe.db.rollback()
+
 
 # --- 5. no secrets or personal data at rest in our logs -------------------------------------------
 

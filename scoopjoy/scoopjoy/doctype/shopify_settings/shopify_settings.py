@@ -70,9 +70,15 @@ class ShopifySettings(ConnectorSettings):
 
 	def validate(self):
 		super().validate()
-		self.shop_domain = (self.shop_domain or "").strip().lower().removeprefix("https://").strip(
-			"/"
-		) or None
+		domain = (self.shop_domain or "").strip().lower()
+		if domain.startswith("http://"):
+			frappe.throw(
+				_(
+					"Shop Domain must not use http://: the access token travels with every call. Enter the domain only, e.g. scoopjoy.myshopify.com."
+				),
+				title=_("Invalid Shop Domain"),
+			)
+		self.shop_domain = domain.removeprefix("https://").strip("/") or None
 		if self.shop_domain and not self.shop_domain.endswith(".myshopify.com") and not self.sandbox_mode:
 			frappe.throw(_("Shop Domain must be the store's <store>.myshopify.com domain."))
 		self.api_version = (self.api_version or "").strip()
