@@ -1,5 +1,7 @@
 """The alert rules: which facts open an incident, and which must not (false alarms cost trust)."""
 
+from dataclasses import replace
+
 from scoopjoy.kernel.health import (
 	CIRCUIT_OPEN,
 	DEAD_LETTERS_WAITING,
@@ -85,32 +87,27 @@ def test_no_successful_sync_respects_the_connectors_own_schedule():
 	assert reasons(events) == []
 
 
+#: a connector in every kind of trouble at once
+EVERYTHING_WRONG = ConnectorFacts(
+	"Shopify",
+	enabled=True,
+	breaker_state="open",
+	window_calls=50,
+	window_failures=50,
+	open_dead_letters=3,
+	oldest_dead_letter_hours=100,
+	expected_interval_minutes=10,
+	hours_without_success=100,
+)
+
+
 def test_a_disabled_connector_never_alerts():
-	fact = ConnectorFacts(
-		"Shopify",
-		enabled=False,
-		breaker_state="open",
-		window_calls=50,
-		window_failures=50,
-		open_dead_letters=3,
-		oldest_dead_letter_hours=100,
-		expected_interval_minutes=10,
-		hours_without_success=100,
-	)
-	assert reasons(fact) == []
+	assert len(reasons(EVERYTHING_WRONG)) == 4
+	assert reasons(replace(EVERYTHING_WRONG, enabled=False)) == []
 
 
 def test_a_zero_threshold_switches_its_rule_off():
-	fact = ConnectorFacts(
-		"Shopify",
-		enabled=True,
-		window_calls=50,
-		window_failures=50,
-		open_dead_letters=3,
-		oldest_dead_letter_hours=100,
-		expected_interval_minutes=10,
-		hours_without_success=100,
-	)
+	fact = replace(EVERYTHING_WRONG, breaker_state="closed")
 	off = AlertThresholds(error_rate_percent=0, dead_letter_max_age_hours=0, no_success_hours=0)
 	assert reasons(fact, thresholds=off) == []
 	assert len(reasons(fact)) == 3
