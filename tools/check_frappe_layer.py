@@ -18,6 +18,11 @@ c. ``@frappe.whitelist()`` functions are listed and have annotated parameters (F
    the JS resolves to a whitelisted function, and ``frm.call("x")`` to a whitelisted method of the
    DocType's controller.
 d. The pure packages (kernel, simulators) never import frappe, directly or through app modules.
+e. Desk records shipped as JSON (number cards, dashboard charts, workspaces, pages): each lives in
+   the folder Frappe derives from its name; a "Custom" number card's method is whitelisted; every
+   number card, chart and shortcut a workspace shows is defined (in the app or in the workspace's
+   own shortcut table), and its Page and DocType links name pages and DocTypes of the app (or
+   Frappe / ERPNext DocTypes, which are not checked).
 
 Exit 0 with a one-line summary, or 1 with the list of problems.
 
@@ -1229,6 +1234,67 @@ def detect_app_name(root: Path) -> str:
 	return "scoopjoy"
 
 
+# --- e. desk records: number cards, charts, workspaces, pages -------------------------------------
+
+
+def desk_records(app: App, report: Report, kind: str) -> dict[str, dict]:
+	"""name -> JSON of every ``<app>/<module>/<kind>/<folder>/<folder>.json``."""
+	records: dict[str, dict] = {}
+	for path in sorted(app.package.glob(f"*/{kind}/*/*.json")):
+		if path.stem != path.parent.name:
+			continue
+		try:
+			data = json.loads(path.read_text(encoding="utf-8"))
+		except (OSError, ValueError) as exc:
+			report.add(kind, f"{app.rel(path)}: not valid JSON ({exc})")
+			continue
+		name = data.get("name") or ""
+		if scrub(name) != path.parent.name:
+			report.add(kind, f"{app.rel(path)}: {name!r} must live in a folder named {scrub(name)!r}")
+		records[name] = data
+	return records
+
+
+def check_desk_records(app: App, report: Report) -> None:
+	cards = desk_records(app, report, "number_card")
+	charts = desk_records(app, report, "dashboard_chart")
+	pages = desk_records(app, report, "page")
+	for name, card in cards.items():
+		method = card.get("method") or ""
+		if card.get("type") == "Custom" and method not in report.whitelisted:
+			report.add("number_card", f"{name!r}: method {method!r} is not a whitelisted function of the app")
+	for name, workspace in desk_records(app, report, "workspace").items():
+		try:
+			blocks = json.loads(workspace.get("content") or "[]")
+		except ValueError:
+			report.add("workspace", f"{name!r}: content is not JSON")
+			continue
+		shortcuts = {row.get("label") for row in workspace.get("shortcuts", [])}
+		cards_in_table = {
+			row.get("label") for row in workspace.get("links", []) if row.get("type") == "Card Break"
+		}
+		wanted = {
+			"number_card": ("number_card_name", set(cards)),
+			"chart": ("chart_name", set(charts)),
+			"shortcut": ("shortcut_name", shortcuts),
+			"card": ("card_name", cards_in_table),
+		}
+		for block in blocks:
+			key, known = wanted.get(block.get("type"), (None, None))
+			if key and block.get("data", {}).get(key) not in known:
+				report.add(
+					"workspace",
+					f"{name!r} shows {block['type']} {block['data'].get(key)!r}, which is not defined",
+				)
+		for row in [*workspace.get("shortcuts", []), *workspace.get("links", [])]:
+			target, kind = (
+				row.get("link_to"),
+				row.get("type") if "type" in row and row.get("type") != "Link" else row.get("link_type"),
+			)
+			if kind == "Page" and target not in pages:
+				report.add("workspace", f"{name!r} links to page {target!r}, which the app does not define")
+
+
 def run_checks(
 	app_root: Path, app_name: str | None = None, pure_packages: Iterable[str] = PURE_PACKAGES
 ) -> Report:
@@ -1243,6 +1309,7 @@ def run_checks(
 	check_hooks(app, report)
 	check_js(app, report)
 	check_pure_packages(app, report, pure_packages)
+	check_desk_records(app, report)
 	return report
 
 

@@ -474,3 +474,43 @@ def test_type_only_import_of_frappe_in_an_app_module_is_fine(app, capsys):
 def test_kernel_importing_frappe_through_an_app_module(app, capsys):
 	write(app, "demoapp/constants.py", "import frappe\n\nLIMIT = 3\n")
 	assert_fails(app, capsys, "imports demoapp.constants, which imports frappe (demoapp.constants -> frappe)")
+
+
+# --- e. desk records ------------------------------------------------------------------------------
+
+
+def write_desk_records(root: Path, *, card_method: str, shown_card: str, page: str = "demo-status") -> None:
+	card = {"doctype": "Number Card", "name": "Demo Calls", "type": "Custom", "method": card_method}
+	write(root, "demoapp/demo_app/number_card/demo_calls/demo_calls.json", json.dumps(card))
+	page_doc = {"doctype": "Page", "name": "demo-status", "page_name": "demo-status"}
+	write(root, "demoapp/demo_app/page/demo_status/demo_status.json", json.dumps(page_doc))
+	content = [{"id": "a", "type": "number_card", "data": {"number_card_name": shown_card, "col": 3}}]
+	workspace = {
+		"doctype": "Workspace",
+		"name": "Demo Ops",
+		"content": json.dumps(content),
+		"shortcuts": [{"type": "Page", "link_to": page, "label": "Status"}],
+		"links": [],
+	}
+	write(root, "demoapp/demo_app/workspace/demo_ops/demo_ops.json", json.dumps(workspace))
+
+
+def test_desk_records_that_fit_together_pass(app, capsys):
+	write_desk_records(app, card_method="demoapp.api.retry", shown_card="Demo Calls")
+	code, out = run(app, capsys)
+	assert code == 0, out
+
+
+def test_a_custom_number_card_needs_a_whitelisted_method(app, capsys):
+	write_desk_records(app, card_method="demoapp.api.not_there", shown_card="Demo Calls")
+	assert_fails(app, capsys, "'Demo Calls': method 'demoapp.api.not_there' is not a whitelisted function")
+
+
+def test_a_workspace_must_show_defined_cards_and_existing_pages(app, capsys):
+	write_desk_records(app, card_method="demoapp.api.retry", shown_card="Missing Card", page="nowhere")
+	assert_fails(
+		app,
+		capsys,
+		"'Demo Ops' shows number_card 'Missing Card', which is not defined",
+		"'Demo Ops' links to page 'nowhere'",
+	)
