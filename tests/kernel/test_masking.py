@@ -209,7 +209,9 @@ def test_an_error_excerpt_masks_json_personal_data_by_key():
 
 	response = requests.Response()
 	response.status_code = 422
-	response._content = b'{"error": "rejected", "contact": {"phone": "491715380360", "email": "ana@example.com"}}'
+	response._content = (
+		b'{"error": "rejected", "contact": {"phone": "491715380360", "email": "ana@example.com"}}'
+	)
 	response.url = "https://api.example.com/v1/outlets"
 	error = Classifier().error_for_response(response, service="Test")
 	assert "491715380360" not in error.response_excerpt
