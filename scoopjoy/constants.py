@@ -23,6 +23,8 @@ INTEGRATION_USER_ROLES = (
 	"Stock User",
 	"Stock Manager",
 	"Accounts User",
+	# cancelling a Sales Invoice (an order cancelled in Shopify) needs it; Accounts User cannot
+	"Accounts Manager",
 	"Item Manager",
 )
 

@@ -67,6 +67,8 @@ def ensure_integration_user() -> str | None:
 	"""
 	settings = frappe.get_doc(SETTINGS_DOCTYPE)
 	if settings.integration_user:
+		if settings.integration_user == INTEGRATION_USER_EMAIL:
+			_add_missing_roles(INTEGRATION_USER_EMAIL)
 		return settings.integration_user
 
 	existing = frappe.db.get_value("User", INTEGRATION_USER_EMAIL, ["enabled", "user_type"], as_dict=True)
@@ -86,6 +88,19 @@ def ensure_integration_user() -> str | None:
 	# saving also stores the DocType defaults of a Single that was never saved before
 	settings.save(ignore_permissions=True)
 	return INTEGRATION_USER_EMAIL
+
+
+def _add_missing_roles(user: str) -> None:
+	"""An update may need a role the default integration user was created without. Roles an
+	administrator chose for a user of their own are never touched (only our default user)."""
+	doc = frappe.get_doc("User", user)
+	have = {row.role for row in doc.roles}
+	existing = set(
+		frappe.get_all("Role", filters={"name": ("in", list(INTEGRATION_USER_ROLES))}, pluck="name")
+	)
+	missing = [role for role in INTEGRATION_USER_ROLES if role in existing and role not in have]
+	if missing:
+		doc.add_roles(*missing)
 
 
 def _create_integration_user() -> frappe._dict:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 
 import frappe
-from frappe.utils import add_to_date, now_datetime
+from frappe.utils import add_to_date, now_datetime, strip_html
 
 from scoopjoy.kernel.errors import ConnectorError, FailureType
 from scoopjoy.kernel.masking import mask_text
@@ -73,7 +73,7 @@ def _register_failure(doc, error: BaseException) -> None:
 	doc.attempts = (doc.attempts or 0) + 1
 	doc.max_attempts = settings.dead_letter_max_attempts or 8
 	doc.last_error = mask_text(_describe(error))[:2000]
-	doc.title = f"{doc.connector}: {doc.last_error.splitlines()[0]}"[:140]
+	doc.title = dead_letter_title(doc.connector, doc.last_error)
 	if doc.attempts >= doc.max_attempts:
 		doc.status = "Gave Up"
 		doc.next_retry_at = None
@@ -95,6 +95,21 @@ def _register_failure(doc, error: BaseException) -> None:
 		)
 
 
+TITLE_LENGTH = 140
+
+
+def dead_letter_title(connector: str, error_text: str) -> str:
+	"""The list view's title: the first line of the error, as plain text.
+
+	ERPNext messages carry HTML (``<strong>SAL-ORD-…</strong>``); Frappe sanitises Data fields on
+	save, which makes a title cut at 140 characters longer again, and the insert then fails — the
+	failure would lose its own dead letter. Tags and angle brackets go first, then the cut.
+	"""
+	first_line = strip_html(error_text or "").strip().splitlines()[0] if (error_text or "").strip() else ""
+	text = f"{connector}: {first_line}".replace("<", "").replace(">", "").replace("&", "and")
+	return text if len(text) <= TITLE_LENGTH else text[: TITLE_LENGTH - 1] + "…"
+
+
 #: how much of the provider's answer a dead letter keeps (already masked by the kernel)
 RESPONSE_EXCERPT_CHARS = 300
 
@@ -104,6 +119,12 @@ def _describe(error: BaseException) -> str:
 		excerpt = (error.response_excerpt or "").strip()
 		# the provider's own words ("no_service", "Invalid API key") tell a person what to fix
 		return f"{error}\nThe service answered: {excerpt[:RESPONSE_EXCERPT_CHARS]}" if excerpt else str(error)
+	if isinstance(error, frappe.PermissionError):
+		detail = str(error).strip() or "no detail given"
+		return (
+			f"Permission denied to the integration user {frappe.session.user} ({detail}). Give that user "
+			"the role the action needs (see ScoopJoy Settings → Integration User), then retry."
+		)
 	return f"{type(error).__name__}: {error}"
 
 

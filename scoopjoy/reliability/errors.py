@@ -31,6 +31,13 @@ def frappe_exception_rule(exc: BaseException) -> FailureType | None:
 	return None
 
 
+def is_deadlock(exc: BaseException) -> bool:
+	"""A deadlock: the database rolled the whole transaction back (savepoints included)."""
+	return isinstance(exc, frappe.QueryDeadlockError) or (
+		_is_database_error(exc) and frappe.db.is_deadlocked(exc)
+	)
+
+
 def _is_database_error(exc: BaseException) -> bool:
 	# the database's own exception classes (pymysql / psycopg2): only those carry an error code
 	return (

@@ -16,7 +16,8 @@ from contextlib import contextmanager
 from functools import wraps
 
 import frappe
-from frappe.utils.background_jobs import is_job_enqueued
+from frappe.utils.background_jobs import get_job_status
+from rq.job import JobStatus
 
 from scoopjoy.kernel.errors import FailureType
 from scoopjoy.reliability.activity import mark_success
@@ -50,17 +51,15 @@ def enqueue_integration_job(
 ) -> bool:
 	"""Queue ``method(**payload)`` to run after this transaction commits. Returns False when the
 	same ``job_key`` is already waiting (queued in this transaction or in Redis)."""
-	job_id = job_id_for(connector, job_key)
 	scheduled = getattr(frappe.local, "scoopjoy_jobs_in_transaction", None)
 	if scheduled is None:
 		scheduled = frappe.local.scoopjoy_jobs_in_transaction = set()
-	if job_id in scheduled:
+	job_id = _free_job_id(connector, job_key, scheduled)
+	if job_id is None:
 		return False
 	if not scheduled:
 		frappe.db.after_commit.add(scheduled.clear)
 		frappe.db.after_rollback.add(scheduled.clear)
-	if is_job_enqueued(job_id):
-		return False  # already waiting or running in a worker
 	scheduled.add(job_id)
 	frappe.enqueue(
 		RUNNER,
@@ -72,12 +71,30 @@ def enqueue_integration_job(
 		job_method=method,
 		connector=connector,
 		payload=payload,
-		dedup_key=job_id,
+		dedup_key=job_id_for(connector, job_key),  # one dead letter for the work and its follow-up
 		reference_doctype=reference_doctype,
 		reference_name=reference_name,
 		external_id=external_id,
 	)
 	return True
+
+
+def _free_job_id(connector: str, job_key: str, scheduled: set) -> str | None:
+	"""The job id to queue this work under, or None when a waiting job will already do it.
+
+	A *queued* job with the same key will read the current state when it runs: nothing to add.
+	A *running* one may already have read the state this call is about (a Shopify "paid" webhook
+	arriving while the "create" job runs), so one follow-up is queued under a second id.
+	"""
+	for job_id in (job_id_for(connector, job_key), job_id_for(connector, f"{job_key}|again")):
+		if job_id in scheduled:
+			return None
+		status = get_job_status(job_id)
+		if status == JobStatus.QUEUED:
+			return None
+		if status != JobStatus.STARTED:
+			return job_id
+	return None  # the work and its follow-up both run right now; the follow-up reads late enough
 
 
 def run_integration_job(

@@ -139,3 +139,53 @@ class TestDeadLetters(ScoopJoyTestCase):
 			)
 		)
 		frappe.db.rollback()
+
+	def test_work_arriving_while_the_same_work_runs_gets_one_follow_up(self):
+		"""A Shopify "paid" webhook during the "create" job must not be absorbed by that job."""
+		from rq.job import JobStatus
+
+		from scoopjoy.reliability.jobs import job_id_for
+
+		key = f"order:{frappe.generate_hash(length=6)}"
+		base = frappe.enqueue("frappe.ping", queue="short", job_id=job_id_for("Echo Test", key))
+		try:
+			# waiting: it will read the newest state when it runs, nothing to add
+			self.assertFalse(
+				enqueue_integration_job(f"{JOBS}.fetch_item", connector="Echo Test", job_key=key)
+			)
+			base.set_status(JobStatus.STARTED)  # now a worker runs it, maybe past the read
+			self.assertTrue(enqueue_integration_job(f"{JOBS}.fetch_item", connector="Echo Test", job_key=key))
+			self.assertIn(job_id_for("Echo Test", f"{key}|again"), frappe.local.scoopjoy_jobs_in_transaction)
+			# and only one follow-up, however many events come in meanwhile
+			self.assertFalse(
+				enqueue_integration_job(f"{JOBS}.fetch_item", connector="Echo Test", job_key=key)
+			)
+		finally:
+			base.delete()
+			frappe.db.rollback()
+
+	def test_an_erpnext_message_with_html_still_becomes_a_dead_letter(self):
+		message = (
+			"Sales Order <strong>SAL-ORD-2026-00126</strong> already exists against Customer's Purchase "
+			"Order <strong>#1002</strong>. To allow multiple Sales Orders, Enable <strong>'Allow Multiple "
+			"Sales Orders Against a Customer's Purchase Order'</strong> in Selling Settings"
+		)
+		name = record_dead_letter(
+			connector="Shopify",
+			job=f"{JOBS}.fetch_item",
+			payload={},
+			error=frappe.ValidationError(message),
+			dedup_key=f"test:html:{frappe.generate_hash(length=6)}",
+		)
+		letter = frappe.get_doc("Integration Dead Letter", name)
+		self.assertLessEqual(len(letter.title), 140)
+		self.assertNotIn("<", letter.title)
+		self.assertIn("SAL-ORD-2026-00126", letter.title)
+		self.assertIn("<strong>#1002</strong>", letter.last_error)  # the full message is kept
+
+	def test_a_missing_role_says_which_user_needs_it(self):
+		from scoopjoy.reliability.dead_letters import _describe
+
+		text = _describe(frappe.PermissionError())
+		self.assertIn("integration user", text)
+		self.assertIn("no detail given", text)

@@ -52,7 +52,7 @@ class TestInstall(ScoopJoyTestCase):
 		self.assertEqual(frappe.db.get_value("User", user, "user_type"), "System User")
 
 
-class TestNewSettingsFieldsGetTheirDefaults(ScoopJoyTestCase):
+class TestUpgradingASite(ScoopJoyTestCase):
 	def test_a_field_added_by_an_update_reads_its_default_after_migrate_not_zero(self):
 		from scoopjoy.install import fill_defaults_of_new_settings_fields
 
@@ -68,3 +68,16 @@ class TestNewSettingsFieldsGetTheirDefaults(ScoopJoyTestCase):
 		)
 		self.assertEqual(frappe.db.get_single_value("ScoopJoy Settings", "alert_dead_letter_age_hours"), 0)
 		frappe.db.rollback()
+
+	def test_migrate_gives_the_default_integration_user_roles_added_by_an_update(self):
+		from scoopjoy.constants import INTEGRATION_USER_EMAIL
+		from scoopjoy.install import ensure_integration_user
+
+		if frappe.db.get_single_value("ScoopJoy Settings", "integration_user") != INTEGRATION_USER_EMAIL:
+			self.skipTest("this site uses an integration user of its own, whose roles are never touched")
+		user = frappe.get_doc("User", INTEGRATION_USER_EMAIL)
+		user.remove_roles("Accounts Manager")
+		self.assertNotIn("Accounts Manager", frappe.get_roles(INTEGRATION_USER_EMAIL))
+		ensure_integration_user()
+		frappe.clear_cache(user=INTEGRATION_USER_EMAIL)
+		self.assertIn("Accounts Manager", frappe.get_roles(INTEGRATION_USER_EMAIL))

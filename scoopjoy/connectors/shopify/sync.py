@@ -24,7 +24,7 @@ from scoopjoy.connectors.shopify.mapping import legacy_id
 from scoopjoy.connectors.shopify.orders import SYNC_ORDER_JOB, apply_order, order_job_key
 from scoopjoy.kernel.errors import FailureType
 from scoopjoy.reliability.dead_letters import record_dead_letter, resolve_dead_letter
-from scoopjoy.reliability.errors import classify
+from scoopjoy.reliability.errors import classify, is_deadlock
 from scoopjoy.reliability.jobs import enqueue_integration_job, job_id_for, runs_as_integration_user
 
 BACKFILL = "Shopify Backfill"
@@ -51,6 +51,8 @@ def import_orders(
 		try:
 			result = apply_order(node, settings, connector)
 		except Exception as error:
+			if is_deadlock(error):
+				raise  # MariaDB rolled everything back, savepoint included: the page is retried
 			frappe.db.rollback(save_point="shopify_order")
 			if classify(error) in (FailureType.AUTH, FailureType.CONFIG):
 				raise  # the settings are wrong: every order would fail the same way
