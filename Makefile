@@ -31,11 +31,17 @@ benchmark: $(PY)
 	$(PY) benchmarks/kernel_vs_requests.py
 	$(PY) benchmarks/shopify_backfill.py
 
-.PHONY: fault-matrix benchmark-report
+.PHONY: fault-matrix fault-matrix-bench benchmark-report
 
 # Connector x fault -> attempted, dead-lettered, reconciled, lost, duplicated (tools/fault_matrix.py).
 fault-matrix: $(PY)
 	$(PY) tools/fault_matrix.py
+
+# The bench half: Shopify orders into ERPNext (poll, webhooks, backfill) under the same faults, on a
+# test site of a real bench (scoopjoy/tests/fault_matrix_bench.py). SCOOPJOY_BENCH defaults to ~/frappe-bench.
+fault-matrix-bench:
+	cd "$${SCOOPJOY_BENCH:-$$HOME/frappe-bench}/sites" && ../env/bin/python -m frappe.utils.bench_helper frappe \
+		--site "$${SCOOPJOY_SITE:?set SCOOPJOY_SITE to a site with allow_tests}" execute scoopjoy.tests.fault_matrix_bench.run
 
 # The benchmarks as one table of ratios, also written to benchmarks/REPORT.md.
 benchmark-report: $(PY)
