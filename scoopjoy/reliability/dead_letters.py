@@ -122,8 +122,8 @@ def _describe(error: BaseException) -> str:
 	if isinstance(error, frappe.PermissionError):
 		detail = str(error).strip() or "no detail given"
 		return (
-			f"Permission denied to the integration user {frappe.session.user} ({detail}). Give that user "
-			"the role the action needs (see ScoopJoy Settings → Integration User), then retry."
+			f"Permission denied to the integration user {scoopjoy_settings().integration_user} ({detail}). "
+			"Give that user the role the action needs (see ScoopJoy Settings → Integration User), then retry."
 		)
 	return f"{type(error).__name__}: {error}"
 

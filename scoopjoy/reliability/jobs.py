@@ -79,6 +79,11 @@ def enqueue_integration_job(
 	return True
 
 
+def job_ids_for(connector: str, job_key: str) -> tuple[str, str]:
+	"""The ids one piece of work may run under: its own, and its follow-up's (see _free_job_id)."""
+	return job_id_for(connector, job_key), job_id_for(connector, f"{job_key}|again")
+
+
 def _free_job_id(connector: str, job_key: str, scheduled: set) -> str | None:
 	"""The job id to queue this work under, or None when a waiting job will already do it.
 
@@ -86,7 +91,7 @@ def _free_job_id(connector: str, job_key: str, scheduled: set) -> str | None:
 	A *running* one may already have read the state this call is about (a Shopify "paid" webhook
 	arriving while the "create" job runs), so one follow-up is queued under a second id.
 	"""
-	for job_id in (job_id_for(connector, job_key), job_id_for(connector, f"{job_key}|again")):
+	for job_id in job_ids_for(connector, job_key):
 		if job_id in scheduled:
 			return None
 		status = get_job_status(job_id)

@@ -62,7 +62,7 @@ from scoopjoy.connectors.shopify import constants, orders, queries, sync
 from scoopjoy.connectors.shopify.connector import ShopifyConnector
 from scoopjoy.connectors.shopify.mapping import legacy_id, parse_time
 from scoopjoy.reliability import dead_letters
-from scoopjoy.reliability.jobs import RUNNER, job_id_for
+from scoopjoy.reliability.jobs import RUNNER, job_id_for, job_ids_for
 from scoopjoy.reliability.runtime import get_redis
 from scoopjoy.simulators.harness import Fault
 from scoopjoy.tests.test_shopify import TOKEN, TestShopifyWebhooks
@@ -255,7 +255,8 @@ class Shop:
 			if kind == "refunded":
 				self.sim.refund(gid, {1: 1})
 			ids.append(gid)
-			self.job_ids.add(job_id_for(constants.SERVICE_NAME, orders.order_job_key(gid)))
+			# the order's job, and its follow-up when a webhook comes while the job runs
+			self.job_ids.update(job_ids_for(constants.SERVICE_NAME, orders.order_job_key(gid)))
 		self.order_ids += ids
 		return ids
 

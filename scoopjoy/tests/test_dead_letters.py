@@ -144,7 +144,7 @@ class TestDeadLetters(ScoopJoyTestCase):
 		"""A Shopify "paid" webhook during the "create" job must not be absorbed by that job."""
 		from rq.job import JobStatus
 
-		from scoopjoy.reliability.jobs import job_id_for
+		from scoopjoy.reliability.jobs import job_id_for, job_ids_for
 
 		key = f"order:{frappe.generate_hash(length=6)}"
 		base = frappe.enqueue("frappe.ping", queue="short", job_id=job_id_for("Echo Test", key))
