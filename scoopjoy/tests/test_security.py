@@ -374,7 +374,11 @@ def traces(user: str) -> dict:
 	found["jobs queued in the transaction"] = sorted(
 		getattr(frappe.local, "scoopjoy_jobs_in_transaction", None) or ()
 	)
-	found["jobs in RQ"] = [job.id for job in site_jobs(lambda kwargs: kwargs.get("user") == user)]
+	# ids only (no job is fetched and unpickled): any new job of this site is a trace
+	prefix = f"{frappe.local.site}::"
+	found["jobs in RQ"] = sorted(
+		job_id for queue in get_queues() for job_id in queue.get_job_ids() if job_id.startswith(prefix)
+	)
 	return found
 
 
