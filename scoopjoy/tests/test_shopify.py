@@ -536,3 +536,24 @@ class TestShopifySettings(ShopifyTestCase):
 	def test_test_connection_names_the_shop(self):
 		settings = frappe.get_single(SETTINGS)
 		self.assertIn(self.shop.shop_name, settings.test_connection())
+
+
+class TestShopifyOrderLock(ScoopJoyTestCase):
+	def test_an_order_locked_by_a_dead_worker_is_retried_after_the_lock_expires(self):
+		from scoopjoy.connectors.shopify.orders import ORDER_LOCK_SECONDS, _lock_until_transaction_ends
+		from scoopjoy.kernel.errors import TransientError
+		from scoopjoy.reliability.runtime import get_redis
+
+		order_id = f"lock-{frappe.generate_hash(length=8)}"
+		key = f"scoopjoy:shopify:{frappe.local.site}:order:{order_id}"
+		# taken two minutes ago by a worker that was killed: never released, expires by itself
+		get_redis().set(key, "a-killed-worker", ex=ORDER_LOCK_SECONDS - 120)
+		try:
+			with self.assertRaises(TransientError) as raised:
+				_lock_until_transaction_ends(order_id)
+			self.assertGreater(
+				raised.exception.retry_after, ORDER_LOCK_SECONDS - 180
+			)  # not before it expires
+			self.assertIn("lock free in at most", str(raised.exception))
+		finally:
+			get_redis().delete(key)

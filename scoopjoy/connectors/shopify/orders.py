@@ -140,6 +140,12 @@ def _stamp(plan: OrderPlan) -> str:
 	return plan.updated_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+#: how long a per-order lock lives if its worker dies without releasing it (a SIGKILL, an OOM)
+ORDER_LOCK_SECONDS = 300
+#: how long a second worker waits for a live one to commit the same order
+ORDER_LOCK_WAIT_SECONDS = 30
+
+
 def _lock_until_transaction_ends(order_id: str) -> None:
 	"""One worker per order until its writes are committed (or rolled back)."""
 	held = getattr(frappe.local, "scoopjoy_shopify_locks", None)
@@ -147,13 +153,19 @@ def _lock_until_transaction_ends(order_id: str) -> None:
 		held = frappe.local.scoopjoy_shopify_locks = {}
 	if order_id in held:
 		return
-	lock = get_redis().lock(
-		f"scoopjoy:shopify:{frappe.local.site}:order:{order_id}", timeout=300, blocking_timeout=30
-	)
-	if not lock.acquire():
+	key = f"scoopjoy:shopify:{frappe.local.site}:order:{order_id}"
+	lock = get_redis().lock(key, timeout=ORDER_LOCK_SECONDS, blocking_timeout=ORDER_LOCK_WAIT_SECONDS)
+	ttl = get_redis().ttl(key)  # -2: nobody holds it
+	held_for = ORDER_LOCK_SECONDS - ttl if ttl > 0 else 0
+	# a live import holds the lock for seconds: one held for minutes belongs to a worker that died
+	if held_for > ORDER_LOCK_WAIT_SECONDS * 2 or not lock.acquire():
+		# its lock lives until it expires, so the retry waits that long instead of failing meanwhile
+		expires_in = max(get_redis().ttl(key), 1)
 		raise TransientError(
-			f"Shopify: order {order_id} is being imported by another worker; retried shortly.",
+			f"Shopify: order {order_id} is being imported by another worker (lock free in at most "
+			f"{expires_in} s); retried after that.",
 			service="Shopify",
+			retry_after=expires_in,
 		)
 	held[order_id] = lock
 
