@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 
 import frappe
+from frappe.utils import strip_html
 
 from scoopjoy.kernel.transport import CallRecord
 from scoopjoy.reliability.activity import mark_success
@@ -40,7 +41,15 @@ def write_call_record(record: CallRecord) -> None:
 
 
 def error_log_title(service: str, text: str) -> str:
-	title = f"{service}: {text}".replace("\n", " ")
+	"""A 140-character title as plain text (Error Log, dead letters).
+
+	Errors may carry HTML (ERPNext's ``<strong>SAL-ORD-…</strong>``); Frappe sanitises a Data field
+	that holds tags on save, which makes a title cut at 140 characters longer again, and the insert
+	then fails — losing the very record that explains the failure. Tags and angle brackets go
+	first, then the cut.
+	"""
+	title = f"{service}: {strip_html(text or '')}".replace("\n", " ")
+	title = title.replace("<", "").replace(">", "").replace("&", "and")
 	if len(title) > ERROR_LOG_TITLE_LENGTH:
 		title = title[: ERROR_LOG_TITLE_LENGTH - 1] + "…"
 	return title

@@ -18,6 +18,7 @@ from scoopjoy.kernel.errors import ConnectorError, FailureType
 from scoopjoy.kernel.masking import mask_text
 from scoopjoy.kernel.retry import backoff_delay
 from scoopjoy.reliability.alerts import alert_once
+from scoopjoy.reliability.call_log import error_log_title
 from scoopjoy.reliability.errors import classify
 from scoopjoy.reliability.runtime import scoopjoy_settings
 
@@ -95,19 +96,10 @@ def _register_failure(doc, error: BaseException) -> None:
 		)
 
 
-TITLE_LENGTH = 140
-
-
 def dead_letter_title(connector: str, error_text: str) -> str:
-	"""The list view's title: the first line of the error, as plain text.
-
-	ERPNext messages carry HTML (``<strong>SAL-ORD-…</strong>``); Frappe sanitises Data fields on
-	save, which makes a title cut at 140 characters longer again, and the insert then fails — the
-	failure would lose its own dead letter. Tags and angle brackets go first, then the cut.
-	"""
-	first_line = strip_html(error_text or "").strip().splitlines()[0] if (error_text or "").strip() else ""
-	text = f"{connector}: {first_line}".replace("<", "").replace(">", "").replace("&", "and")
-	return text if len(text) <= TITLE_LENGTH else text[: TITLE_LENGTH - 1] + "…"
+	"""The list view's title: the first line of the error, as plain text."""
+	lines = strip_html(error_text or "").strip().splitlines()
+	return error_log_title(connector, lines[0] if lines else "")
 
 
 #: how much of the provider's answer a dead letter keeps (already masked by the kernel)
