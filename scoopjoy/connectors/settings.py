@@ -16,6 +16,18 @@ from scoopjoy.kernel.urls import require_https
 from scoopjoy.reliability.errors import user_facing_errors
 
 
+def validate_https_field(doc: Document, fieldname: str, *, allow_http: bool) -> None:
+	"""Refuse a plain-http URL in ``fieldname`` with a message naming the field; tidy a good one."""
+	value = doc.get(fieldname)
+	if not value:
+		return
+	label = doc.meta.get_label(fieldname)
+	try:
+		doc.set(fieldname, require_https(value, label=label, allow_http=allow_http))
+	except ValueError as exc:
+		frappe.throw(str(exc), title=frappe._("Invalid {0}").format(label))
+
+
 class ConnectorSettings(Document):
 	#: dotted path of the connector class these Settings configure
 	connector_class: ClassVar[str] = ""
@@ -26,14 +38,7 @@ class ConnectorSettings(Document):
 	def validate(self):
 		allow_http = bool(self.meta.has_field(self.sandbox_field) and self.get(self.sandbox_field))
 		for fieldname in self.url_fields:
-			value = self.get(fieldname)
-			if not value:
-				continue
-			label = self.meta.get_label(fieldname)
-			try:
-				self.set(fieldname, require_https(value, label=label, allow_http=allow_http))
-			except ValueError as exc:
-				frappe.throw(str(exc), title=frappe._("Invalid {0}").format(label))
+			validate_https_field(self, fieldname, allow_http=allow_http)
 
 	def get_connector(self):
 		return frappe.get_attr(self.connector_class)(settings=self)

@@ -6,7 +6,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import cint, flt
 
-from scoopjoy.kernel.urls import require_https
+from scoopjoy.connectors.settings import validate_https_field
 
 #: Int fields that must be at least 1
 POSITIVE_FIELDS = (
@@ -94,11 +94,7 @@ class ScoopJoySettings(Document):
 		url = self.slack_webhook_url
 		if not url or set(url) == {"*"}:  # empty, or unchanged (Frappe shows a saved password as ***)
 			return
-		label = _(self.meta.get_label("slack_webhook_url"))
-		try:
-			self.slack_webhook_url = require_https(url, label=label, allow_http=bool(self.slack_sandbox_mode))
-		except ValueError as exc:
-			frappe.throw(str(exc), title=_("Invalid {0}").format(label))
+		validate_https_field(self, "slack_webhook_url", allow_http=bool(self.slack_sandbox_mode))
 
 	@frappe.whitelist()
 	def send_test_alert(self) -> str:
