@@ -21,7 +21,7 @@ from scoopjoy.connectors.base import BaseConnector
 from scoopjoy.kernel.errors import ConfigError
 from scoopjoy.kernel.health import AlertThresholds, ConnectorFacts, find_incidents, overall_status
 from scoopjoy.reliability.activity import forget_watch, last_success, watching_since
-from scoopjoy.reliability.jobs import job_id_prefix
+from scoopjoy.reliability.jobs import job_id_prefix, site_job_id
 from scoopjoy.reliability.runtime import scoopjoy_settings
 
 #: every connector's Single Settings, in the order the status page lists them
@@ -156,7 +156,7 @@ def _queued_jobs() -> dict[str, dict]:
 	"""Jobs of this site waiting in RQ, by job id prefix: how many, and how long the oldest waits."""
 	from frappe.utils.background_jobs import get_queues
 
-	site_prefix = f"{frappe.local.site}::"
+	site_prefix = site_job_id()
 	now = datetime.now(timezone.utc)
 	found: dict[str, dict] = defaultdict(lambda: {"count": 0, "lag": None})
 	for queue in get_queues():

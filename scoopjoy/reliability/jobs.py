@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from functools import wraps
 
 import frappe
-from frappe.utils.background_jobs import get_job_status
+from frappe.utils.background_jobs import create_job_id, get_job_status
 from rq.job import JobStatus
 
 from scoopjoy.kernel.errors import FailureType
@@ -77,6 +77,15 @@ def enqueue_integration_job(
 		external_id=external_id,
 	)
 	return True
+
+
+def site_job_id(job_id: str = "") -> str:
+	"""The id RQ stores for this site's job ``job_id``; with none, what all this site's ids start with.
+
+	Frappe prefixes the site, differently per major (``site::id`` on v15, ``site||id`` on v16), so
+	code that reads RQ directly goes through this and never spells the prefix itself.
+	"""
+	return create_job_id(f"{job_id}~").removesuffix("~")
 
 
 def job_ids_for(connector: str, job_key: str) -> tuple[str, str]:

@@ -62,7 +62,7 @@ from scoopjoy.connectors.shopify import constants, orders, queries, sync
 from scoopjoy.connectors.shopify.connector import ShopifyConnector
 from scoopjoy.connectors.shopify.mapping import legacy_id, parse_time
 from scoopjoy.reliability import dead_letters
-from scoopjoy.reliability.jobs import RUNNER, job_id_for, job_ids_for
+from scoopjoy.reliability.jobs import RUNNER, job_id_for, job_ids_for, site_job_id
 from scoopjoy.reliability.runtime import get_redis
 from scoopjoy.simulators.harness import Fault
 from scoopjoy.tests.test_shopify import TOKEN, TestShopifyWebhooks
@@ -146,8 +146,7 @@ def run_queued_jobs(job_ids: set[str], errors: list[str] | None = None) -> int:
 	an exception). Jobs queued by a job run in the same call. A job that raises (only a programming
 	error does: everything else is dead-lettered by ``run_integration_job``) is added to ``errors``.
 	"""
-	site = frappe.local.site
-	wanted = {f"{site}::{job_id}" for job_id in job_ids}
+	wanted = {site_job_id(job_id) for job_id in job_ids}
 	previous_job = getattr(frappe.local, "job", None)
 	ran = 0
 	try:

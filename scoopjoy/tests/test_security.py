@@ -34,20 +34,28 @@ from scoopjoy.connectors.shopify.mapping import legacy_id
 from scoopjoy.connectors.whatsapp import constants as whatsapp
 from scoopjoy.connectors.whatsapp import webhook as whatsapp_webhook
 from scoopjoy.kernel.signatures import META_SIGNATURE_HEADER, SHOPIFY_HMAC_HEADER, sign_meta, sign_shopify
-from scoopjoy.reliability.jobs import job_id_for, run_integration_job
+from scoopjoy.reliability.jobs import job_id_for, run_integration_job, site_job_id
 from scoopjoy.simulators.harness import SimResponse
 from scoopjoy.simulators.mobile_backend import MobileBackendSimulator
 
 # Modules, not classes: their test cases must not be collected (and run again) from this module.
 from scoopjoy.tests import test_shipping, test_shopify, test_whatsapp
-from scoopjoy.tests.utils import ScoopJoyTestCase, make_customer, make_item, make_sales_order, webhook_request
+from scoopjoy.tests.utils import (
+	ScoopJoyTestCase,
+	make_customer,
+	make_delivery_note,
+	make_item,
+	make_sales_order,
+	test_world,
+	webhook_request,
+)
 
 DELIVERY = shopify_webhook.DELIVERY
 
 
 def site_jobs(matches: Callable[[dict], bool]) -> list:
 	"""This site's jobs waiting in RQ (what a worker would run) whose arguments match."""
-	prefix = f"{frappe.local.site}::"
+	prefix = site_job_id()
 	found = []
 	for queue in get_queues():
 		for job in queue.get_jobs():
@@ -150,9 +158,7 @@ class TestShopifyWebhookSecurity(test_shopify.ShopifyTestCase, WebhookRequests):
 			[headers["X-Shopify-Webhook-Id"]],
 		)
 		self.assertTrue(is_job_enqueued(self.job_id))
-		self.assertEqual(
-			[job.id for job in jobs_mentioning(self.order["id"])], [f"{frappe.local.site}::{self.job_id}"]
-		)
+		self.assertEqual([job.id for job in jobs_mentioning(self.order["id"])], [site_job_id(self.job_id)])
 
 
 class TestWhatsAppWebhookSecurity(ScoopJoyTestCase, WebhookRequests):
@@ -191,9 +197,7 @@ class TestWhatsAppWebhookSecurity(ScoopJoyTestCase, WebhookRequests):
 		for _delivery in range(2):  # Meta delivers again when our answer was slow
 			served = self.serve(whatsapp_webhook.receive, raw, headers)
 			self.assertEqual((served["status"], served["body"]), (200, {"status": "queued"}))
-		self.assertEqual(
-			[job.id for job in jobs_mentioning(self.wamid)], [f"{frappe.local.site}::{self.job_id(raw)}"]
-		)
+		self.assertEqual([job.id for job in jobs_mentioning(self.wamid)], [site_job_id(self.job_id(raw))])
 
 
 # --- 3. desk methods refuse users without the role --------------------------------------------------
@@ -245,21 +249,12 @@ def make_user(email: str, roles: tuple[str, ...], user_type: str) -> str:
 def make_documents(suffix: str) -> dict[str, str]:
 	"""One real document per argument that names one: a refusal must be a permission check, not a
 	"not found" that happens to come first."""
-	company = frappe.db.get_value("Company", {}, "name")
+	company = test_world().company
 	customer = make_customer(f"Sec Test Customer {suffix}", "+49 171 5550199")
 	frappe.db.set_value("Customer", customer, "custom_whatsapp_opt_in", 1)
 	item = make_item("SEC-TEST-SCOOP", rate=10)
 	sales_order = make_sales_order(customer, item, submit=True).name
-	delivery_note = frappe.get_doc(
-		{
-			"doctype": "Delivery Note",
-			"company": company,
-			"customer": customer,
-			"posting_date": nowdate(),
-			"items": [{"item_code": item, "qty": 1, "rate": 10}],
-		}
-	).insert(ignore_permissions=True)
-	delivery_note.submit()
+	delivery_note = make_delivery_note(customer, [(item, 1)])
 	pickup = test_shipping.ensure_address(
 		"Ship Test Central Kitchen", "Company", company, "Warehouse", is_your_company_address=1
 	)
@@ -375,7 +370,7 @@ def traces(user: str) -> dict:
 		getattr(frappe.local, "scoopjoy_jobs_in_transaction", None) or ()
 	)
 	# ids only (no job is fetched and unpickled): any new job of this site is a trace
-	prefix = f"{frappe.local.site}::"
+	prefix = site_job_id()
 	found["jobs in RQ"] = sorted(
 		job_id for queue in get_queues() for job_id in queue.get_job_ids() if job_id.startswith(prefix)
 	)
