@@ -8,6 +8,9 @@ test that looks at the queues, so this site's ``scoopjoy-*`` jobs are removed fi
 
 import frappe
 
+from scoopjoy.reliability.jobs import site_job_id
+from scoopjoy.reliability.runtime import get_redis
+
 
 def before_tests() -> None:
 	from erpnext.setup.utils import before_tests as erpnext_before_tests
@@ -22,7 +25,7 @@ def remove_leftover_jobs() -> int:
 
 	if not frappe.conf.allow_tests:
 		return 0
-	prefix = f"{frappe.local.site}::scoopjoy-"
+	prefix = site_job_id("scoopjoy-")
 	removed = 0
 	for queue in get_queues():
 		for job_id in queue.get_job_ids():
@@ -31,3 +34,15 @@ def remove_leftover_jobs() -> int:
 				job.delete() if job else queue.remove(job_id)
 				removed += 1
 	return removed
+
+
+def after_test_run() -> None:
+	"""Called by tools/bench_tests.sh before it drops the run's site: nothing of the run may fire
+	later. Its queued jobs would run against a dropped site; its breaker, rate-limit, lock and
+	incident state lives in the bench's shared Redis under this site's name."""
+	if not frappe.conf.allow_tests:
+		return
+	remove_leftover_jobs()
+	redis = get_redis()
+	for key in redis.scan_iter(match=f"scoopjoy:*{frappe.local.site}*", count=500):
+		redis.delete(key)

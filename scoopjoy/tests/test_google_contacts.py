@@ -9,12 +9,13 @@ import time
 
 import frappe
 from frappe.utils import add_to_date, now_datetime
+from frappe.utils.nestedset import get_root_of
 
 from scoopjoy.connectors.google_contacts import constants, sync
 from scoopjoy.connectors.google_contacts.connector import GoogleContactsConnector
 from scoopjoy.kernel.errors import ConfigError, RateLimitedError
 from scoopjoy.simulators.google_people import GooglePeopleSimulator, quota_fault
-from scoopjoy.tests.utils import ScoopJoyTestCase
+from scoopjoy.tests.utils import ScoopJoyTestCase, test_world
 
 TOKEN = "ya29.a0ScoopJoyBenchAccessToken0123456789abcdef"
 APP = "ScoopJoy Test Google"
@@ -29,7 +30,7 @@ def ensure_customer(name: str, group: str, mobile: str | None = None) -> str:
 				"doctype": "Customer",
 				"customer_name": name,
 				"customer_group": group,
-				"territory": frappe.db.get_value("Territory", {"is_group": 0}),
+				"territory": test_world().territory,
 			}
 		).insert(ignore_permissions=True)
 	frappe.db.set_value(
@@ -97,14 +98,12 @@ class TestGoogleContacts(ScoopJoyTestCase):
 				{
 					"doctype": "Customer Group",
 					"customer_group_name": GROUP,
-					"parent_customer_group": "All Customer Groups",
+					"parent_customer_group": get_root_of("Customer Group"),
 				}
 			).insert(ignore_permissions=True)
 		for index, name in enumerate(FRANCHISEES):
 			ensure_customer(name, GROUP, f"+49 171 555 00{index}{index}")
-		self.other = ensure_customer(
-			"GC Test Walk-in", frappe.db.get_value("Customer Group", {"is_group": 0, "name": ["!=", GROUP]})
-		)
+		self.other = ensure_customer("GC Test Walk-in", test_world().customer_group)
 		self.app = ensure_connected_app(self.google.url + "/oauth2/token")
 		self.token_cache = give_token(self.app, "Administrator")
 		settings = frappe.get_single(constants.SETTINGS_DOCTYPE)

@@ -2,7 +2,7 @@ import frappe
 
 from scoopjoy.constants import CUSTOM_FIELDS
 from scoopjoy.install import after_migrate
-from scoopjoy.tests.utils import ScoopJoyTestCase
+from scoopjoy.tests.utils import ScoopJoyTestCase, test_world
 
 
 class TestInstall(ScoopJoyTestCase):
@@ -18,8 +18,7 @@ class TestInstall(ScoopJoyTestCase):
 				self.assertTrue(df.no_copy, f"{doctype}.{field['fieldname']} must not be copied")
 
 	def test_one_shopify_customer_id_cannot_map_to_two_customers(self):
-		group = frappe.db.get_value("Customer Group", {"is_group": 0}) or "All Customer Groups"
-		territory = frappe.db.get_value("Territory", {"is_group": 0}) or "All Territories"
+		group, territory = test_world().customer_group, test_world().territory
 
 		def customer(name):
 			return frappe.get_doc(
@@ -37,7 +36,7 @@ class TestInstall(ScoopJoyTestCase):
 			customer("Scoop Twin Two").insert(ignore_permissions=True)
 
 	def test_empty_external_ids_do_not_collide(self):
-		group = frappe.db.get_value("Customer Group", {"is_group": 0}) or "All Customer Groups"
+		group = test_world().customer_group
 		for name in ("Walk-in Scoop A", "Walk-in Scoop B"):
 			frappe.get_doc({"doctype": "Customer", "customer_name": name, "customer_group": group}).insert(
 				ignore_permissions=True

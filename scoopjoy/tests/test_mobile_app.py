@@ -2,6 +2,7 @@
 does not stop the others, and an order's status is pushed only when it really changed."""
 
 import frappe
+from frappe.utils.nestedset import get_root_of
 
 from scoopjoy.connectors.mobile_app import jobs
 from scoopjoy.connectors.mobile_app.constants import SERVICE_NAME
@@ -16,7 +17,11 @@ MENU_GROUP = "ScoopJoy Test Scoops"
 def ensure_menu_item(code: str, rate: float) -> None:
 	if not frappe.db.exists("Item Group", MENU_GROUP):
 		frappe.get_doc(
-			{"doctype": "Item Group", "item_group_name": MENU_GROUP, "parent_item_group": "All Item Groups"}
+			{
+				"doctype": "Item Group",
+				"item_group_name": MENU_GROUP,
+				"parent_item_group": get_root_of("Item Group"),
+			}
 		).insert(ignore_permissions=True)
 	make_item(code, MENU_GROUP, rate)
 	frappe.db.set_value("Item", code, "standard_rate", rate)
@@ -112,6 +117,11 @@ class TestMobileApp(ScoopJoyTestCase):
 		so.reload()
 		so.save()  # saved again without a status change (on_update_after_submit)
 		self.assertEqual(queued_jobs(), before)
+
+		so.reload()  # keeps the doc_before_save of the submit (status Draft)
+		so.db_set("po_no", "SCOOP-PO-1")  # an unrelated field: on_change fires, the status is the same
+		self.assertEqual(queued_jobs(), before)
+		self.assertEqual(frappe.db.get_value("Sales Order", so.name, "custom_mobile_app_status"), so.status)
 
 		so.update_status("Closed")  # ERPNext changes status with db_set: on_change still fires
 		self.assertEqual(so.status, "Closed")

@@ -10,7 +10,7 @@ from frappe.utils import add_days, nowdate
 from scoopjoy.connectors.shipping import constants, shipments
 from scoopjoy.connectors.shipping.connector import CarrierConnector
 from scoopjoy.simulators.carrier import CarrierSimulator
-from scoopjoy.tests.utils import ScoopJoyTestCase, make_customer, make_item
+from scoopjoy.tests.utils import ScoopJoyTestCase, make_customer, make_delivery_note, make_item, test_world
 
 PUBLIC, SECRET = "pk_bench_carrier", "bench-carrier-secret-0123"
 CUSTOMER = "Ship Test Eiscafe Berlin"
@@ -48,7 +48,7 @@ def weighed_item(code: str, weight: float | None, uom: str = "Kg") -> str:
 class TestShipping(ScoopJoyTestCase):
 	def setUp(self):
 		self.carrier = CarrierSimulator(public_key=PUBLIC, secret_key=SECRET).start()
-		self.company = frappe.db.get_value("Company", {}, "name")
+		self.company = test_world().company
 		self.warehouse_address = ensure_address(
 			"Ship Test Central Kitchen", "Company", self.company, "Warehouse", is_your_company_address=1
 		)
@@ -80,17 +80,9 @@ class TestShipping(ScoopJoyTestCase):
 		self.carrier.stop()
 
 	def delivery_note(self, items, address: bool = True):
-		dn = frappe.get_doc(
-			{
-				"doctype": "Delivery Note",
-				"company": self.company,
-				"customer": CUSTOMER,
-				"posting_date": nowdate(),
-				"shipping_address_name": self.customer_address if address else None,
-				"items": [{"item_code": code, "qty": qty, "rate": 10} for code, qty in items],
-			}
-		).insert(ignore_permissions=True)
-		dn.submit()
+		dn = make_delivery_note(
+			CUSTOMER, items, shipping_address_name=self.customer_address if address else None
+		)
 		if not address:  # ERPNext fills in the customer's default address; a customer may have none
 			dn.db_set("shipping_address_name", None)
 		return dn

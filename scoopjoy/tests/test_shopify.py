@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import frappe
 from frappe.utils import add_days, nowdate
+from frappe.utils.nestedset import get_root_of
 
 from scoopjoy.connectors.shopify import api, catalog, console, inventory, orders, queries, sync, webhook
 from scoopjoy.connectors.shopify.connector import ShopifyConnector
@@ -20,7 +21,7 @@ from scoopjoy.connectors.shopify.mapping import legacy_id
 from scoopjoy.kernel.signatures import sign_shopify
 from scoopjoy.simulators.harness import Fault
 from scoopjoy.simulators.shopify import ShopifySimulator
-from scoopjoy.tests.utils import ScoopJoyTestCase, make_item, webhook_request
+from scoopjoy.tests.utils import ScoopJoyTestCase, make_item, test_world, webhook_request
 
 TOKEN = "shpat_scoopjoy_bench_token_0123456789"
 SECRET = "shpss_scoopjoy_bench_secret"
@@ -40,25 +41,24 @@ class _Simulator(ShopifySimulator):
 
 
 def _company_defaults() -> dict:
-	company = frappe.get_all(
-		"Company", filters={"default_cash_account": ["is", "set"]}, fields=["name", "default_cash_account"]
-	)[0]
-
-	def leaf(**filters):
-		return frappe.db.get_value("Account", {"company": company.name, "is_group": 0, **filters})
-
+	"""Shopify Settings pointing at the test company's own records (see records.py)."""
+	world = test_world()
 	if not frappe.db.exists("Item Group", ITEM_GROUP):
 		frappe.get_doc(
-			{"doctype": "Item Group", "item_group_name": ITEM_GROUP, "parent_item_group": "All Item Groups"}
+			{
+				"doctype": "Item Group",
+				"item_group_name": ITEM_GROUP,
+				"parent_item_group": get_root_of("Item Group"),
+			}
 		).insert(ignore_permissions=True)
 	return {
-		"company": company.name,
-		"warehouse": frappe.db.get_value("Warehouse", {"company": company.name, "is_group": 0}),
-		"cash_bank_account": company.default_cash_account,
-		"tax_account": leaf(account_type="Tax"),
-		"shipping_account": leaf(account_type="Chargeable") or leaf(root_type="Income"),
-		"customer_group": frappe.db.get_value("Customer Group", {"is_group": 0}),
-		"price_list": frappe.db.get_value("Price List", {"selling": 1}),
+		"company": world.company,
+		"warehouse": world.warehouse,
+		"cash_bank_account": world.cash_account,
+		"tax_account": world.tax_account,
+		"shipping_account": world.shipping_account,
+		"customer_group": world.customer_group,
+		"price_list": world.price_list,
 		"item_group": ITEM_GROUP,
 	}
 

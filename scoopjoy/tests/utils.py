@@ -6,11 +6,12 @@ import frappe
 from frappe.utils import add_days, nowdate
 
 try:  # Frappe v16
-	from frappe.tests import IntegrationTestCase as ScoopJoyTestCase
+	from frappe.tests import IntegrationTestCase as _FrappeTestCase
 except ImportError:  # Frappe v15
-	from frappe.tests.utils import FrappeTestCase as ScoopJoyTestCase
+	from frappe.tests.utils import FrappeTestCase as _FrappeTestCase
 
 from scoopjoy.connectors.base import BaseConnector
+from scoopjoy.tests.records import test_world
 
 TEST_TOKEN = "sk_test_51HxScoopJoyBenchToken"
 
@@ -19,10 +20,55 @@ __all__ = [
 	"EchoConnector",
 	"ScoopJoyTestCase",
 	"make_customer",
+	"make_delivery_note",
 	"make_sales_order",
 	"request_logs",
+	"test_world",
 	"webhook_request",
 ]
+
+
+class ScoopJoyTestCase(_FrappeTestCase):
+	"""Frappe's test case, plus: every Settings of this app is as it was before the class ran.
+
+	Tests switch connectors on and point them at simulators that stop with the test; left like that,
+	the site's scheduler would keep calling dead ports (and dead-lettering) after the run.
+	"""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.addClassCleanup(restore_settings, settings_snapshot())
+
+
+def _app_singles() -> list[str]:
+	return frappe.get_all("DocType", filters={"module": "ScoopJoy", "issingle": 1}, pluck="name")
+
+
+def settings_snapshot() -> dict[str, list[tuple]]:
+	"""The stored values of this app's Single DocTypes (passwords live in __Auth and stay)."""
+	singles = _app_singles()
+	rows = frappe.db.sql(
+		"select doctype, field, value from `tabSingles` where doctype in %(singles)s", {"singles": singles}
+	)
+	snapshot = {doctype: [] for doctype in singles}
+	for doctype, field, value in rows:
+		snapshot[doctype].append((field, value))
+	return snapshot
+
+
+def restore_settings(snapshot: dict[str, list[tuple]]) -> None:
+	frappe.db.rollback()  # what the last test left uncommitted goes first
+	for doctype, rows in snapshot.items():
+		frappe.db.delete("Singles", {"doctype": doctype})
+		for field, value in rows:
+			frappe.db.sql(
+				"insert into `tabSingles` (doctype, field, value) values (%s, %s, %s)",
+				(doctype, field, value),
+			)
+		frappe.clear_document_cache(doctype, doctype)
+	# Commit on purpose: the restored Settings must outlive the runner's rollback and the run.
+	frappe.db.commit()  # nosemgrep
 
 
 class EchoConnector(BaseConnector):
@@ -71,8 +117,8 @@ def make_customer(name: str, mobile: str | None = None) -> str:
 			{
 				"doctype": "Customer",
 				"customer_name": name,
-				"customer_group": frappe.db.get_value("Customer Group", {"is_group": 0}),
-				"territory": frappe.db.get_value("Territory", {"is_group": 0}),
+				"customer_group": test_world().customer_group,
+				"territory": test_world().territory,
 			}
 		).insert(ignore_permissions=True)
 	frappe.db.set_value("Customer", name, "mobile_no", mobile)
@@ -86,7 +132,7 @@ def make_item(item_code: str, item_group: str | None = None, rate: float = 0) ->
 			{
 				"doctype": "Item",
 				"item_code": item_code,
-				"item_group": item_group or frappe.db.get_value("Item Group", {"is_group": 0}),
+				"item_group": item_group or test_world().item_group,
 				"stock_uom": "Nos",
 				"is_stock_item": 0,
 				"standard_rate": rate,
@@ -95,11 +141,35 @@ def make_item(item_code: str, item_group: str | None = None, rate: float = 0) ->
 	return item_code
 
 
+def make_delivery_note(customer: str, items: list[tuple[str, float]], **fields):
+	"""A submitted Delivery Note of the test company (rate 10 a unit)."""
+	world = test_world()
+	dn = frappe.get_doc(
+		{
+			"doctype": "Delivery Note",
+			"company": world.company,
+			"currency": world.currency,
+			"selling_price_list": world.price_list,
+			"set_warehouse": world.warehouse,
+			"customer": customer,
+			"posting_date": nowdate(),
+			"items": [{"item_code": code, "qty": qty, "rate": 10} for code, qty in items],
+			**fields,
+		}
+	).insert(ignore_permissions=True)
+	dn.submit()
+	return dn
+
+
 def make_sales_order(customer: str, item_code: str, *, qty: float = 2, rate: float = 3, submit: bool = False):
+	world = test_world()
 	so = frappe.get_doc(
 		{
 			"doctype": "Sales Order",
-			"company": frappe.db.get_value("Company", {}, "name"),
+			"company": world.company,
+			"currency": world.currency,
+			"selling_price_list": world.price_list,
+			"set_warehouse": world.warehouse,
 			"customer": customer,
 			"transaction_date": nowdate(),
 			"delivery_date": add_days(nowdate(), 5),

@@ -1,0 +1,145 @@
+"""The records the bench tests stand on, made by the tests themselves.
+
+Why: a site holds whatever its history left (ERPNext's test records put an INR price list first, a
+setup-wizard company in Hong Kong has no leaf Tax account), so a test that takes "the first
+Company" or "a selling Price List" passes on one site and fails on the next. Every bench test asks
+``test_world()`` instead: one company of our own in a currency we choose, with its own accounts,
+price list, warehouse, customer group, territory and item group. It is made once per site and found
+again on the next run (every record is looked up by name before it is made).
+"""
+
+from __future__ import annotations
+
+import frappe
+from frappe.utils.nestedset import get_root_of
+
+COMPANY = "ScoopJoy Test Creamery"
+ABBR = "SJTC"
+CURRENCY = "USD"
+COUNTRY = "United States"
+PRICE_LIST = "ScoopJoy Test Selling"
+CUSTOMER_GROUP = "ScoopJoy Test Customers"
+TERRITORY = "ScoopJoy Test Territory"
+ITEM_GROUP = "ScoopJoy Test Items"
+# the group each kind of account goes under in ERPNext's "Standard" chart, else any group of its root
+PARENT_GROUPS = {"Liability": "Duties and Taxes", "Income": "Direct Income"}
+TAX_ACCOUNTS = ("ScoopJoy Sales Tax", "ScoopJoy County Tax", "ScoopJoy City Tax")
+SHIPPING_ACCOUNT = "ScoopJoy Shipping Income"
+
+
+class World(frappe._dict):
+	"""Names of the test company's records (``world.company``, ``world.tax_account`` ...)."""
+
+
+def test_world() -> World:
+	"""The test company and what hangs off it; made on first use, the same names ever after."""
+	cached = getattr(frappe.local, "scoopjoy_test_world", None)
+	if cached and frappe.db.exists("Company", cached.company):
+		return cached
+	company = _company()
+	world = World(
+		company=company.name,
+		currency=company.default_currency,
+		abbr=company.abbr,
+		cost_center=company.cost_center,
+		cash_account=company.default_cash_account,
+		receivable_account=company.default_receivable_account,
+		income_account=company.default_income_account,
+		warehouse=_warehouse(company),
+		price_list=_price_list(),
+		customer_group=_tree_leaf("Customer Group", CUSTOMER_GROUP, "customer_group_name"),
+		territory=_tree_leaf("Territory", TERRITORY, "territory_name"),
+		item_group=_tree_leaf("Item Group", ITEM_GROUP, "item_group_name"),
+		tax_accounts=[_leaf_account(company, title, "Liability", "Tax") for title in TAX_ACCOUNTS],
+		shipping_account=_leaf_account(company, SHIPPING_ACCOUNT, "Income", "Chargeable"),
+	)
+	world.tax_account = world.tax_accounts[0]
+	# Commit on purpose: the world outlives each test class's rollback (making it takes seconds).
+	frappe.db.commit()  # nosemgrep
+	frappe.local.scoopjoy_test_world = world
+	return world
+
+
+def _company():
+	if not frappe.db.exists("Company", COMPANY):
+		frappe.get_doc(
+			{
+				"doctype": "Company",
+				"company_name": COMPANY,
+				"abbr": ABBR,
+				"default_currency": CURRENCY,
+				"country": COUNTRY,
+				"create_chart_of_accounts_based_on": "Standard Template",
+				"chart_of_accounts": "Standard",
+			}
+		).insert(ignore_permissions=True)
+	return frappe.get_doc("Company", COMPANY)
+
+
+def _warehouse(company) -> str:
+	name = frappe.db.get_value(
+		"Warehouse", {"company": company.name, "is_group": 0, "warehouse_name": "Stores"}
+	)
+	if name:
+		return name
+	parent = frappe.db.get_value("Warehouse", {"company": company.name, "is_group": 1})
+	return (
+		frappe.get_doc(
+			{
+				"doctype": "Warehouse",
+				"warehouse_name": "Stores",
+				"company": company.name,
+				"parent_warehouse": parent,
+			}
+		)
+		.insert(ignore_permissions=True)
+		.name
+	)
+
+
+def _price_list() -> str:
+	if not frappe.db.exists("Price List", PRICE_LIST):
+		frappe.get_doc(
+			{
+				"doctype": "Price List",
+				"price_list_name": PRICE_LIST,
+				"currency": CURRENCY,
+				"selling": 1,
+				"enabled": 1,
+			}
+		).insert(ignore_permissions=True)
+	return PRICE_LIST
+
+
+def _tree_leaf(doctype: str, name: str, name_field: str) -> str:
+	if not frappe.db.exists(doctype, name):
+		root = get_root_of(doctype)
+		frappe.get_doc(
+			{"doctype": doctype, name_field: name, f"parent_{frappe.scrub(doctype)}": root, "is_group": 0}
+		).insert(ignore_permissions=True)
+	return name
+
+
+def _leaf_account(company, account_name: str, root_type: str, account_type: str) -> str:
+	name = frappe.db.get_value("Account", {"company": company.name, "account_name": account_name})
+	if name:
+		return name
+	groups = {"company": company.name, "is_group": 1, "root_type": root_type}
+	parent = frappe.db.get_value(
+		"Account", {**groups, "account_name": PARENT_GROUPS[root_type]}
+	) or frappe.db.get_value("Account", groups, order_by="lft desc")
+	return (
+		frappe.get_doc(
+			{
+				"doctype": "Account",
+				"account_name": account_name,
+				"company": company.name,
+				"parent_account": parent,
+				"account_type": account_type,
+				"account_currency": company.default_currency,
+				"is_group": 0,
+			}
+		)
+		.insert(ignore_permissions=True)
+		.name
+	)
