@@ -133,6 +133,18 @@ CUSTOM_FIELDS: dict[str, list[dict]] = {
 			**_sync_state("custom_shopify_updated_at", "Shopify Updated At", "custom_shopify_order_name"),
 			"allow_on_submit": 1,
 		},
+		# the status last queued for the franchise mobile app: a save or db_set that leaves the
+		# status as it was pushes nothing (a stale doc_before_save cannot be trusted for that)
+		{
+			"fieldname": "custom_mobile_app_status",
+			"label": "Mobile App Status Sent",
+			"fieldtype": "Data",
+			"insert_after": "custom_shopify_updated_at",
+			"read_only": 1,
+			"no_copy": 1,
+			"allow_on_submit": 1,
+			"translatable": 0,
+		},
 	],
 	# Shopify: invoices and credit notes made from a Shopify order and refund
 	"Sales Invoice": [

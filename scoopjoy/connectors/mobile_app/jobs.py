@@ -62,12 +62,23 @@ def scheduled_outlet_sync() -> None:
 
 
 def on_sales_order_change(doc, method=None) -> None:
-	"""Sales Order on_change (save, submit, cancel and status updates through db_set)."""
-	if doc.docstatus == 0 or not doc.has_value_changed("status"):
+	"""Sales Order on_change (save, submit, cancel and status updates through db_set).
+
+	Pushes only a status other than the one last queued for this order, read from the database:
+	``has_value_changed`` compares with ``doc_before_save``, which a ``reload()`` does not refresh,
+	so a later ``db_set`` of any field would push the same status again.
+	"""
+	if doc.docstatus == 0:
 		return  # drafts are not the customer's business yet
+	if frappe.db.get_value("Sales Order", doc.name, "custom_mobile_app_status") == doc.status:
+		return
 	connector = MobileAppConnector()
 	if not connector.is_enabled():
 		return
+	# in the same transaction as the change: a rollback forgets both the mark and the job
+	frappe.db.set_value(
+		"Sales Order", doc.name, "custom_mobile_app_status", doc.status, update_modified=False
+	)
 	enqueue_integration_job(
 		f"{JOBS}.push_order_status",
 		connector=constants.SERVICE_NAME,
