@@ -3,6 +3,9 @@
 SERVICE_NAME = "Shipping Carrier"
 SETTINGS_DOCTYPE = "Shipping Settings"
 SHIPPING_APP = "erpnext_shipping"
+SHIPPING_APP_API = "erpnext_shipping.erpnext_shipping.shipping"
+#: our argument name -> the names other versions of the ERPNext Shipping app use for it
+SHIPPING_APP_ALIASES = {"parcels": ("shipment_parcel",)}
 INSTALL_HINT = (
 	"bench get-app erpnext_shipping && bench --site <your-site> install-app erpnext_shipping, then "
 	"enable a provider (SendCloud or LetMeShip) in its settings"

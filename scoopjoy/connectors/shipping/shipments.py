@@ -16,6 +16,7 @@ HTTP calls are never made inside a document save: the Shipment is committed firs
 
 from __future__ import annotations
 
+import inspect
 import json
 
 import frappe
@@ -36,6 +37,27 @@ BOOKING_LOCK_SECONDS = 300
 
 def shipping_app_installed() -> bool:
 	return constants.SHIPPING_APP in frappe.get_installed_apps()
+
+
+def call_shipping_app(function: str, **arguments):
+	"""Call ``function`` of the installed ERPNext Shipping app with the arguments its version takes.
+
+	The app's signatures changed between versions (``shipment_parcel`` became ``parcels``;
+	``print_shipping_label(service_provider, shipment_id)`` became ``print_shipping_label(shipment)``;
+	newer versions added keyword arguments). We pass everything we know under our names; each is
+	renamed to the alias the installed version takes, and what it does not take is left out.
+	"""
+	method = frappe.get_attr(f"{constants.SHIPPING_APP_API}.{function}")
+	accepted = inspect.signature(method).parameters
+	call = {}
+	for name, value in arguments.items():
+		name = next(
+			(alias for alias in (name, *constants.SHIPPING_APP_ALIASES.get(name, ())) if alias in accepted),
+			None,
+		)
+		if name:
+			call[name] = value
+	return method(**call)
 
 
 def settings():
@@ -203,8 +225,8 @@ def _direct_rates(carrier: CarrierConnector, shipment) -> list[dict]:
 
 
 def _app_rates(shipment) -> list[dict]:
-	fetch = frappe.get_attr("erpnext_shipping.erpnext_shipping.shipping.fetch_shipping_rates")
-	rates = fetch(
+	rates = call_shipping_app(
+		"fetch_shipping_rates",
 		pickup_from_type=shipment.pickup_from_type,
 		delivery_to_type=shipment.delivery_to_type,
 		pickup_address_name=shipment.pickup_address_name,
@@ -215,6 +237,9 @@ def _app_rates(shipment) -> list[dict]:
 		value_of_goods=shipment.value_of_goods,
 		pickup_contact_name=shipment.pickup_contact_person,
 		delivery_contact_name=shipment.delivery_contact_name,
+		pickup_company=shipment.pickup_company,
+		delivery_customer=shipment.delivery_customer,
+		total_weight=sum(flt(p.weight) * (p.count or 1) for p in shipment.shipment_parcel),
 	)
 	return [dict(rate) for rate in rates or []]
 
@@ -324,14 +349,14 @@ def _book_with_app(shipment, service_provider: str, service_name: str) -> dict:
 				service_provider, service_name
 			)
 		)
-	create = frappe.get_attr("erpnext_shipping.erpnext_shipping.shipping.create_shipment")
-	info = create(
+	info = call_shipping_app(
+		"create_shipment",
 		shipment=shipment.name,
 		pickup_from_type=shipment.pickup_from_type,
 		delivery_to_type=shipment.delivery_to_type,
 		pickup_address_name=shipment.pickup_address_name,
 		delivery_address_name=shipment.delivery_address_name,
-		shipment_parcel=json.dumps(_parcels(shipment)),
+		parcels=json.dumps(_parcels(shipment)),
 		description_of_content=shipment.description_of_content,
 		pickup_date=str(shipment.pickup_date),
 		value_of_goods=shipment.value_of_goods,
@@ -346,7 +371,12 @@ def _book_with_app(shipment, service_provider: str, service_name: str) -> dict:
 				service_provider
 			)
 		)
-	labels = frappe.get_attr("erpnext_shipping.erpnext_shipping.shipping.print_shipping_label")(shipment.name)
+	labels = call_shipping_app(
+		"print_shipping_label",
+		shipment=shipment.name,
+		service_provider=info.get("service_provider") or service_provider,
+		shipment_id=info.get("shipment_id"),
+	)
 	info = dict(info)
 	info["label_urls"] = labels if isinstance(labels, list) else [labels] if labels else []
 	return info
@@ -457,8 +487,12 @@ def refresh_shipment_tracking(shipment: str) -> dict | None:
 		]
 		tracking = payloads.tracking_from_parcels(parcels)
 	elif shipping_app_installed():
-		frappe.get_attr("erpnext_shipping.erpnext_shipping.shipping.update_tracking")(
-			shipment, doc.service_provider, doc.shipment_id, json.dumps(_delivery_notes(shipment))
+		call_shipping_app(
+			"update_tracking",
+			shipment=shipment,
+			service_provider=doc.service_provider,
+			shipment_id=doc.shipment_id,
+			delivery_notes=json.dumps(_delivery_notes(shipment)),
 		)
 		tracking = frappe.db.get_value(
 			"Shipment",
