@@ -1,84 +1,123 @@
 #!/usr/bin/env bash
-# Run scoopjoy's Frappe-layer tests with Frappe's own runner on a real bench, when this machine has one.
+# Run scoopjoy's Frappe-layer tests with Frappe's own runner, on every bench this machine has, each
+# on a site made for this run and dropped after it (as Frappe apps' own CI does):
 #
-# Where the bench is: $SCOOPJOY_BENCH, else ~/frappe-bench, else /work/bench (the first that has
-# sites/ and env/). Which site: $SCOOPJOY_SITE, else the first site whose site_config allows tests.
-# The checkout under test is linked in as apps/scoopjoy, installed (or migrated) on the site, and
-# the previous link is put back afterwards. No bench: say so and succeed (the kernel tests and the
-# static check of the Frappe layer still ran).
+#   $SCOOPJOY_BENCH    default ~/frappe-bench    (Frappe v15)
+#   $SCOOPJOY_BENCH16  default ~/frappe-bench16  (Frappe v16)
+#
+# The site gets ERPNext, then payments and erpnext_shipping where the bench has them, then this
+# checkout of scoopjoy (linked in as apps/scoopjoy; the previous link is put back afterwards).
+# SCOOPJOY_SITE=<site> reuses that existing site instead (faster while developing: migrate, no drop).
+# The database administrator is $SCOOPJOY_DB_ROOT_USER (root) with $SCOOPJOY_DB_ROOT_PASSWORD
+# (empty by default). No bench: say so and succeed (the kernel tests and the static check still ran).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
+db_user="${SCOOPJOY_DB_ROOT_USER:-root}"
 
-bench_dir=""
-for candidate in "${SCOOPJOY_BENCH:-}" "$HOME/frappe-bench" /work/bench; do
-	if [ -n "$candidate" ] && [ -d "$candidate/sites" ] && [ -x "$candidate/env/bin/python" ]; then
-		bench_dir="$candidate"
-		break
-	fi
-done
-if [ -z "$bench_dir" ]; then
-	echo "bench tests: no Frappe bench on this machine (set SCOOPJOY_BENCH); skipped. Kernel and static checks ran."
-	exit 0
-fi
-
-site="${SCOOPJOY_SITE:-}"
-if [ -z "$site" ]; then
-	for config in "$bench_dir"/sites/*/site_config.json; do
-		if grep -q '"allow_tests": *true' "$config" 2>/dev/null; then
-			site="$(basename "$(dirname "$config")")"
-			break
+if [ "${1:-}" != "--bench" ]; then
+	benches=()
+	for candidate in "${SCOOPJOY_BENCH:-$HOME/frappe-bench}" "${SCOOPJOY_BENCH16:-$HOME/frappe-bench16}"; do
+		if [ -d "$candidate/sites" ] && [ -x "$candidate/env/bin/python" ] && [ -d "$candidate/apps/frappe" ]; then
+			benches+=("$candidate")
 		fi
 	done
+	if [ "${#benches[@]}" -eq 0 ]; then
+		echo "bench tests: no Frappe bench on this machine (set SCOOPJOY_BENCH / SCOOPJOY_BENCH16); skipped. Kernel and static checks ran."
+		exit 0
+	fi
+	# one process per bench: each has its own site, clean-up trap and exit status
+	status=0
+	for bench_dir in "${benches[@]}"; do
+		bash "$0" --bench "$bench_dir" || {
+			echo "bench tests: FAILED on $bench_dir" >&2
+			status=1
+		}
+	done
+	exit "$status"
 fi
+bench_dir="$2"
+
+# Frappe asks for the database root password on the terminal when it is empty: give it an empty
+# line on stdin, with no controlling terminal (setsid), so that nothing ever waits for a person.
+as_db_root() {
+	if [ -n "${SCOOPJOY_DB_ROOT_PASSWORD:-}" ]; then
+		"$@" --db-root-username "$db_user" --db-root-password "$SCOOPJOY_DB_ROOT_PASSWORD" </dev/null
+	else
+		printf '\n' | setsid --wait "$@" --db-root-username "$db_user"
+	fi
+}
+
+frappe_cmd=("$bench_dir/env/bin/python" -m frappe.utils.bench_helper frappe)
+version="$(cd "$bench_dir/sites" && "$bench_dir/env/bin/python" -c 'import frappe; print(frappe.__version__)')"
+site="${SCOOPJOY_SITE:-}"
+fresh=""
 if [ -z "$site" ]; then
-	echo "bench tests: $bench_dir has no site with allow_tests (bench --site SITE set-config allow_tests true)" >&2
-	exit 1
+	site="scoopjoy-test-$(date +%s)-$$.localhost"
+	fresh=1
 fi
 
-bench_cmd=("$bench_dir/env/bin/python" -m frappe.utils.bench_helper frappe)
-if command -v bench >/dev/null 2>&1; then
-	bench_cmd=(bench)
-fi
-
-app_link="$bench_dir/apps/scoopjoy"
-previous=""
+app_link="$bench_dir/apps/scoopjoy" previous=""
 if [ -L "$app_link" ]; then
 	previous="$(readlink "$app_link")"
 elif [ -e "$app_link" ]; then
 	echo "bench tests: $app_link is a real directory; refusing to replace it" >&2
 	exit 1
 fi
-
 install_from() {
 	ln -sfn "$1" "$app_link"
 	# with the test extras: the simulators the bench tests start need graphql-core
 	"$bench_dir/env/bin/python" -m pip install --quiet -e "$app_link[test]"
 }
-
-restore() {
+cleanup() {
+	if [ -n "$fresh" ] && [ -d "$bench_dir/sites/$site" ]; then
+		(cd "$bench_dir/sites" && "${frappe_cmd[@]}" --site "$site" execute scoopjoy.tests.setup.after_test_run) \
+			>/dev/null 2>&1 || true
+		echo "bench tests: dropping $site"
+		(cd "$bench_dir/sites" && as_db_root "${frappe_cmd[@]}" drop-site "$site" --force --no-backup) \
+			>/dev/null 2>&1 || echo "bench tests: could not drop $site (drop it by hand)" >&2
+	fi
 	if [ -n "$previous" ] && [ "$previous" != "$repo" ] && [ -d "$previous" ]; then
 		install_from "$previous" || true
 	fi
 }
-trap restore EXIT
+trap cleanup EXIT
 
-echo "bench tests: $bench_dir, site $site, app from $repo"
+echo "bench tests: Frappe $version at $bench_dir, site $site, app from $repo"
 install_from "$repo"
-grep -qx scoopjoy "$bench_dir/sites/apps.txt" || echo scoopjoy >> "$bench_dir/sites/apps.txt"
+grep -qx scoopjoy "$bench_dir/sites/apps.txt" || printf '\nscoopjoy\n' >>"$bench_dir/sites/apps.txt"
+sed -i '/^$/d' "$bench_dir/sites/apps.txt"
 
 cd "$bench_dir/sites"
 setup_log="$(mktemp)"
 # The module map is cached in Redis: one built before scoopjoy was in apps.txt would make
 # install-app sync none of its DocTypes.
-"${bench_cmd[@]}" --site "$site" clear-cache
-if "${bench_cmd[@]}" --site "$site" list-apps 2>/dev/null | grep -q '^scoopjoy'; then
-	step=(migrate --skip-search-index)
+"${frappe_cmd[@]}" clear-cache >/dev/null 2>&1 || true
+if [ -n "$fresh" ]; then
+	apps=(--install-app erpnext)
+	for optional in payments erpnext_shipping; do
+		if [ -d "$bench_dir/apps/$optional" ] && grep -qx "$optional" "$bench_dir/sites/apps.txt"; then
+			apps+=(--install-app "$optional")
+		fi
+	done
+	apps+=(--install-app scoopjoy)
+	echo "bench tests: new-site $site ${apps[*]} (output in $setup_log)"
+	if ! as_db_root "${frappe_cmd[@]}" new-site "$site" --admin-password admin \
+		--mariadb-user-host-login-scope='%' "${apps[@]}" >"$setup_log" 2>&1; then
+		tail -c 4000 "$setup_log" >&2
+		exit 1
+	fi
+	"${frappe_cmd[@]}" --site "$site" set-config allow_tests true --parse >/dev/null
 else
-	step=(install-app scoopjoy)
+	"${frappe_cmd[@]}" --site "$site" clear-cache
+	if "${frappe_cmd[@]}" --site "$site" list-apps 2>/dev/null | grep -q '^scoopjoy'; then
+		step=(migrate --skip-search-index)
+	else
+		step=(install-app scoopjoy)
+	fi
+	echo "bench tests: ${step[*]} on $site (output in $setup_log)"
+	if ! "${frappe_cmd[@]}" --site "$site" "${step[@]}" >"$setup_log" 2>&1; then
+		tail -c 4000 "$setup_log" >&2
+		exit 1
+	fi
 fi
-echo "bench tests: ${step[*]} (output in $setup_log)"
-if ! "${bench_cmd[@]}" --site "$site" "${step[@]}" >"$setup_log" 2>&1; then
-	tail -c 4000 "$setup_log" >&2
-	exit 1
-fi
-CI=1 "${bench_cmd[@]}" --site "$site" run-tests --app scoopjoy
+CI=1 "${frappe_cmd[@]}" --site "$site" run-tests --app scoopjoy
