@@ -88,6 +88,12 @@ grep -qx scoopjoy "$bench_dir/sites/apps.txt" || printf '\nscoopjoy\n' >>"$bench
 sed -i '/^$/d' "$bench_dir/sites/apps.txt"
 
 cd "$bench_dir/sites"
+# Frappe renders emails with the CSS named in the asset manifest; a bench whose desk assets were
+# never built (bench setup --skip-assets) has none, and every email then fails to render.
+if [ ! -f assets/assets.json ]; then
+	mkdir -p assets && echo '{}' >assets/assets.json
+	echo "bench tests: $bench_dir has no built assets; wrote an empty assets/assets.json so emails render"
+fi
 setup_log="$(mktemp)"
 # The module map is cached in Redis: one built before scoopjoy was in apps.txt would make
 # install-app sync none of its DocTypes.
@@ -106,7 +112,7 @@ if [ -n "$fresh" ]; then
 		tail -c 4000 "$setup_log" >&2
 		exit 1
 	fi
-	"${frappe_cmd[@]}" --site "$site" set-config allow_tests true --parse >/dev/null
+	"${frappe_cmd[@]}" --site "$site" set-config allow_tests True --parse >/dev/null
 else
 	"${frappe_cmd[@]}" --site "$site" clear-cache
 	if "${frappe_cmd[@]}" --site "$site" list-apps 2>/dev/null | grep -q '^scoopjoy'; then

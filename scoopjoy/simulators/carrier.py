@@ -14,7 +14,9 @@ Followed (SendCloud public API, https://api.sendcloud.dev/docs/sendcloud-public-
   (https://api.sendcloud.dev/docs/sendcloud-public-api/parcels/operations/create-a-parcel).
   ``external_reference`` must be unique across parcels: a second parcel with the same one is
   refused with 400. An ``Idempotency-Key`` header replays the first answer (and a different body
-  under the same key is refused), like Stripe-style idempotent POSTs.
+  under the same key is refused), like Stripe-style idempotent POSTs. The bulk form
+  ``{"parcels": [...]}`` answers ``{"parcels": [...], "failed_parcels": [{"parcel", "errors"}]}``
+  (https://api.sendcloud.dev/docs/sendcloud-public-api/parcels/operations/create-a-parcel, "parcels").
 - parcel and tracking: ``GET /api/v2/parcels/{id}``; label: ``GET /api/v2/labels/{id}``; the label
   PDF itself at the ``label_printer`` URL. Status ids as SendCloud lists them
   (https://api.sendcloud.dev/docs/sendcloud-public-api/parcel-statuses): 1000 "Ready to send",
@@ -173,9 +175,30 @@ class CarrierSimulator(SimulatorServer):
 			body = request.json() or {}
 		except ValueError:
 			return sendcloud_error(400, "JSON parse error.", "api/v2/parcels")
+		if isinstance(body.get("parcels"), list):
+			return self._create_batch(body["parcels"])
 		data = body.get("parcel")
 		if not isinstance(data, dict):
 			return sendcloud_error(400, "parcel: This field is required.", "api/v2/parcels")
+		return self._create_one(data)
+
+	def _create_batch(self, items: list) -> SimResponse:
+		"""``{"parcels": [...]}``: several parcels in one call; the ones that fail are listed under
+		``failed_parcels`` with their errors, the others are created (SendCloud's bulk form, as the
+		ERPNext Shipping app sends it)."""
+		created, failed = [], []
+		for data in items:
+			response = self._create_one(data if isinstance(data, dict) else {})
+			if response.status == 200:
+				created.append(response.json["parcel"])
+			else:
+				failed.append({"parcel": data, "errors": response.json.get("error", {}).get("message")})
+		body = {"parcels": created}
+		if failed:
+			body["failed_parcels"] = failed
+		return SimResponse(json=body)
+
+	def _create_one(self, data: dict) -> SimResponse:
 		missing = [f for f in REQUIRED_PARCEL_FIELDS if not str(data.get(f) or "").strip()]
 		if missing:
 			return sendcloud_error(400, f"{', '.join(missing)}: This field is required.", "api/v2/parcels")

@@ -4,7 +4,11 @@ Settings), a missing address or weight is named, booking twice books one parcel,
 refreshed into the Shipment and the Delivery Note, and without the ERPNext Shipping app (and no
 direct carrier) the user is told what to install."""
 
+from unittest.mock import patch
+from urllib.parse import urlsplit
+
 import frappe
+import requests
 from frappe.utils import add_days, nowdate
 
 from scoopjoy.connectors.shipping import constants, shipments
@@ -163,9 +167,8 @@ class TestShipping(ScoopJoyTestCase):
 		self.assertIn("DHL Parcel 5-20kg", str(caught.exception))
 		self.assertEqual(self.carrier.created, [])
 
-	def test_without_the_shipping_app_the_user_is_told_what_to_install(self):
-		if shipments.shipping_app_installed():
-			self.skipTest("erpnext_shipping is installed on this site")
+	@patch.object(shipments, "shipping_app_installed", return_value=False)
+	def test_without_the_shipping_app_the_user_is_told_what_to_install(self, _installed):
 		frappe.db.set_single_value(constants.SETTINGS_DOCTYPE, "carrier_enabled", 0)
 		dn = self.delivery_note([(weighed_item("SHIP-TUB-5L", 5.2), 1)])
 		result = shipments.create_shipment_for_delivery(dn.name)
@@ -176,3 +179,113 @@ class TestShipping(ScoopJoyTestCase):
 			shipments.book_shipment_and_print_label(result["shipment"], "SendCloud", "DHL Parcel 5-20kg")
 		self.assertIn("erpnext_shipping", str(caught.exception))
 		self.assertEqual(len(self.carrier.requests), 0)
+
+
+#: where the ERPNext Shipping app sends its SendCloud calls (erpnext_shipping/.../sendcloud.py)
+SENDCLOUD_ORIGIN = "https://panel.sendcloud.sc"
+
+
+class TestShippingThroughTheERPNextShippingApp(ScoopJoyTestCase):
+	"""The seed's flow through the real ERPNext Shipping app (its SendCloud provider): Delivery Note
+	-> Shipment -> rates -> booking -> label -> tracking. Only the app's outbound HTTP is pointed at
+	the carrier simulator; our direct carrier is off, so every quote and booking is the app's."""
+
+	def setUp(self):
+		if not shipments.shipping_app_installed():
+			self.skipTest("the ERPNext Shipping app is not installed on this site")
+		self.carrier = CarrierSimulator(public_key=PUBLIC, secret_key=SECRET).start()
+		sendcloud = frappe.get_single("SendCloud")
+		sendcloud.update({"enabled": 1, "api_key": PUBLIC, "api_secret": SECRET})
+		sendcloud.save()
+		settings = frappe.get_single(constants.SETTINGS_DOCTYPE)
+		settings.update(
+			{
+				"carrier_enabled": 0,
+				"minimum_parcel_weight": 0.5,
+				"pickup_address": None,
+				"refresh_tracking": 1,
+			}
+		)
+		settings.save()
+		self.company = test_world().company
+		ensure_address(
+			"Ship Test Central Kitchen", "Company", self.company, "Warehouse", is_your_company_address=1
+		)
+		make_customer(CUSTOMER)
+		self.customer_address = ensure_address("Ship Test Eiscafe", "Customer", CUSTOMER, "Shipping")
+		self.contact = ensure_contact(CUSTOMER)
+		redirect = self.redirect_sendcloud
+		self.patch = patch.object(
+			requests.sessions.Session, "request", redirect(requests.sessions.Session.request)
+		)
+		self.patch.start()
+
+	def tearDown(self):
+		if hasattr(self, "patch"):
+			self.patch.stop()
+			self.carrier.stop()
+			frappe.db.set_single_value("SendCloud", "enabled", 0)
+			frappe.db.commit()  # nosemgrep: the app's provider must not stay on after the test
+
+	def redirect_sendcloud(self, original):
+		target = self.carrier.url
+
+		def request(session, method, url, *args, **kwargs):
+			if str(url).startswith(SENDCLOUD_ORIGIN):
+				url = target + str(url)[len(SENDCLOUD_ORIGIN) :]
+			return original(session, method, url, *args, **kwargs)
+
+		return request
+
+	def test_quote_book_label_and_track_through_the_app(self):
+		dn = make_delivery_note(
+			CUSTOMER,
+			[(weighed_item("SHIP-APP-TUB", 5.2), 1)],
+			shipping_address_name=self.customer_address,
+			contact_person=self.contact,
+		)
+		result = shipments.create_shipment_for_delivery(dn.name)
+		shipment = result["shipment"]
+
+		rates, message = shipments.get_shipping_rates(frappe.get_doc("Shipment", shipment))
+		self.assertIsNone(message)
+		self.assertTrue(rates)
+		self.assertEqual({rate["service_provider"] for rate in rates}, {"SendCloud"})
+		chosen = next(rate for rate in rates if rate["service_name"] == "DHL Parcel 5-20kg")
+
+		booked = shipments.book_shipment_and_print_label(shipment, "SendCloud", chosen["service_name"])
+		again = shipments.book_shipment_and_print_label(shipment, "SendCloud", chosen["service_name"])
+
+		self.assertEqual(len(self.carrier.created), 1)  # pressed twice, booked once
+		self.assertTrue(again["already_booked"])
+		doc = frappe.get_doc("Shipment", shipment)
+		self.assertEqual((doc.status, doc.service_provider), ("Booked", "SendCloud"))
+		parcel = self.carrier.parcels[int(doc.shipment_id)]
+		self.assertEqual(doc.awb_number, parcel["tracking_number"])
+		self.assertEqual(urlsplit(booked["label_url"]).path, f"/api/v2/labels/label_printer/{parcel['id']}")
+		self.assertEqual(self.carrier.created[0]["name"], "Mia Rossi")
+
+		self.carrier.set_status(doc.shipment_id, 11, "Delivered")
+		shipments.refresh_shipment_tracking(shipment)
+		doc.reload()
+		self.assertEqual((doc.tracking_status, doc.status), ("Delivered", "Completed"))
+		self.assertEqual(
+			frappe.db.get_value("Delivery Note", dn.name, "custom_tracking_number"), doc.awb_number
+		)
+
+
+def ensure_contact(customer: str) -> str:
+	name = frappe.db.get_value("Contact", {"first_name": "Mia", "last_name": "Rossi"})
+	if name:
+		return name
+	contact = frappe.get_doc(
+		{
+			"doctype": "Contact",
+			"first_name": "Mia",
+			"last_name": "Rossi",
+			"email_ids": [{"email_id": "mia.rossi@example.invalid", "is_primary": 1}],
+			"phone_nos": [{"phone": "+49 30 5550100", "is_primary_phone": 1}],
+			"links": [{"link_doctype": "Customer", "link_name": customer}],
+		}
+	).insert(ignore_permissions=True)
+	return contact.name

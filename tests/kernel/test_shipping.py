@@ -5,6 +5,7 @@ transport: booking with an idempotency key never creates a second parcel."""
 import base64
 
 import pytest
+import requests
 
 from scoopjoy.connectors.shipping import constants, payloads
 from scoopjoy.kernel.circuit_breaker import CircuitBreaker
@@ -226,3 +227,28 @@ def test_a_missing_address_field_is_refused_as_a_record_problem(carrier, redis_s
 	with pytest.raises(RecordError):
 		transport.post(constants.PARCELS_PATH, json=body, idempotency_key="k2")
 	assert carrier.created == []
+
+
+def test_the_bulk_parcel_form_creates_each_parcel_and_lists_the_failed_ones():
+	with CarrierSimulator(public_key="pk", secret_key="sk") as carrier:
+		good = {
+			"name": "Eis Cafe",
+			"address": "Hauptstr. 1",
+			"city": "Berlin",
+			"postal_code": "10115",
+			"country": "DE",
+			"weight": "2.0",
+			"shipment": {"id": 8},
+			"request_label": True,
+			"external_reference": "SHIP-BULK-1",
+		}
+		response = requests.post(
+			f"{carrier.url}/api/v2/parcels?errors=verbose",
+			json={"parcels": [good, {**good, "external_reference": "SHIP-BULK-2", "city": ""}]},
+			auth=("pk", "sk"),
+			timeout=5,
+		)
+	body = response.json()
+	assert response.status_code == 200
+	assert [p["external_reference"] for p in body["parcels"]] == ["SHIP-BULK-1"]
+	assert "city" in body["failed_parcels"][0]["errors"]
