@@ -33,17 +33,36 @@ A real HTTP server (see :mod:`.harness`) that answers the documents in
   a replayed key returns the first result without applying twice, the same key with another input
   is ``IDEMPOTENCY_KEY_PARAMETER_MISMATCH``), ``webhookSubscriptionCreate/Update/Delete``. Invalid
   input is ``userErrors`` in the payload, not an HTTP error.
+- Orders and their money: https://shopify.dev/docs/api/admin-graphql/latest/objects/Order and the
+  objects it links (LineItem, ShippingLine, TaxLine, MoneyBag, DiscountApplication,
+  DiscountAllocation, OrderTransaction, Refund, RefundShippingLine, OrderAdjustment, Shop). Every
+  ``*Set`` is a MoneyBag in the shop currency and the order's presentment currency (each amount
+  converted on its own, so converted parts may miss a converted total by cents, as on Shopify);
+  per-line and per-shipping-line tax lines, order-level taxes split over the lines to the cent;
+  discount applications and their allocations (codes, manual, automatic, script; free shipping);
+  ``total*`` as at creation and ``current*`` after edits, refunds and cancellation;
+  transactions (sale, authorisation, capture, void, refund, change) driving
+  ``displayFinancialStatus``, ``totalReceivedSet``, ``totalOutstandingSet``; refunds with line
+  and shipping tax shares and refund discrepancies; order edits, tips, gift cards, duties and
+  additional fees. The rules are in the comment above :meth:`ShopifySimulator.add_order`.
 - Webhooks: https://shopify.dev/docs/apps/build/webhooks/subscribe/https and
   https://shopify.dev/docs/apps/build/webhooks/ignore-duplicates. :meth:`webhook_payload` builds
-  the REST-shaped JSON (numeric ``id``, ``admin_graphql_api_id``, prices as strings, timestamps in
-  the shop's UTC offset); :meth:`deliver_webhook` POSTs it with ``X-Shopify-Hmac-Sha256`` (base64
+  the REST-shaped JSON of https://shopify.dev/docs/api/admin-rest/latest/resources/order (numeric
+  ``id``, ``admin_graphql_api_id``, prices as strings in shop money, ``*_set`` with
+  ``shop_money`` and ``presentment_money``, per-line ``tax_lines`` and ``discount_allocations``,
+  ``current_*`` totals, timestamps in the shop's time zone); :meth:`deliver_webhook` POSTs it with ``X-Shopify-Hmac-Sha256`` (base64
   HMAC-SHA256 of the raw body with the client secret), ``X-Shopify-Topic``,
   ``X-Shopify-Shop-Domain``, ``X-Shopify-Webhook-Id`` (reuse one to send a duplicate),
   ``X-Shopify-Event-Id``, ``X-Shopify-Triggered-At``, ``X-Shopify-API-Version``. Build payloads
   now and deliver later to send them out of order.
 
 Not exact (Shopify does not document these): the wording of the page-size error and of the
-missing ``@idempotent`` error. Faults queued on ``sim.faults`` apply before all of this.
+missing ``@idempotent`` error; how Shopify rounds a tax or discount split over lines (here: half
+up per line, largest remainder for splits); that an amount-only refund's discrepancy lowers
+``currentTotalPriceSet`` (so that ``totalOutstandingSet`` stays 0). Not modelled: duties per
+line (``LineItem.duties``), order-edit sessions (``orderEditBegin``...), removed shipping lines,
+returns and exchanges, store credit, gift card balances, transaction fees and receipts, sales
+agreements. Faults queued on ``sim.faults`` apply before all of this.
 
 Pure Python (graphql-core, requests); never imports frappe.
 """
@@ -62,9 +81,10 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from decimal import Decimal, InvalidOperation
+from datetime import datetime, timedelta, timezone, tzinfo
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import requests
 from graphql import (
@@ -136,6 +156,32 @@ ORDER_TOPICS = (
 	"orders/edited",
 	"orders/delete",
 )
+#: https://shopify.dev/docs/api/admin-graphql/latest/interfaces/DiscountApplication (implementations)
+DISCOUNT_TYPENAMES = {
+	"code": "DiscountCodeApplication",
+	"manual": "ManualDiscountApplication",
+	"automatic": "AutomaticDiscountApplication",
+	"script": "ScriptDiscountApplication",
+}
+DEFAULT_DISCOUNT_TITLES = {
+	"manual": "Custom discount",
+	"automatic": "Automatic discount",
+	"script": "Script discount",
+}
+#: OrderTransaction.formattedGateway for the gateway names Shopify uses
+#: (https://shopify.dev/docs/api/admin-graphql/latest/objects/OrderTransaction).
+FORMATTED_GATEWAYS = {
+	"shopify_payments": "Shopify Payments",
+	"paypal": "PayPal Express Checkout",
+	"manual": "Manual",
+	"bogus": "Bogus",
+	"gift_card": "Gift card",
+	"cash_on_delivery": "Cash on Delivery (COD)",
+	"bank_deposit": "Bank Deposit",
+	"money_order": "Money Order",
+}
+TRANSACTION_KINDS = ("AUTHORIZATION", "CAPTURE", "CHANGE", "EMV_AUTHORIZATION", "REFUND", "SALE", "VOID")
+TRANSACTION_STATUSES = ("AWAITING_RESPONSE", "ERROR", "FAILURE", "PENDING", "SUCCESS", "UNKNOWN")
 _GID_RE = re.compile(r"\Agid://shopify/(\w+)/(\d+)(?:\?.*)?\Z")
 _VERSION_RE = re.compile(r"\A(\d{4}-(01|04|07|10)|unstable)\Z")
 _TOKEN_RE = re.compile(r"""(-?)([A-Za-z_]+):(>=|<=|>|<|=)?('[^']*'|"[^"]*"|\S+)|(\S+)""")
@@ -174,6 +220,93 @@ def shopify_decimal(value: Any) -> str:
 	return s if "." in s else s + ".0"
 
 
+def _dec(value: Any) -> Decimal:
+	"""A Decimal from a number or numeric string (None: 0)."""
+	if value is None:
+		return Decimal(0)
+	if isinstance(value, Decimal):
+		return value
+	return Decimal(str(value))
+
+
+def cents(value: Any) -> Decimal:
+	"""Rounded to the cent, half up."""
+	return _dec(value).quantize(_CENT, rounding=ROUND_HALF_UP)
+
+
+def allocate(total: Any, weights: Iterable[Any]) -> list[Decimal]:
+	"""``total`` split over ``weights`` pro rata, to the cent, by largest remainder (ties: first).
+
+	The parts always add up to ``total`` exactly; all-zero weights share it equally.
+	"""
+	shares = [max(Decimal(0), _dec(w)) for w in weights]
+	if not shares:
+		return []
+	units = int(cents(total) * 100)
+	sign = -1 if units < 0 else 1
+	units = abs(units)
+	whole = sum(shares, Decimal(0))
+	if whole == 0:
+		shares = [Decimal(1)] * len(shares)
+		whole = Decimal(len(shares))
+	raw = [units * w / whole for w in shares]
+	parts = [int(r) for r in raw]
+	for i in sorted(range(len(raw)), key=lambda i: (parts[i] - raw[i], i))[: units - sum(parts)]:
+		parts[i] += 1
+	return [(Decimal(sign * p) / 100).quantize(_CENT) for p in parts]
+
+
+def share(amount: Decimal, part: int, whole: int) -> Decimal:
+	"""The cents of ``amount`` that ``part`` of ``whole`` units carry (all of it for all units)."""
+	if part <= 0 or not whole:
+		return Decimal("0.00")
+	if part >= whole:
+		return amount
+	return cents(amount * part / whole)
+
+
+def portion(amount: Decimal, part: Decimal, whole: Decimal) -> Decimal:
+	"""Like :func:`share` for money weights (a tax share of a partly refunded shipping price)."""
+	if part <= 0:
+		return Decimal("0.00")
+	if whole <= 0 or part >= whole:
+		return amount
+	return cents(amount * part / whole)
+
+
+def tax_amount(base: Decimal, rate: Any, included: bool) -> Decimal:
+	"""Tax on ``base`` at ``rate``: base x rate, or base x rate / (1 + rate) when prices include tax."""
+	r = _dec(rate)
+	return cents(base * r / (1 + r)) if included else cents(base * r)
+
+
+def discount_spec(value: Any, *, kind: str = "manual", code: str | None = None) -> dict:
+	"""A discount given as an amount ("5.00"), a percentage ("10%") or a mapping ``{"value" |
+	"amount" | "percentage", "type": "code" | "manual" | "automatic" | "script", "code", "title",
+	"description"}``, normalised."""
+	spec = dict(value) if isinstance(value, Mapping) else {"value": value}
+	if spec.get("value") is None:
+		spec["value"] = f"{spec['percentage']}%" if spec.get("percentage") is not None else spec.get("amount")
+	if spec["value"] is None:
+		raise ValueError(f"a discount needs a value: {value!r}")
+	text = str(spec["value"]).strip()
+	if text.endswith("%"):
+		value_type, amount = "percentage", Decimal(text[:-1].strip())
+	else:
+		value_type, amount = "fixed_amount", cents(text)
+	kind = spec.get("type") or ("code" if spec.get("code") else kind)
+	if kind not in DISCOUNT_TYPENAMES:
+		raise ValueError(f"unknown discount type {kind!r}")
+	return {
+		"type": kind,
+		"value_type": value_type,
+		"value": amount,
+		"code": spec.get("code") or code or "DISCOUNT",
+		"title": spec.get("title") or DEFAULT_DISCOUNT_TITLES.get(kind, "Discount"),
+		"description": spec.get("description"),
+	}
+
+
 def to_iso(value: datetime | str | None) -> str | None:
 	"""UTC ``YYYY-MM-DDTHH:MM:SSZ`` (Shopify's DateTime) from a datetime or an ISO string."""
 	if value is None:
@@ -197,6 +330,13 @@ def parse_datetime(value: str, default_tz: timezone = timezone.utc) -> datetime 
 	if dt.tzinfo is None:
 		dt = dt.replace(tzinfo=default_tz)
 	return dt
+
+
+def _shop_zone(name: str, offset_minutes: int) -> tzinfo:
+	"""The shop's zone: an IANA name (other than UTC) wins over a fixed offset in minutes."""
+	if name and name.upper() != "UTC":
+		return ZoneInfo(name)
+	return timezone(timedelta(minutes=offset_minutes))
 
 
 def _b64(data: Any) -> str:
@@ -348,8 +488,9 @@ class ShopifySimulator(SimulatorServer):
 
 	State (reset by :meth:`reset`) is seeded by the helpers: :meth:`add_location`,
 	:meth:`add_product`, :meth:`add_customer`, :meth:`add_order`, :meth:`generate_orders`, and
-	changed by :meth:`update_order`, :meth:`mark_paid`, :meth:`fulfill`, :meth:`cancel`,
-	:meth:`close`, :meth:`refund`, :meth:`delete_product`, :meth:`set_inventory`. One location
+	changed by :meth:`update_order`, :meth:`edit_order`, :meth:`add_transaction`,
+	:meth:`mark_paid`, :meth:`fulfill`, :meth:`cancel`, :meth:`close`, :meth:`refund`,
+	:meth:`delete_product`, :meth:`set_inventory`. One location
 	("Main Warehouse") exists from the start. Records returned by helpers are the stored dicts
 	(GraphQL field names); read them, change them through the helpers.
 	"""
@@ -370,13 +511,16 @@ class ShopifySimulator(SimulatorServer):
 		shop_name: str = "ScoopJoy Test",
 		currency: str = "USD",
 		utc_offset_minutes: int = 0,
+		timezone: str = "UTC",
 		allow_insecure_webhooks: bool = False,
 		clock: Callable[[], float] = time.monotonic,
 		now: Callable[[], datetime] | None = None,
 		**kwargs: Any,
 	):
-		"""``utc_offset_minutes``: the shop's offset, used for REST webhook timestamps and dates
-		without a zone in search queries. ``allow_insecure_webhooks``: accept ``http://`` subscription
+		"""``currency``: the shop's currency (``shopMoney``). ``timezone``: the shop's IANA time zone
+		(``shop.ianaTimezone``, https://shopify.dev/docs/api/admin-graphql/latest/objects/Shop), or
+		``utc_offset_minutes``: a fixed offset instead; either is used for REST webhook timestamps
+		and dates without a zone in search queries. ``allow_insecure_webhooks``: accept ``http://`` subscription
 		URIs (Shopify does not). ``clock``: the monotonic clock of the cost bucket; ``now``: wall time.
 		"""
 		self.access_token = access_token
@@ -389,7 +533,8 @@ class ShopifySimulator(SimulatorServer):
 		self.access_scopes = tuple(access_scopes)
 		self.shop_name = shop_name
 		self.currency = currency
-		self.shop_tz = timezone(timedelta(minutes=utc_offset_minutes))
+		self.iana_timezone = timezone
+		self.shop_tz = _shop_zone(timezone, utc_offset_minutes)
 		self.allow_insecure_webhooks = allow_insecure_webhooks
 		self._clock = clock
 		self._now = now
@@ -418,6 +563,23 @@ class ShopifySimulator(SimulatorServer):
 			self._available = self.bucket_size
 			self._bucket_at = self._clock()
 			self.add_location("Main Warehouse")
+
+	def timezone_fields(self) -> dict[str, Any]:
+		"""Shop.ianaTimezone, timezoneAbbreviation, timezoneOffset ("+0800"), timezoneOffsetMinutes, now."""
+		local = self.now().astimezone(self.shop_tz)
+		offset = local.utcoffset() or timedelta(0)
+		minutes = int(offset.total_seconds() // 60)
+		hours, rest = divmod(abs(minutes), 60)
+		if isinstance(self.shop_tz, ZoneInfo):
+			name = self.shop_tz.key
+		else:
+			name = "UTC" if minutes == 0 else str(self.shop_tz)
+		return {
+			"ianaTimezone": name,
+			"timezoneAbbreviation": local.strftime("%Z") or name,
+			"timezoneOffset": f"{'-' if minutes < 0 else '+'}{hours:02d}{rest:02d}",
+			"timezoneOffsetMinutes": minutes,
+		}
 
 	def now(self) -> datetime:
 		current = self._now() if self._now else datetime.now(timezone.utc)
@@ -1334,6 +1496,47 @@ class ShopifySimulator(SimulatorServer):
 			return {"deletedWebhookSubscriptionId": gid("WebhookSubscription", n), "userErrors": []}
 
 	# --- orders ---------------------------------------------------------------------------------------
+	#
+	# Money, as Shopify documents it for the Order object
+	# (https://shopify.dev/docs/api/admin-graphql/latest/objects/Order) and its parts:
+	#
+	# - Every ``*Set`` field is a MoneyBag (https://shopify.dev/docs/api/admin-graphql/latest/objects/MoneyBag):
+	#   ``shopMoney`` in the shop's currency, ``presentmentMoney`` in the currency the customer paid.
+	#   The helpers take every amount in *presentment* money and convert each field on its own:
+	#   shop = presentment / rate, rounded half up to the cent. Sums of converted parts may therefore
+	#   differ by a few cents from the converted total (Shopify converts each field separately too);
+	#   the presentment figures always add up exactly.
+	# - Stored records keep the shop amount as a "12.50" string under the GraphQL field name (so
+	#   ``Decimal(order["totalPriceSet"])`` is the shop total, as before) and, when the presentment
+	#   currency differs, the presentment amount in ``record["_pm"][field]`` (``record["_pc"]``: its
+	#   currency).
+	# - LineItem (https://shopify.dev/docs/api/admin-graphql/latest/objects/LineItem): ``totalDiscountSet``,
+	#   ``discountedUnitPriceSet`` and ``discountedTotalSet`` hold line-level discounts only (an
+	#   order-level discount code "isn't included", as documented; it shows in
+	#   ``discountAllocations`` and ``discountedUnitPriceAfterAllDiscountsSet``); ``taxLines`` are
+	#   the line's taxes for its original quantity (TaxLine:
+	#   https://shopify.dev/docs/api/admin-graphql/latest/objects/TaxLine).
+	# - Discounts (https://shopify.dev/docs/api/admin-graphql/latest/interfaces/DiscountApplication,
+	#   .../objects/DiscountAllocation): an order-level discount is one application (ACROSS, ALL,
+	#   LINE_ITEM) allocated to the lines pro rata to what they cost after their own discounts,
+	#   largest remainder to the cent; a line's ``discount`` is an application of its own (ACROSS,
+	#   EXPLICIT); a shipping discount is EACH, ALL, SHIPPING_LINE and lowers the ShippingLine's
+	#   ``discountedPriceSet`` (https://shopify.dev/docs/api/admin-graphql/latest/objects/ShippingLine).
+	# - Order-level ``tax_lines`` (the older helper API) are split over the taxable lines the same
+	#   way, so ``Order.taxLines`` (the per-title sum of line and shipping tax lines) equals their sum.
+	# - ``total*``/``subtotal*`` figures are as at creation; ``current*`` ones follow order edits,
+	#   refunds, removals and cancellation: a line's current share of an amount is the amount less
+	#   ``amount x (quantity - currentQuantity) / quantity`` rounded to the cent, which is also
+	#   what a refund of those units carries, so current = original - refunded, to the cent.
+	# - Transactions (https://shopify.dev/docs/api/admin-graphql/latest/objects/OrderTransaction):
+	#   ``totalReceivedSet`` = successful SALE + CAPTURE - CHANGE; ``totalRefundedSet`` = successful
+	#   REFUND; ``totalOutstandingSet`` = currentTotalPrice - (received - refunded), negative when
+	#   the shop owes the customer; ``totalCapturableSet`` = authorised, not yet captured or voided.
+	# - Refunds (https://shopify.dev/docs/api/admin-graphql/latest/objects/Refund): line subtotals
+	#   after all discounts plus the line tax share, refunded shipping with its tax share; an amount
+	#   that differs from that (an amount-only refund) is an OrderAdjustment REFUND_DISCREPANCY of
+	#   calculated - refunded (https://shopify.dev/docs/api/admin-graphql/latest/objects/OrderAdjustment),
+	#   which counts in the current total.
 
 	def _variant_for(self, spec: Mapping[str, Any]) -> dict | None:
 		if spec.get("variant") is not None:
@@ -1366,6 +1569,212 @@ class ShopifySimulator(SimulatorServer):
 				)
 		return list(self.variants.values())
 
+	# money helpers -----------------------------------------------------------------------------------
+
+	def _put(self, order: Mapping[str, Any], record: dict, field_name: str, amount: Any) -> None:
+		"""Store a presentment ``amount`` as a MoneyBag field of ``record`` (None: a null field)."""
+		if amount is None:
+			record[field_name] = None
+			return
+		amount = cents(amount)
+		rate = order.get("_rate")
+		if rate is None:
+			record[field_name] = money(amount)
+			return
+		record[field_name] = money(cents(amount / rate))
+		presentment = record.get("_pm")
+		if presentment is None:
+			presentment = record["_pm"] = {}
+			record["_pc"] = order["presentmentCurrencyCode"]
+		presentment[field_name] = money(amount)
+
+	@staticmethod
+	def _pget(record: Mapping[str, Any], field_name: str) -> Decimal:
+		"""The presentment amount of a MoneyBag field (0 when null)."""
+		presentment = record.get("_pm")
+		if presentment is not None and field_name in presentment:
+			return Decimal(presentment[field_name])
+		value = record.get(field_name)
+		return Decimal(value) if value is not None else Decimal("0.00")
+
+	def _presentment(self, currency: str | None, rate: Any) -> tuple[str, Decimal | None]:
+		if not currency or currency == self.currency:
+			return self.currency, None
+		if rate is None:
+			raise ValueError("presentment_rate (presentment units per 1 shop unit) is required")
+		value = _dec(rate)
+		if value <= 0:
+			raise ValueError(f"presentment_rate must be positive, not {rate!r}")
+		return currency, value
+
+	def _tax_line(self, order: Mapping[str, Any], spec: Mapping[str, Any], amount: Any) -> dict:
+		rate = spec.get("rate", 0)
+		rate = float(rate) if rate is not None else None
+		tax = {
+			"title": spec.get("title", "Tax"),
+			"rate": rate,
+			"ratePercentage": round(rate * 100, 4) if rate is not None else None,
+			"channelLiable": spec.get("channel_liable"),
+		}
+		self._put(order, tax, "priceSet", amount)
+		return tax
+
+	def _tax_sum(self, order: Mapping[str, Any], tax: Mapping[str, Any], amount: Decimal) -> dict:
+		"""An order-level TaxLine: the sum of the line and shipping tax lines of one title and rate."""
+		total = {
+			"title": tax["title"],
+			"rate": tax["rate"],
+			"ratePercentage": tax["ratePercentage"],
+			"channelLiable": tax.get("channelLiable"),
+		}
+		self._put(order, total, "priceSet", amount)
+		return total
+
+	def _discount_application(
+		self,
+		order: dict,
+		spec: Mapping[str, Any],
+		*,
+		target_type: str,
+		target_selection: str,
+		allocation_method: str,
+		level: str,
+	) -> dict:
+		applications = order["discountApplications"]
+		if spec["value_type"] == "percentage":
+			value = {"__typename": "PricingPercentageValue", "percentage": float(spec["value"])}
+		else:
+			value = {
+				"__typename": "MoneyV2",
+				"amount": shopify_decimal(spec["value"]),
+				"currencyCode": order["presentmentCurrencyCode"],
+			}
+		application = {
+			"__typename": DISCOUNT_TYPENAMES[spec["type"]],
+			"index": len(applications),
+			"allocationMethod": allocation_method,
+			"targetSelection": target_selection,
+			"targetType": target_type,
+			"value": value,
+			"_level": level,
+			"_value_type": spec["value_type"],
+			"_value": spec["value"],
+		}
+		if spec["type"] == "code":
+			application["code"] = spec["code"]
+		else:
+			application["title"] = spec["title"]
+			if spec["type"] == "manual":
+				application["description"] = spec.get("description")
+		applications.append(application)
+		return application
+
+	def _allocate_to(self, order: dict, application: dict, record: dict, amount: Decimal) -> None:
+		allocation = {"discountApplication": application}
+		self._put(order, allocation, "allocatedAmountSet", amount)
+		record["discountAllocations"].append(allocation)
+
+	def _line_net(self, line: Mapping[str, Any]) -> Decimal:
+		"""Presentment price x quantity less every discount allocated to the line."""
+		gross = self._pget(line, "originalUnitPriceSet") * line["quantity"]
+		return gross - sum(
+			(self._pget(a, "allocatedAmountSet") for a in line["discountAllocations"]), Decimal(0)
+		)
+
+	def _new_line(self, order: dict, spec: Mapping[str, Any], *, added: bool = False) -> dict:
+		tip = bool(spec.get("tip"))
+		gift_card = bool(spec.get("gift_card"))
+		custom = tip or bool(spec.get("custom")) or bool(spec.get("deleted"))
+		variant = None if custom else self._variant_for(spec)
+		quantity = int(spec.get("quantity", 1))
+		if spec.get("price") is not None:
+			price = cents(spec["price"])
+		elif variant is not None:
+			price = cents(_dec(variant["price"]) * (order.get("_rate") or 1))
+		else:
+			price = Decimal("5.00")
+		title = spec.get("title") or (
+			"Tip" if tip else variant["product"]["title"] if variant else "Discontinued item"
+		)
+		variant_title = variant["title"] if variant and variant["title"] != "Default Title" else None
+		ln = self._next_id("LineItem")
+		line = {
+			"__typename": "LineItem",
+			"id": gid("LineItem", ln),
+			"title": title,
+			"name": f"{title} - {variant_title}" if variant_title else title,
+			"sku": spec.get("sku") if spec.get("sku") is not None else (variant or {}).get("sku"),
+			"variantTitle": variant_title,
+			"vendor": variant["product"]["vendor"] if variant else None,
+			"quantity": quantity,
+			"currentQuantity": quantity,
+			"requiresShipping": bool(spec.get("requires_shipping", not (tip or gift_card))),
+			"taxable": bool(spec.get("taxable", not (tip or gift_card))),
+			"isGiftCard": gift_card,
+			"taxLines": [],
+			"discountAllocations": [],
+			"_n": ln,
+			"_variant": variant["_n"] if variant else None,
+			"_product": variant["product"]["_n"] if variant else None,
+			"_fulfilled": 0,
+			"_refunded": 0,
+			"_removed": 0,
+		}
+		if tip:
+			line["_tip"] = True
+		if added:
+			line["_added"] = True
+		self._put(order, line, "originalUnitPriceSet", price)
+		if spec.get("discount") not in (None, 0, "0", "0.00", ""):
+			discount = discount_spec(spec["discount"], kind="manual")
+			application = self._discount_application(
+				order,
+				discount,
+				target_type="LINE_ITEM",
+				target_selection="EXPLICIT",
+				allocation_method="ACROSS",
+				level="line",
+			)
+			gross = price * quantity
+			amount = (
+				cents(gross * discount["value"] / 100)
+				if discount["value_type"] == "percentage"
+				else min(gross, discount["value"])
+			)
+			self._allocate_to(order, application, line, amount)
+		return line
+
+	def _line_figures(self, order: dict, line: dict) -> None:
+		"""The line's own MoneyBags (fixed once its discounts are allocated)."""
+		price = self._pget(line, "originalUnitPriceSet")
+		quantity = line["quantity"]
+		own = everything = Decimal(0)
+		for allocation in line["discountAllocations"]:
+			amount = self._pget(allocation, "allocatedAmountSet")
+			everything += amount
+			if allocation["discountApplication"]["_level"] == "line":
+				own += amount
+		self._put(order, line, "originalTotalSet", price * quantity)
+		self._put(order, line, "totalDiscountSet", own)
+		self._put(order, line, "discountedTotalSet", price * quantity - own)
+		self._put(order, line, "discountedUnitPriceSet", price - own / quantity if quantity else price)
+		self._put(
+			order,
+			line,
+			"discountedUnitPriceAfterAllDiscountsSet",
+			price - everything / quantity if quantity else price,
+		)
+
+	def _line_taxes(self, order: dict, line: dict, specs: Iterable[Mapping[str, Any]]) -> None:
+		base = self._line_net(line)
+		for spec in specs:
+			amount = (
+				cents(spec["price"])
+				if spec.get("price") is not None
+				else tax_amount(base, spec.get("rate", 0), order["taxesIncluded"])
+			)
+			line["taxLines"].append(self._tax_line(order, spec, amount))
+
 	def add_order(
 		self,
 		*,
@@ -1386,16 +1795,36 @@ class ShopifySimulator(SimulatorServer):
 		test: bool = False,
 		note: str | None = None,
 		tags: Iterable[str] = (),
+		presentment_currency: str | None = None,
+		presentment_rate: Decimal | str | float | None = None,
+		discount_code: str | None = None,
+		shipping_discount: Any = None,
+		tip: Any = None,
+		duties: Any = None,
+		additional_fees: Any = None,
 	) -> dict:
-		"""Create an order and return its stored record.
+		"""Create an order and return its stored record (see the money notes above this method).
 
 		``customer``: a record or id from :meth:`add_customer`, ``"new"`` (a fresh one) or None (guest).
-		``lines``: ``[{"variant_id" | "variant" | "sku", "quantity", "price", "title", "discount"}]``; a
-		line with none of variant/variant_id/sku (or ``"deleted": True``) is a line whose product no
-		longer exists (product and variant null). Default: one line of the first variant.
-		``shipping_lines``: ``[{"title", "price", "code"}]`` (default one "Standard" line at 5.00);
-		``tax_lines``: ``[{"title", "rate", "price"}]`` (price defaults to rate x subtotal);
-		``discount``: an order-level discount amount; timestamps: datetimes or ISO strings.
+		``lines``: ``[{"variant_id" | "variant" | "sku", "quantity", "price", "title", "discount",
+		"tax_lines", "gift_card", "custom", "taxable", "requires_shipping"}]``; a line with none of
+		variant/variant_id/sku (or ``"deleted": True``, or ``"custom": True`` with a ``title``) has no
+		product or variant (a custom line, or one whose product no longer exists). Default: one line
+		of the first variant. A line's ``discount`` is an amount ("1.00"), a percentage ("10%") or
+		``{"value", "type": "manual"|"automatic"|"script"|"code", "title", "code"}``; its
+		``tax_lines`` are ``[{"title", "rate", "price", "channel_liable"}]`` (price defaults to rate x
+		the line after discounts, or that x rate / (1 + rate) when ``taxes_included``).
+		``shipping_lines``: ``[{"title", "price", "code", "tax_lines"}]`` (default one "Standard" line
+		at 5.00). ``tax_lines``: order-level ``[{"title", "rate", "price"}]`` (price defaults to rate
+		x the lines after discounts), split over the taxable lines without tax lines of their own.
+		``discount``: an order-level discount (amount, "10%" or a mapping as for lines), a
+		DiscountCodeApplication named ``discount_code`` when given, else a manual one.
+		``shipping_discount``: like ``discount`` but on the shipping lines ("100%" is free shipping;
+		a code application, default code "FREESHIPPING"). ``tip``: a "Tip" line (no product, not
+		taxable, not shippable, never fulfilled; ``totalTipReceivedSet``). ``duties``,
+		``additional_fees``: amounts added to the total (``originalTotalDutiesSet``...; null when
+		not given). ``presentment_currency`` with ``presentment_rate`` (presentment units per 1 shop
+		unit): every price given here is in that currency. Timestamps: datetimes or ISO strings.
 		"""
 		with self.lock:
 			if customer == "new":
@@ -1409,89 +1838,129 @@ class ShopifySimulator(SimulatorServer):
 				if lines is not None
 				else [{"variant": self._ensure_catalog()[0]["id"], "quantity": 1}]
 			)
+			if discount_code and discount in (None, 0, "0", ""):
+				raise ValueError("discount_code needs the discount it gives (discount=...)")
+			currency, rate = self._presentment(presentment_currency, presentment_rate)
 			order_n = self._next_id("Order")
 			number = next(self._order_numbers)
 			created = to_iso(created_at) if created_at else self._now_iso()
-			line_items = []
-			subtotal = Decimal(0)
-			line_discounts = Decimal(0)
-			for spec in line_specs:
-				variant = None if spec.get("deleted") else self._variant_for(spec)
-				quantity = int(spec.get("quantity", 1))
-				price = Decimal(
-					str(
-						spec.get("price")
+			order: dict[str, Any] = {
+				"__typename": "Order",
+				"id": gid("Order", order_n),
+				"legacyResourceId": str(order_n),
+				"presentmentCurrencyCode": currency,
+				"currencyCode": self.currency,
+				"taxesIncluded": taxes_included,
+				"discountApplications": [],
+			}
+			if rate is not None:
+				order["_rate"] = rate
+			items = [self._new_line(order, spec) for spec in line_specs]
+			if discount not in (None, 0, "0", "0.00", ""):
+				spec = discount_spec(discount, kind="code" if discount_code else "manual", code=discount_code)
+				eligible = [line for line in items if not line["isGiftCard"]]
+				weights = [self._line_net(line) for line in eligible]
+				base = sum(weights, Decimal(0))
+				amount = (
+					cents(base * spec["value"] / 100)
+					if spec["value_type"] == "percentage"
+					else min(base, spec["value"])
+				)
+				application = self._discount_application(
+					order,
+					spec,
+					target_type="LINE_ITEM",
+					target_selection="ALL",
+					allocation_method="ACROSS",
+					level="order",
+				)
+				for line, part in zip(eligible, allocate(amount, weights), strict=True):
+					if part:
+						self._allocate_to(order, application, line, part)
+			if tip not in (None, 0, "0", "0.00", ""):
+				items.append(self._new_line(order, {"tip": True, "title": "Tip", "price": tip}))
+			for line in items:
+				self._line_figures(order, line)
+			# taxes: a line's own, then the order-level ones split over the other taxable lines
+			for line, spec in zip(items, line_specs, strict=False):
+				if spec.get("tax_lines") is not None:
+					self._line_taxes(order, line, spec["tax_lines"])
+			order_taxes = list(tax_lines or [])
+			if order_taxes:
+				targets = [
+					line
+					for line, spec in zip(items, line_specs, strict=False)
+					if spec.get("tax_lines") is None and line["taxable"]
+				]
+				if not targets:
+					raise ValueError("order-level tax_lines need a taxable line without tax_lines of its own")
+				nets = [self._line_net(line) for line in targets]
+				for spec in order_taxes:
+					amount = (
+						cents(spec["price"])
 						if spec.get("price") is not None
-						else (variant or {}).get("price", "5.00")
+						else tax_amount(sum(nets, Decimal(0)), spec.get("rate", 0), taxes_included)
 					)
-				)
-				line_discount = Decimal(str(spec.get("discount") or 0))
-				title = spec.get("title") or (variant["product"]["title"] if variant else "Discontinued item")
-				variant_title = variant["title"] if variant and variant["title"] != "Default Title" else None
-				ln = self._next_id("LineItem")
-				line_items.append(
-					{
-						"__typename": "LineItem",
-						"id": gid("LineItem", ln),
-						"title": title,
-						"name": f"{title} - {variant_title}" if variant_title else title,
-						"sku": spec.get("sku") if spec.get("sku") is not None else (variant or {}).get("sku"),
-						"variantTitle": variant_title,
-						"vendor": variant["product"]["vendor"] if variant else None,
-						"quantity": quantity,
-						"currentQuantity": quantity,
-						"requiresShipping": True,
-						"taxable": True,
-						"originalUnitPriceSet": money(price),
-						"discountedUnitPriceSet": money(
-							price - line_discount / quantity if quantity else price
-						),
-						"originalTotalSet": money(price * quantity),
-						"totalDiscountSet": money(line_discount),
-						"_n": ln,
-						"_variant": variant["_n"] if variant else None,
-						"_product": variant["product"]["_n"] if variant else None,
-						"_fulfilled": 0,
-						"_refunded": 0,
-					}
-				)
-				subtotal += price * quantity
-				line_discounts += line_discount
-			order_discount = Decimal(str(discount or 0))
-			subtotal_after = subtotal - line_discounts - order_discount
+					for line, part in zip(targets, allocate(amount, nets), strict=True):
+						line["taxLines"].append(self._tax_line(order, spec, part))
+				order["_order_taxes"] = [
+					{k: spec[k] for k in ("title", "rate", "channel_liable") if k in spec}
+					for spec in order_taxes
+				]
 			shipping_specs = (
 				list(shipping_lines)
 				if shipping_lines is not None
 				else [{"title": "Standard", "price": "5.00"}]
 			)
-			shipping = [
-				{
+			shipping = []
+			for s in shipping_specs:
+				title = s.get("title", "Standard")
+				record = {
+					"__typename": "ShippingLine",
 					"id": gid("ShippingLine", self._next_id("ShippingLine")),
-					"title": s.get("title", "Standard"),
-					"code": s.get("code", s.get("title", "Standard")),
-					"source": "shopify",
-					"originalPriceSet": money(s.get("price", "0")),
-					"discountedPriceSet": money(s.get("price", "0")),
+					"title": title,
+					"code": s.get("code", title),
+					"source": s.get("source", "shopify"),
+					"carrierIdentifier": s.get("carrier_identifier"),
+					"custom": bool(s.get("custom", False)),
+					"isRemoved": False,
+					"taxLines": [],
+					"discountAllocations": [],
 				}
-				for s in shipping_specs
-			]
-			taxes = []
-			for t in tax_lines or []:
-				rate = float(t.get("rate", 0))
-				price = t.get("price")
-				if price is None:
-					price = (subtotal_after * Decimal(str(rate))).quantize(_CENT)
-				taxes.append(
-					{
-						"title": t.get("title", "Tax"),
-						"rate": rate,
-						"ratePercentage": round(rate * 100, 4),
-						"priceSet": money(price),
-					}
+				self._put(order, record, "originalPriceSet", cents(s.get("price", "0")))
+				shipping.append(record)
+			if shipping_discount not in (None, 0, "0", "0.00", ""):
+				spec = discount_spec(shipping_discount, kind="code", code="FREESHIPPING")
+				application = self._discount_application(
+					order,
+					spec,
+					target_type="SHIPPING_LINE",
+					target_selection="ALL",
+					allocation_method="EACH",
+					level="shipping",
 				)
-			total_tax = sum((Decimal(t["priceSet"]) for t in taxes), Decimal(0))
-			total_shipping = sum((Decimal(s["originalPriceSet"]) for s in shipping), Decimal(0))
-			total = subtotal_after + total_shipping + (Decimal(0) if taxes_included else total_tax)
+				for record in shipping:
+					price = self._pget(record, "originalPriceSet")
+					part = (
+						cents(price * spec["value"] / 100)
+						if spec["value_type"] == "percentage"
+						else min(price, spec["value"])
+					)
+					if part:
+						self._allocate_to(order, application, record, part)
+			for record, s in zip(shipping, shipping_specs, strict=True):
+				net = self._pget(record, "originalPriceSet") - sum(
+					(self._pget(a, "allocatedAmountSet") for a in record["discountAllocations"]), Decimal(0)
+				)
+				self._put(order, record, "discountedPriceSet", net)
+				self._put(order, record, "currentDiscountedPriceSet", net)
+				for spec in s.get("tax_lines") or []:
+					amount = (
+						cents(spec["price"])
+						if spec.get("price") is not None
+						else tax_amount(net, spec.get("rate", 0), taxes_included)
+					)
+					record["taxLines"].append(self._tax_line(order, spec, amount))
 			address = (
 				dict(shipping_address)
 				if shipping_address
@@ -1503,47 +1972,209 @@ class ShopifySimulator(SimulatorServer):
 			billing = dict(billing_address) if billing_address else address
 			if email is None and customer_record and customer_record["defaultEmailAddress"]:
 				email = customer_record["defaultEmailAddress"]["emailAddress"]
-			order = {
-				"__typename": "Order",
-				"id": gid("Order", order_n),
-				"legacyResourceId": str(order_n),
-				"name": f"#{number}",
-				"email": email,
-				"phone": phone,
-				"note": note,
-				"tags": list(tags),
-				"createdAt": created,
-				"updatedAt": to_iso(updated_at) if updated_at else created,
-				"processedAt": to_iso(processed_at) if processed_at else created,
-				"cancelledAt": None,
-				"cancelReason": None,
-				"closedAt": None,
-				"test": test,
-				"currencyCode": self.currency,
-				"presentmentCurrencyCode": self.currency,
-				"taxesIncluded": taxes_included,
-				"displayFinancialStatus": financial_status,
-				"displayFulfillmentStatus": "UNFULFILLED",
-				"customer": customer_record,
-				"shippingAddress": address,
-				"billingAddress": billing,
-				"lineItems": line_items,
-				"shippingLines": shipping,
-				"taxLines": taxes,
-				"subtotalPriceSet": money(subtotal_after),
-				"totalDiscountsSet": money(line_discounts + order_discount),
-				"totalShippingPriceSet": money(total_shipping),
-				"totalTaxSet": money(total_tax),
-				"totalPriceSet": money(total),
-				"totalRefundedSet": "0.00",
-				"transactions": [],
-				"fulfillments": [],
-				"refunds": [],
-				"_n": order_n,
-				"_number": number,
-			}
+			order.update(
+				{
+					"name": f"#{number}",
+					"email": email,
+					"phone": phone,
+					"note": note,
+					"tags": list(tags),
+					"createdAt": created,
+					"updatedAt": to_iso(updated_at) if updated_at else created,
+					"processedAt": to_iso(processed_at) if processed_at else created,
+					"cancelledAt": None,
+					"cancelReason": None,
+					"closedAt": None,
+					"test": test,
+					"displayFinancialStatus": financial_status,
+					"displayFulfillmentStatus": "UNFULFILLED",
+					"customer": customer_record,
+					"shippingAddress": address,
+					"billingAddress": billing,
+					"lineItems": items,
+					"shippingLines": shipping,
+					"transactions": [],
+					"fulfillments": [],
+					"refunds": [],
+					"_n": order_n,
+					"_number": number,
+				}
+			)
+			if duties is not None:
+				order["_duties"] = cents(duties)
+			if additional_fees is not None:
+				order["_fees"] = cents(additional_fees)
+			self._recompute(order)
 			self.orders[order_n] = order
 			return order
+
+	def _recompute(self, order: dict) -> None:
+		"""Every order-level MoneyBag, from the lines, shipping, refunds and transactions."""
+		get = self._pget
+		zero = Decimal("0.00")
+		included = order["taxesIncluded"]
+		subtotal = current_subtotal = discounts = current_discounts = cart = current_cart = zero
+		tip = current_tip = items_total = zero
+		quantity = current_quantity = 0
+		taxes: dict[tuple, list] = {}
+		current_taxes: dict[tuple, list] = {}
+
+		def add_tax(table: dict[tuple, list], tax: Mapping[str, Any], amount: Decimal) -> None:
+			key = (tax["title"], tax["rate"])
+			if key in table:
+				table[key][1] += amount
+			else:
+				table[key] = [tax, amount]
+
+		for line in order["lineItems"]:
+			q = line["quantity"]
+			gone = q - line["currentQuantity"]
+			original = not line.get("_added")
+			gross = get(line, "originalUnitPriceSet") * q
+			if line.get("_tip"):
+				tip += gross if original else zero
+				current_tip += gross - share(gross, gone, q)
+				continue
+			allocated = at_order_level = zero
+			for allocation in line["discountAllocations"]:
+				amount = get(allocation, "allocatedAmountSet")
+				allocated += amount
+				if allocation["discountApplication"]["_level"] == "order":
+					at_order_level += amount
+			net = gross - allocated
+			if original:
+				subtotal += net
+				discounts += allocated
+				cart += at_order_level
+				quantity += q
+				items_total += gross
+			current_subtotal += net - share(net, gone, q)
+			current_discounts += allocated - share(allocated, gone, q)
+			current_cart += at_order_level - share(at_order_level, gone, q)
+			current_quantity += line["currentQuantity"]
+			for tax in line["taxLines"]:
+				amount = get(tax, "priceSet")
+				if original:
+					add_tax(taxes, tax, amount)
+				add_tax(current_taxes, tax, amount - share(amount, gone, q))
+		shipping_total = shipping_net = shipping_refunded = zero
+		for record in order["shippingLines"]:
+			price = get(record, "originalPriceSet")
+			net = get(record, "discountedPriceSet")
+			refunded = _dec(record.get("_refunded"))
+			shipping_total += price
+			shipping_net += net
+			shipping_refunded += refunded
+			discounts += price - net
+			current_discounts += price - net
+			for tax in record["taxLines"]:
+				amount = get(tax, "priceSet")
+				add_tax(taxes, tax, amount)
+				add_tax(current_taxes, tax, amount - portion(amount, refunded, net))
+		adjustments = zero
+		for refund in order["refunds"]:
+			for adjustment in refund.get("orderAdjustments") or []:
+				adjustments += get(adjustment, "amountSet")
+		duties = order.get("_duties")
+		fees = order.get("_fees")
+		extras = (duties or zero) + (fees or zero)
+		total_tax = sum((amount for _tax, amount in taxes.values()), zero)
+		current_tax = sum((amount for _tax, amount in current_taxes.values()), zero)
+		total = subtotal + shipping_net + (zero if included else total_tax) + extras + tip
+		current_total = (
+			current_subtotal
+			+ shipping_net
+			- shipping_refunded
+			+ (zero if included else current_tax)
+			+ extras
+			+ current_tip
+			+ adjustments
+		)
+		received = refunded = capturable = zero
+		captured: dict[str, Decimal] = {}
+		voided: set[str] = set()
+		for tx in order["transactions"]:
+			if tx["status"] != "SUCCESS":
+				continue
+			amount = get(tx, "amountSet")
+			kind = tx["kind"]
+			parent = (tx.get("parentTransaction") or {}).get("id")
+			if kind in ("SALE", "CAPTURE"):
+				received += amount
+			elif kind == "CHANGE":
+				received -= amount
+			elif kind == "REFUND":
+				refunded += amount
+			if kind == "CAPTURE" and parent:
+				captured[parent] = captured.get(parent, zero) + amount
+			elif kind == "VOID" and parent:
+				voided.add(parent)
+		for tx in order["transactions"]:
+			if tx["status"] == "SUCCESS" and tx["kind"] in ("AUTHORIZATION", "EMV_AUTHORIZATION"):
+				if tx["id"] not in voided:
+					capturable += max(zero, get(tx, "amountSet") - captured.get(tx["id"], zero))
+		put = self._put
+		put(order, order, "subtotalPriceSet", subtotal)
+		put(order, order, "currentSubtotalPriceSet", current_subtotal)
+		put(order, order, "totalDiscountsSet", discounts)
+		put(order, order, "currentTotalDiscountsSet", current_discounts)
+		put(
+			order,
+			order,
+			"cartDiscountAmountSet",
+			cart if any(a["_level"] == "order" for a in order["discountApplications"]) else None,
+		)
+		put(order, order, "currentCartDiscountAmountSet", current_cart)
+		put(order, order, "totalShippingPriceSet", shipping_total)
+		put(order, order, "currentShippingPriceSet", shipping_net - shipping_refunded)
+		put(order, order, "totalRefundedShippingSet", shipping_refunded)
+		put(order, order, "totalTaxSet", total_tax)
+		put(order, order, "currentTotalTaxSet", current_tax)
+		put(order, order, "originalTotalDutiesSet", duties)
+		put(order, order, "currentTotalDutiesSet", duties)
+		put(order, order, "originalTotalAdditionalFeesSet", fees)
+		put(order, order, "currentTotalAdditionalFeesSet", fees)
+		put(order, order, "totalPriceSet", total)
+		put(order, order, "originalTotalPriceSet", total)
+		put(order, order, "currentTotalPriceSet", current_total)
+		put(order, order, "totalReceivedSet", received)
+		put(order, order, "totalRefundedSet", refunded)
+		put(order, order, "totalOutstandingSet", current_total - (received - refunded))
+		put(order, order, "totalCapturableSet", capturable)
+		put(order, order, "totalTipReceivedSet", tip)
+		put(order, order, "_lineItemsTotal", items_total)
+		order["taxLines"] = [self._tax_sum(order, tax, amount) for tax, amount in taxes.values()]
+		order["currentTaxLines"] = [
+			self._tax_sum(order, tax, amount) for tax, amount in current_taxes.values()
+		]
+		order["subtotalLineItemsQuantity"] = quantity
+		order["currentSubtotalLineItemsQuantity"] = current_quantity
+		codes = [a["code"] for a in order["discountApplications"] if "code" in a]
+		order["discountCodes"] = codes
+		order["discountCode"] = codes[0] if codes else None
+
+	def _update_financial_status(self, order: dict) -> None:
+		"""displayFinancialStatus from the transactions, as Shopify derives it (unchanged without any)."""
+		transactions = order["transactions"]
+		if not transactions:
+			return
+		get = self._pget
+		received = get(order, "totalReceivedSet")
+		refunded = get(order, "totalRefundedSet")
+		if refunded > 0:
+			base = received if received > 0 else get(order, "totalPriceSet")
+			status = "REFUNDED" if refunded >= base else "PARTIALLY_REFUNDED"
+		elif received > 0:
+			status = "PAID" if received >= get(order, "currentTotalPriceSet") else "PARTIALLY_PAID"
+		elif get(order, "totalCapturableSet") > 0:
+			status = "AUTHORIZED"
+		elif any(t["kind"] == "VOID" and t["status"] == "SUCCESS" for t in transactions):
+			status = "VOIDED"
+		elif any(t["status"] in ("PENDING", "AWAITING_RESPONSE") for t in transactions):
+			status = "PENDING"
+		else:
+			return
+		order["displayFinancialStatus"] = status
 
 	def generate_orders(
 		self,
@@ -1612,31 +2243,176 @@ class ShopifySimulator(SimulatorServer):
 			self._bump(order, updated_at)
 			return order
 
-	def _transaction(self, kind: str, amount: Any, at: str, gateway: str = "manual") -> dict:
-		return {
+	def edit_order(
+		self,
+		order_id: Any,
+		*,
+		remove: Mapping[Any, int] | Iterable[tuple[Any, int]] | None = None,
+		add: Iterable[Mapping[str, Any]] | None = None,
+		at: Any = None,
+	) -> dict:
+		"""An order edit (https://shopify.dev/docs/apps/build/orders-fulfillment/order-management-apps/edit-orders).
+
+		``remove``: {line item id or index: quantity} taken off unfulfilled units: ``currentQuantity``
+		drops, ``quantity`` stays the original. ``add``: line specs as for :meth:`add_order` (taxed
+		with their own ``tax_lines``, else at the order-level tax rates). ``current*`` totals follow,
+		``total*`` stay as at creation; ``edited`` becomes true and updatedAt moves. Returns the order.
+		"""
+		with self.lock:
+			order = self._find(self.orders, "Order", order_id)
+			pairs = remove.items() if isinstance(remove, Mapping) else (remove or [])
+			for ref, qty in [(self._line(order, ref), int(qty)) for ref, qty in pairs]:
+				left = ref["currentQuantity"] - ref["_fulfilled"]
+				if qty > left:
+					raise ValueError(f"cannot remove {qty} of {ref['title']}: only {left} unfulfilled")
+				ref["currentQuantity"] -= qty
+				ref["_removed"] += qty
+			for spec in add or []:
+				line = self._new_line(order, spec, added=True)
+				self._line_figures(order, line)
+				if spec.get("tax_lines") is not None:
+					self._line_taxes(order, line, spec["tax_lines"])
+				elif line["taxable"] and not line.get("_tip"):
+					self._line_taxes(order, line, order.get("_order_taxes") or [])
+				order["lineItems"].append(line)
+			order["_edited"] = True
+			self._recompute(order)
+			self._update_financial_status(order)
+			self._update_fulfillment_status(order)
+			self._bump(order, at)
+			return order
+
+	# --- transactions ---------------------------------------------------------------------------------
+
+	def _new_transaction(
+		self,
+		order: dict,
+		kind: str,
+		amount: Any,
+		at: str,
+		gateway: str = "manual",
+		*,
+		status: str = "SUCCESS",
+		parent: dict | None = None,
+		test: bool | None = None,
+	) -> dict:
+		"""A transaction record; ``test`` defaults to the order's (a test order pays through test gateways)."""
+		transaction = {
 			"__typename": "OrderTransaction",
 			"id": gid("OrderTransaction", self._next_id("OrderTransaction")),
 			"kind": kind,
-			"status": "SUCCESS",
+			"status": status,
 			"gateway": gateway,
-			"test": False,
+			"formattedGateway": FORMATTED_GATEWAYS.get(gateway, gateway.replace("_", " ").title()),
+			"test": bool(order.get("test")) if test is None else test,
 			"processedAt": at,
 			"createdAt": at,
-			"amountSet": money(amount),
+			"parentTransaction": parent,
 		}
+		self._put(order, transaction, "amountSet", amount)
+		return transaction
 
-	def mark_paid(self, order_id: Any, *, gateway: str = "manual", at: datetime | str | None = None) -> dict:
-		"""A successful SALE for the total; displayFinancialStatus PAID."""
+	def _find_transaction(self, order: dict, ref: Any) -> dict:
+		ident = ref.get("id") if isinstance(ref, Mapping) else ref
+		n = parse_gid(ident, "OrderTransaction")
+		for transaction in order["transactions"]:
+			if parse_gid(transaction["id"]) == n:
+				return transaction
+		raise KeyError(f"no transaction {ref!r} on order {order['name']}")
+
+	def add_transaction(
+		self,
+		order_id: Any,
+		kind: str,
+		amount: Any = None,
+		gateway: str = "shopify_payments",
+		status: str = "SUCCESS",
+		parent: Any = None,
+		test: bool = False,
+		*,
+		at: Any = None,
+	) -> dict:
+		"""Record an OrderTransaction (https://shopify.dev/docs/api/admin-graphql/latest/objects/OrderTransaction).
+
+		``kind``: SALE, AUTHORIZATION, CAPTURE, VOID, REFUND or CHANGE; ``status``: SUCCESS, PENDING,
+		FAILURE, ERROR...; ``amount`` in presentment money (default: the outstanding amount for a
+		SALE or AUTHORIZATION, the uncaptured rest of the parent for a CAPTURE, the parent's amount
+		for a VOID); ``parent``: a transaction (record or id), default for CAPTURE and VOID the
+		latest successful authorisation. Only SUCCESS transactions count: totalReceivedSet,
+		totalOutstandingSet, totalCapturableSet and displayFinancialStatus (AUTHORIZED,
+		PARTIALLY_PAID, PAID, PENDING, PARTIALLY_REFUNDED, REFUNDED, VOIDED) follow. A REFUND here
+		has no Refund record: use :meth:`refund` for that. Returns the transaction.
+		"""
+		kind, status = kind.upper(), status.upper()
+		if kind not in TRANSACTION_KINDS:
+			raise ValueError(f"unknown transaction kind {kind!r}")
+		if status not in TRANSACTION_STATUSES:
+			raise ValueError(f"unknown transaction status {status!r}")
+		with self.lock:
+			order = self._find(self.orders, "Order", order_id)
+			stamp = to_iso(at) if at else self._now_iso()
+			parent_tx = self._find_transaction(order, parent) if parent is not None else None
+			if parent_tx is None and kind in ("CAPTURE", "VOID"):
+				parent_tx = next(
+					(
+						t
+						for t in reversed(order["transactions"])
+						if t["kind"] == "AUTHORIZATION" and t["status"] == "SUCCESS"
+					),
+					None,
+				)
+				if parent_tx is None:
+					raise ValueError(f"a {kind} needs an authorisation to act on")
+			if amount is None:
+				if kind in ("SALE", "AUTHORIZATION"):
+					amount = self._pget(order, "totalOutstandingSet")
+				elif kind == "CAPTURE":
+					taken = sum(
+						(
+							self._pget(t, "amountSet")
+							for t in order["transactions"]
+							if t["kind"] == "CAPTURE"
+							and t["status"] == "SUCCESS"
+							and (t.get("parentTransaction") or {}).get("id") == parent_tx["id"]
+						),
+						Decimal(0),
+					)
+					amount = self._pget(parent_tx, "amountSet") - taken
+				elif kind == "VOID":
+					amount = self._pget(parent_tx, "amountSet")
+				else:
+					raise ValueError(f"a {kind} needs an amount")
+			transaction = self._new_transaction(
+				order, kind, amount, stamp, gateway, status=status, parent=parent_tx, test=test
+			)
+			order["transactions"].append(transaction)
+			self._recompute(order)
+			self._update_financial_status(order)
+			self._bump(order, at)
+			return transaction
+
+	def mark_paid(
+		self, order_id: Any, *, gateway: str = "shopify_payments", at: datetime | str | None = None
+	) -> dict:
+		"""One successful SALE for the outstanding amount; displayFinancialStatus PAID. Returns the order."""
 		with self.lock:
 			order = self._find(self.orders, "Order", order_id)
 			self._mark_paid(order, at, gateway)
 			return order
 
-	def _mark_paid(self, order: dict, at: Any = None, gateway: str = "manual") -> None:
+	def _mark_paid(self, order: dict, at: Any = None, gateway: str = "shopify_payments") -> None:
 		stamp = to_iso(at) if at else self._now_iso()
-		order["transactions"].append(self._transaction("SALE", order["totalPriceSet"], stamp, gateway))
-		order["displayFinancialStatus"] = "PAID"
+		outstanding = self._pget(order, "totalOutstandingSet")
+		if outstanding > 0:
+			order["transactions"].append(self._new_transaction(order, "SALE", outstanding, stamp, gateway))
+			self._recompute(order)
+		if order["transactions"]:
+			self._update_financial_status(order)
+		else:
+			order["displayFinancialStatus"] = "PAID"
 		self._bump(order, at)
+
+	# --- fulfilment, cancellation, refunds ------------------------------------------------------------
 
 	def fulfill(
 		self,
@@ -1647,7 +2423,8 @@ class ShopifySimulator(SimulatorServer):
 	) -> dict:
 		"""A SUCCESS fulfillment of ``lines`` ({line item id or index: quantity}; None: all that is left).
 
-		Returns the fulfillment; the order becomes PARTIALLY_FULFILLED or FULFILLED.
+		Returns the fulfillment; the order becomes PARTIALLY_FULFILLED or FULFILLED. Tips are never
+		fulfilled.
 		"""
 		with self.lock:
 			order = self._find(self.orders, "Order", order_id)
@@ -1669,12 +2446,18 @@ class ShopifySimulator(SimulatorServer):
 	def _fulfill(self, order: dict, lines: Any, at: Any) -> dict:
 		stamp = to_iso(at) if at else self._now_iso()
 		if lines is None:
-			wanted = [(line, line["currentQuantity"] - line["_fulfilled"]) for line in order["lineItems"]]
+			wanted = [
+				(line, line["currentQuantity"] - line["_fulfilled"])
+				for line in order["lineItems"]
+				if not line.get("_tip")
+			]
 		else:
 			pairs = lines.items() if isinstance(lines, Mapping) else lines
 			wanted = [(self._line(order, ref), int(qty)) for ref, qty in pairs]
 		wanted = [(line, qty) for line, qty in wanted if qty > 0]
 		for line, qty in wanted:
+			if line.get("_tip"):
+				raise ValueError("a tip cannot be fulfilled")
 			if line["_fulfilled"] + qty > line["currentQuantity"]:
 				raise ValueError(
 					f"cannot fulfil {qty} of {line['title']}: only {line['currentQuantity'] - line['_fulfilled']} left"
@@ -1706,8 +2489,9 @@ class ShopifySimulator(SimulatorServer):
 		return fulfillment
 
 	def _update_fulfillment_status(self, order: dict) -> None:
-		remaining = sum(max(0, li["currentQuantity"] - li["_fulfilled"]) for li in order["lineItems"])
-		shipped = sum(li["_fulfilled"] for li in order["lineItems"])
+		goods = [li for li in order["lineItems"] if not li.get("_tip")]
+		remaining = sum(max(0, li["currentQuantity"] - li["_fulfilled"]) for li in goods)
+		shipped = sum(li["_fulfilled"] for li in goods)
 		if shipped == 0:
 			order["displayFulfillmentStatus"] = "UNFULFILLED"
 		elif remaining == 0:
@@ -1731,6 +2515,7 @@ class ShopifySimulator(SimulatorServer):
 			order["displayFinancialStatus"] = "VOIDED"
 		for line in order["lineItems"]:
 			line["currentQuantity"] = line["_fulfilled"]
+		self._recompute(order)
 		self._bump(order, at)
 
 	def close(self, order_id: Any, *, at: Any = None) -> dict:
@@ -1741,6 +2526,14 @@ class ShopifySimulator(SimulatorServer):
 			self._bump(order, at)
 			return order
 
+	def _refund_gateway(self, order: dict) -> dict | None:
+		"""The sale a refund goes back to: the latest successful one, a gift card only as a last resort."""
+		sales = [
+			t for t in order["transactions"] if t["kind"] in ("SALE", "CAPTURE") and t["status"] == "SUCCESS"
+		]
+		cards = [t for t in sales if t["gateway"] != "gift_card"]
+		return (cards or sales or [None])[-1]
+
 	def refund(
 		self,
 		order_id: Any,
@@ -1748,45 +2541,115 @@ class ShopifySimulator(SimulatorServer):
 		*,
 		restock_type: str = "RETURN",
 		shipping: Any = 0,
+		amount: Any = None,
 		note: str | None = None,
+		gateway: str | None = None,
 		at: Any = None,
 	) -> dict:
-		"""Refund ``lines`` ({line item id or index: quantity}; None: everything) plus ``shipping``.
+		"""A Refund (https://shopify.dev/docs/api/admin-graphql/latest/objects/Refund); returns it.
 
-		Adds a REFUND transaction; the order becomes REFUNDED or PARTIALLY_REFUNDED. Returns the refund.
+		``lines``: {line item id or index: quantity}; None: every unit still on the order, unless
+		``amount`` is given (then no lines). Each refunded line carries its subtotal after all
+		discounts and its tax share (``totalTaxSet``). ``shipping``: shipping price refunded
+		(presentment money; True: all that is left), with its tax share. ``amount``: what is paid
+		back, when it differs from that calculation (an amount-only refund without lines, a
+		restocking fee); the difference is an OrderAdjustment REFUND_DISCREPANCY. A REFUND
+		transaction goes back through the gateway of the sale (``gateway`` overrides); the order
+		becomes REFUNDED or PARTIALLY_REFUNDED.
 		"""
 		with self.lock:
 			order = self._find(self.orders, "Order", order_id)
 			stamp = to_iso(at) if at else self._now_iso()
+			get = self._pget
 			if lines is None:
-				wanted = [(line, line["currentQuantity"]) for line in order["lineItems"]]
+				wanted = (
+					[]
+					if amount is not None
+					else [(line, line["currentQuantity"]) for line in order["lineItems"]]
+				)
 			else:
 				pairs = lines.items() if isinstance(lines, Mapping) else lines
 				wanted = [(self._line(order, ref), int(qty)) for ref, qty in pairs]
 			wanted = [(line, qty) for line, qty in wanted if qty > 0]
-			refund_lines, amount = [], Decimal(str(shipping or 0))
 			for line, qty in wanted:
 				if qty > line["currentQuantity"]:
 					raise ValueError(
 						f"cannot refund {qty} of {line['title']}: only {line['currentQuantity']} left"
 					)
-				unit = Decimal(line["discountedUnitPriceSet"])
-				subtotal = unit * qty
-				amount += subtotal
+			refund_lines = []
+			lines_total = lines_tax = Decimal(0)
+			for line, qty in wanted:
+				q = line["quantity"]
+				before = q - line["currentQuantity"]
+				after = before + qty
+				net = self._line_net(line)
+				subtotal = share(net, after, q) - share(net, before, q)
+				tax = Decimal(0)
+				for t in line["taxLines"]:
+					total = get(t, "priceSet")
+					tax += share(total, after, q) - share(total, before, q)
 				line["currentQuantity"] -= qty
 				line["_refunded"] += qty
-				refund_lines.append(
-					{
-						"id": gid("RefundLineItem", self._next_id("RefundLineItem")),
-						"quantity": qty,
-						"restockType": restock_type,
-						"restocked": restock_type in ("RETURN", "CANCEL"),
-						"lineItem": line,
-						"priceSet": money(unit),
-						"subtotalSet": money(subtotal),
-						"totalTaxSet": "0.00",
-					}
-				)
+				lines_total += subtotal
+				lines_tax += tax
+				record = {
+					"__typename": "RefundLineItem",
+					"id": gid("RefundLineItem", self._next_id("RefundLineItem")),
+					"quantity": qty,
+					"restockType": restock_type,
+					"restocked": restock_type in ("RETURN", "CANCEL"),
+					"lineItem": line,
+				}
+				self._put(order, record, "priceSet", get(line, "originalUnitPriceSet"))
+				self._put(order, record, "subtotalSet", subtotal)
+				self._put(order, record, "totalTaxSet", tax)
+				refund_lines.append(record)
+			shipping_lines = []
+			shipping_total = shipping_tax = Decimal(0)
+			rooms = [
+				(s, get(s, "discountedPriceSet"), _dec(s.get("_refunded"))) for s in order["shippingLines"]
+			]
+			want = (
+				sum((net - done for _s, net, done in rooms), Decimal(0))
+				if shipping is True
+				else cents(shipping or 0)
+			)
+			for record, net, done in rooms:
+				part = min(net - done, want)
+				if part <= 0:
+					continue
+				tax = Decimal(0)
+				for t in record["taxLines"]:
+					total = get(t, "priceSet")
+					tax += portion(total, done + part, net) - portion(total, done, net)
+				record["_refunded"] = done + part
+				want -= part
+				shipping_total += part
+				shipping_tax += tax
+				refunded_line = {
+					"__typename": "RefundShippingLine",
+					"id": gid("RefundShippingLine", self._next_id("RefundShippingLine")),
+					"shippingLine": record,
+				}
+				self._put(order, refunded_line, "subtotalAmountSet", part)
+				self._put(order, refunded_line, "taxAmountSet", tax)
+				shipping_lines.append(refunded_line)
+			if want > 0:
+				raise ValueError(f"cannot refund {want} more shipping than the order has left")
+			calculated = lines_total + shipping_total
+			if not order["taxesIncluded"]:
+				calculated += lines_tax + shipping_tax
+			paid_back = cents(amount) if amount is not None else calculated
+			adjustments = []
+			if paid_back != calculated:
+				adjustment = {
+					"__typename": "OrderAdjustment",
+					"id": gid("OrderAdjustment", self._next_id("OrderAdjustment")),
+					"reason": "REFUND_DISCREPANCY",
+				}
+				self._put(order, adjustment, "amountSet", calculated - paid_back)
+				self._put(order, adjustment, "taxAmountSet", Decimal(0))
+				adjustments.append(adjustment)
 			rn = self._next_id("Refund")
 			refund = {
 				"__typename": "Refund",
@@ -1795,22 +2658,30 @@ class ShopifySimulator(SimulatorServer):
 				"note": note,
 				"createdAt": stamp,
 				"updatedAt": stamp,
-				"totalRefundedSet": money(amount),
 				"refundLineItems": refund_lines,
+				"refundShippingLines": shipping_lines,
+				"orderAdjustments": adjustments,
+				"transactions": [],
 				"_n": rn,
 				"_transaction": None,
 			}
-			if amount > 0:
-				transaction = self._transaction("REFUND", amount, stamp)
+			self._put(order, refund, "totalRefundedSet", paid_back)
+			if paid_back > 0:
+				sale = self._refund_gateway(order)
+				transaction = self._new_transaction(
+					order,
+					"REFUND",
+					paid_back,
+					stamp,
+					gateway or (sale["gateway"] if sale else "manual"),
+					parent=sale,
+				)
 				order["transactions"].append(transaction)
+				refund["transactions"].append(transaction)
 				refund["_transaction"] = transaction
 			order["refunds"].append(refund)
-			refunded = Decimal(order["totalRefundedSet"]) + amount
-			order["totalRefundedSet"] = money(refunded)
-			if refunded > 0:
-				order["displayFinancialStatus"] = (
-					"REFUNDED" if refunded >= Decimal(order["totalPriceSet"]) else "PARTIALLY_REFUNDED"
-				)
+			self._recompute(order)
+			self._update_financial_status(order)
 			self._update_fulfillment_status(order)
 			self._bump(order, at)
 			return refund
@@ -1987,8 +2858,12 @@ class ShopifySimulator(SimulatorServer):
 			query = ident.split("?", 1)[1] if "?" in ident else ""
 			item = parse_gid(query.split("=", 1)[1]) if query.startswith("inventory_item_id=") else None
 			return self.levels.get((item, n))
-		if kind in ("Refund", "Fulfillment"):  # stored on their order, as Shopify nests them
-			key = "refunds" if kind == "Refund" else "fulfillments"
+		if kind in (
+			"Refund",
+			"Fulfillment",
+			"OrderTransaction",
+		):  # stored on their order, as Shopify nests them
+			key = {"Refund": "refunds", "Fulfillment": "fulfillments"}.get(kind, "transactions")
 			for order in self.orders.values():
 				for record in order.get(key) or []:
 					if record.get("id") == ident:
@@ -2003,10 +2878,6 @@ class ShopifySimulator(SimulatorServer):
 		if value is None:
 			return None
 		return parse_datetime(value).astimezone(self.shop_tz).isoformat()
-
-	def _money_set(self, amount: str) -> dict:
-		block = {"amount": money(amount), "currency_code": self.currency}
-		return {"shop_money": block, "presentment_money": dict(block)}
 
 	def _rest_address(self, address: Mapping[str, Any] | None) -> dict | None:
 		if not address:
@@ -2027,23 +2898,117 @@ class ShopifySimulator(SimulatorServer):
 			"phone": address.get("phone"),
 		}
 
+	# REST shapes: https://shopify.dev/docs/api/admin-rest/latest/resources/order (and .../refund,
+	# .../transaction): amounts as two-decimal strings in shop money, ``*_set`` with shop_money and
+	# presentment_money, rates as numbers.
+
+	def _rest_set(self, record: Mapping[str, Any], field_name: str) -> dict | None:
+		shop = record.get(field_name)
+		if shop is None:
+			return None
+		presentment = (record.get("_pm") or {}).get(field_name, shop)
+		return {
+			"shop_money": {"amount": money(shop), "currency_code": self.currency},
+			"presentment_money": {
+				"amount": money(presentment),
+				"currency_code": record.get("_pc") or self.currency,
+			},
+		}
+
+	def _rest_amount(self, record: Mapping[str, Any], field_name: str) -> str | None:
+		value = record.get(field_name)
+		return money(value) if value is not None else None
+
+	def _rest_tax(self, tax: Mapping[str, Any]) -> dict:
+		return {
+			"channel_liable": tax.get("channelLiable"),
+			"price": money(tax["priceSet"]),
+			"price_set": self._rest_set(tax, "priceSet"),
+			"rate": tax["rate"],
+			"title": tax["title"],
+		}
+
+	def _rest_allocation(self, allocation: Mapping[str, Any]) -> dict:
+		return {
+			"amount": money(allocation["allocatedAmountSet"]),
+			"amount_set": self._rest_set(allocation, "allocatedAmountSet"),
+			"discount_application_index": allocation["discountApplication"]["index"],
+		}
+
+	def _rest_discount_application(self, application: Mapping[str, Any]) -> dict:
+		rest = {
+			"target_type": application["targetType"].lower(),
+			"type": {
+				"DiscountCodeApplication": "discount_code",
+				"ManualDiscountApplication": "manual",
+				"AutomaticDiscountApplication": "automatic",
+				"ScriptDiscountApplication": "script",
+			}[application["__typename"]],
+			"value": shopify_decimal(application["_value"]),
+			"value_type": application["_value_type"],
+			"allocation_method": application["allocationMethod"].lower(),
+			"target_selection": application["targetSelection"].lower(),
+		}
+		if "code" in application:
+			rest["code"] = application["code"]
+		else:
+			rest["title"] = application["title"]
+			rest["description"] = application.get("description") or application["title"]
+		return rest
+
+	def _rest_discount_codes(self, order: Mapping[str, Any]) -> list[dict]:
+		codes = []
+		for application in order["discountApplications"]:
+			if "code" not in application:
+				continue
+			total = sum(
+				(
+					self._pget(a, "allocatedAmountSet")
+					for record in [*order["lineItems"], *order["shippingLines"]]
+					for a in record["discountAllocations"]
+					if a["discountApplication"] is application
+				),
+				Decimal(0),
+			)
+			rate = order.get("_rate")
+			codes.append(
+				{
+					"code": application["code"],
+					"amount": money(cents(total / rate) if rate else total),
+					"type": "shipping"
+					if application["targetType"] == "SHIPPING_LINE"
+					else application["_value_type"],
+				}
+			)
+		return codes
+
+	def _rest_transaction(self, order: Mapping[str, Any], transaction: Mapping[str, Any]) -> dict:
+		parent = transaction.get("parentTransaction")
+		return {
+			"id": parse_gid(transaction["id"]),
+			"admin_graphql_api_id": transaction["id"],
+			"order_id": order["_n"],
+			"kind": transaction["kind"].lower(),
+			"status": transaction["status"].lower(),
+			"gateway": transaction["gateway"],
+			"amount": (transaction.get("_pm") or {}).get("amountSet", transaction["amountSet"]),
+			"currency": transaction.get("_pc") or self.currency,
+			"parent_id": parse_gid(parent["id"]) if parent else None,
+			"test": transaction["test"],
+			"created_at": self._rest_time(transaction["createdAt"]),
+			"processed_at": self._rest_time(transaction["processedAt"]),
+		}
+
 	def _rest_line(self, line: dict) -> dict:
 		variant = self.variants.get(line["_variant"]) if line["_variant"] else None
 		product_exists = line["_product"] is not None and line["_product"] in self.products
+		tip = bool(line.get("_tip"))
 		return {
 			"id": line["_n"],
 			"admin_graphql_api_id": line["id"],
-			"variant_id": line["_variant"] if variant else None,
-			"product_id": line["_product"] if product_exists else None,
-			"product_exists": product_exists,
-			"title": line["title"],
-			"name": line["name"],
-			"variant_title": line["variantTitle"],
-			"vendor": line["vendor"],
-			"sku": line["sku"],
-			"quantity": line["quantity"],
 			"current_quantity": line["currentQuantity"],
-			"fulfillable_quantity": max(0, line["currentQuantity"] - line["_fulfilled"]),
+			"fulfillable_quantity": 0 if tip else max(0, line["currentQuantity"] - line["_fulfilled"]),
+			"fulfillment_service": "manual",
 			"fulfillment_status": (
 				"fulfilled"
 				if line["_fulfilled"] and line["_fulfilled"] >= line["currentQuantity"]
@@ -2051,18 +3016,46 @@ class ShopifySimulator(SimulatorServer):
 				if line["_fulfilled"]
 				else None
 			),
+			"gift_card": line["isGiftCard"],
+			"name": line["name"],
 			"price": line["originalUnitPriceSet"],
-			"price_set": self._money_set(line["originalUnitPriceSet"]),
-			"total_discount": line["totalDiscountSet"],
-			"total_discount_set": self._money_set(line["totalDiscountSet"]),
+			"price_set": self._rest_set(line, "originalUnitPriceSet"),
+			"product_exists": product_exists,
+			"product_id": line["_product"] if product_exists else None,
+			"properties": [],
+			"quantity": line["quantity"],
 			"requires_shipping": line["requiresShipping"],
+			"sku": line["sku"],
 			"taxable": line["taxable"],
-			"gift_card": False,
-			"tax_lines": [],
+			"title": line["title"],
+			"total_discount": line["totalDiscountSet"],
+			"total_discount_set": self._rest_set(line, "totalDiscountSet"),
+			"variant_id": line["_variant"] if variant else None,
+			"variant_title": line["variantTitle"],
+			"vendor": line["vendor"],
+			"tax_lines": [self._rest_tax(t) for t in line["taxLines"]],
+			"duties": [],
+			"discount_allocations": [self._rest_allocation(a) for a in line["discountAllocations"]],
+		}
+
+	def _rest_shipping_line(self, record: Mapping[str, Any]) -> dict:
+		return {
+			"id": parse_gid(record["id"]),
+			"carrier_identifier": record.get("carrierIdentifier"),
+			"code": record["code"],
+			"discounted_price": record["discountedPriceSet"],
+			"discounted_price_set": self._rest_set(record, "discountedPriceSet"),
+			"is_removed": record["isRemoved"],
+			"phone": None,
+			"price": record["originalPriceSet"],
+			"price_set": self._rest_set(record, "originalPriceSet"),
+			"source": record["source"],
+			"title": record["title"],
+			"tax_lines": [self._rest_tax(t) for t in record["taxLines"]],
+			"discount_allocations": [self._rest_allocation(a) for a in record["discountAllocations"]],
 		}
 
 	def _rest_refund(self, order: dict, refund: dict) -> dict:
-		transaction = refund.get("_transaction")
 		return {
 			"id": refund["_n"],
 			"admin_graphql_api_id": refund["id"],
@@ -2072,6 +3065,7 @@ class ShopifySimulator(SimulatorServer):
 			"note": refund["note"],
 			"restock": any(rl["restocked"] for rl in refund["refundLineItems"]),
 			"user_id": None,
+			"total_refunded_set": self._rest_set(refund, "totalRefundedSet"),
 			"refund_line_items": [
 				{
 					"id": parse_gid(rl["id"]),
@@ -2080,31 +3074,37 @@ class ShopifySimulator(SimulatorServer):
 					"restock_type": rl["restockType"].lower(),
 					"location_id": self.primary_location["_n"] if rl["restocked"] else None,
 					"subtotal": float(rl["subtotalSet"]),
-					"subtotal_set": self._money_set(rl["subtotalSet"]),
+					"subtotal_set": self._rest_set(rl, "subtotalSet"),
 					"total_tax": float(rl["totalTaxSet"]),
-					"total_tax_set": self._money_set(rl["totalTaxSet"]),
+					"total_tax_set": self._rest_set(rl, "totalTaxSet"),
 					"line_item": self._rest_line(rl["lineItem"]),
 				}
 				for rl in refund["refundLineItems"]
 			],
-			"transactions": (
-				[
-					{
-						"id": parse_gid(transaction["id"]),
-						"admin_graphql_api_id": transaction["id"],
-						"order_id": order["_n"],
-						"kind": "refund",
-						"status": "success",
-						"gateway": transaction["gateway"],
-						"amount": transaction["amountSet"],
-						"currency": self.currency,
-						"created_at": self._rest_time(transaction["createdAt"]),
-					}
-				]
-				if transaction
-				else []
-			),
-			"order_adjustments": [],
+			"refund_shipping_lines": [
+				{
+					"id": parse_gid(rs["id"]),
+					"shipping_line_id": parse_gid(rs["shippingLine"]["id"]),
+					"subtotal_amount_set": self._rest_set(rs, "subtotalAmountSet"),
+					"tax_amount_set": self._rest_set(rs, "taxAmountSet"),
+				}
+				for rs in refund.get("refundShippingLines") or []
+			],
+			"transactions": [self._rest_transaction(order, t) for t in refund.get("transactions") or []],
+			"order_adjustments": [
+				{
+					"id": parse_gid(adj["id"]),
+					"order_id": order["_n"],
+					"refund_id": refund["_n"],
+					"amount": adj["amountSet"],
+					"amount_set": self._rest_set(adj, "amountSet"),
+					"tax_amount": adj["taxAmountSet"],
+					"tax_amount_set": self._rest_set(adj, "taxAmountSet"),
+					"kind": "refund_discrepancy",
+					"reason": "Refund discrepancy",
+				}
+				for adj in refund.get("orderAdjustments") or []
+			],
 		}
 
 	def _rest_order(self, order: dict) -> dict:
@@ -2115,8 +3115,11 @@ class ShopifySimulator(SimulatorServer):
 			"PARTIALLY_FULFILLED": "partial",
 			"RESTOCKED": "restocked",
 		}.get(order["displayFulfillmentStatus"])
-		total_line_items = sum((Decimal(li["originalTotalSet"]) for li in order["lineItems"]), Decimal(0))
-		current_total = Decimal(order["totalPriceSet"]) - Decimal(order["totalRefundedSet"])
+		rest_set = self._rest_set
+		gateways: list[str] = []
+		for t in order["transactions"]:
+			if t["kind"] in ("SALE", "AUTHORIZATION") and t["gateway"] not in gateways:
+				gateways.append(t["gateway"])
 		return {
 			"id": order["_n"],
 			"admin_graphql_api_id": order["id"],
@@ -2129,6 +3132,7 @@ class ShopifySimulator(SimulatorServer):
 			"note": order["note"],
 			"tags": ", ".join(order["tags"]),
 			"test": order["test"],
+			"confirmed": True,
 			"created_at": self._rest_time(order["createdAt"]),
 			"updated_at": self._rest_time(order["updatedAt"]),
 			"processed_at": self._rest_time(order["processedAt"]),
@@ -2140,14 +3144,37 @@ class ShopifySimulator(SimulatorServer):
 			"financial_status": financial.lower() if financial else None,
 			"fulfillment_status": fulfillment,
 			"taxes_included": order["taxesIncluded"],
+			"estimated_taxes": False,
+			"payment_gateway_names": gateways,
 			"total_price": order["totalPriceSet"],
-			"total_price_set": self._money_set(order["totalPriceSet"]),
-			"current_total_price": money(current_total),
+			"total_price_set": rest_set(order, "totalPriceSet"),
 			"subtotal_price": order["subtotalPriceSet"],
-			"total_line_items_price": money(total_line_items),
+			"subtotal_price_set": rest_set(order, "subtotalPriceSet"),
+			"total_line_items_price": order["_lineItemsTotal"],
+			"total_line_items_price_set": rest_set(order, "_lineItemsTotal"),
 			"total_discounts": order["totalDiscountsSet"],
+			"total_discounts_set": rest_set(order, "totalDiscountsSet"),
 			"total_tax": order["totalTaxSet"],
-			"total_shipping_price_set": self._money_set(order["totalShippingPriceSet"]),
+			"total_tax_set": rest_set(order, "totalTaxSet"),
+			"total_shipping_price_set": rest_set(order, "totalShippingPriceSet"),
+			"total_tip_received": order["totalTipReceivedSet"],
+			"total_outstanding": order["totalOutstandingSet"],
+			"current_subtotal_price": order["currentSubtotalPriceSet"],
+			"current_subtotal_price_set": rest_set(order, "currentSubtotalPriceSet"),
+			"current_total_discounts": order["currentTotalDiscountsSet"],
+			"current_total_discounts_set": rest_set(order, "currentTotalDiscountsSet"),
+			"current_total_price": order["currentTotalPriceSet"],
+			"current_total_price_set": rest_set(order, "currentTotalPriceSet"),
+			"current_total_tax": order["currentTotalTaxSet"],
+			"current_total_tax_set": rest_set(order, "currentTotalTaxSet"),
+			"current_total_duties_set": rest_set(order, "currentTotalDutiesSet"),
+			"original_total_duties_set": rest_set(order, "originalTotalDutiesSet"),
+			"current_total_additional_fees_set": rest_set(order, "currentTotalAdditionalFeesSet"),
+			"original_total_additional_fees_set": rest_set(order, "originalTotalAdditionalFeesSet"),
+			"discount_applications": [
+				self._rest_discount_application(a) for a in order["discountApplications"]
+			],
+			"discount_codes": self._rest_discount_codes(order),
 			"customer": (
 				{
 					"id": customer["_n"],
@@ -2165,27 +3192,8 @@ class ShopifySimulator(SimulatorServer):
 			"shipping_address": self._rest_address(order["shippingAddress"]),
 			"billing_address": self._rest_address(order["billingAddress"]),
 			"line_items": [self._rest_line(li) for li in order["lineItems"]],
-			"shipping_lines": [
-				{
-					"id": parse_gid(s["id"]),
-					"title": s["title"],
-					"code": s["code"],
-					"source": s["source"],
-					"price": s["originalPriceSet"],
-					"price_set": self._money_set(s["originalPriceSet"]),
-					"discounted_price": s["discountedPriceSet"],
-				}
-				for s in order["shippingLines"]
-			],
-			"tax_lines": [
-				{
-					"title": t["title"],
-					"rate": t["rate"],
-					"price": t["priceSet"],
-					"price_set": self._money_set(t["priceSet"]),
-				}
-				for t in order["taxLines"]
-			],
+			"shipping_lines": [self._rest_shipping_line(s) for s in order["shippingLines"]],
+			"tax_lines": [self._rest_tax(t) for t in order["taxLines"]],
 			"fulfillments": [
 				{
 					"id": parse_gid(f["id"]),
@@ -2329,13 +3337,24 @@ def _sim(info: Any) -> ShopifySimulator:
 
 
 def _money_bag(source: Any, info: Any, **_args: Any) -> dict | None:
+	"""A MoneyBag (https://shopify.dev/docs/api/admin-graphql/latest/objects/MoneyBag): the stored
+	shop amount, and the presentment amount stored beside it (the same when the currencies match)."""
 	value = source.get(info.field_name) if isinstance(source, Mapping) else None
 	if value is None:
 		return None
 	if isinstance(value, Mapping):
 		return value
-	block = {"amount": shopify_decimal(value), "currencyCode": _sim(info).currency}
-	return {"shopMoney": block, "presentmentMoney": dict(block)}
+	shop = {"amount": shopify_decimal(value), "currencyCode": _sim(info).currency}
+	presentment = source.get("_pm")
+	if presentment is None or info.field_name not in presentment:
+		return {"shopMoney": shop, "presentmentMoney": dict(shop)}
+	return {
+		"shopMoney": shop,
+		"presentmentMoney": {
+			"amount": shopify_decimal(presentment[info.field_name]),
+			"currencyCode": source["_pc"],
+		},
+	}
 
 
 def _first_list(source: Mapping[str, Any], info: Any, first: int | None = None, **_args: Any) -> list:
@@ -2381,7 +3400,76 @@ def _wire(schema: GraphQLSchema) -> GraphQLSchema:
 
 	@resolve("LineItem", "unfulfilledQuantity")
 	def _unfulfilled(source, info):
+		if source.get("_tip"):
+			return 0
 		return max(0, source["currentQuantity"] - source["_fulfilled"])
+
+	@resolve("LineItem", "nonFulfillableQuantity")
+	def _non_fulfillable(source, info):
+		"""Refunded or removed units, and every unit of what cannot be fulfilled (a tip)."""
+		gone = source["quantity"] - source["currentQuantity"]
+		return gone + (source["currentQuantity"] if source.get("_tip") else 0)
+
+	@resolve("LineItem", "refundableQuantity")
+	def _refundable_quantity(source, info):
+		return source["currentQuantity"]
+
+	@resolve("Order", "transactions")
+	def _order_transactions(source, info, first=None, capturable=None, manuallyResolvable=None):
+		items = list(source.get("transactions") or [])
+		if capturable:
+			open_auths = []
+			for t in items:
+				if t["kind"] != "AUTHORIZATION" or t["status"] != "SUCCESS":
+					continue
+				children = [
+					c
+					for c in items
+					if (c.get("parentTransaction") or {}).get("id") == t["id"] and c["status"] == "SUCCESS"
+				]
+				if any(c["kind"] == "VOID" for c in children):
+					continue
+				taken = sum((ShopifySimulator._pget(c, "amountSet") for c in children), Decimal(0))
+				if taken < ShopifySimulator._pget(t, "amountSet"):
+					open_auths.append(t)
+			items = open_auths
+		if manuallyResolvable:
+			items = []
+		return items[:first] if first is not None else items
+
+	@resolve("Order", "transactionsCount")
+	def _transactions_count(source, info):
+		return {"count": len(source.get("transactions") or []), "precision": "EXACT"}
+
+	@resolve("Order", "edited")
+	def _edited(source, info):
+		return bool(source.get("_edited"))
+
+	@resolve("Order", "capturable")
+	def _capturable(source, info):
+		return ShopifySimulator._pget(source, "totalCapturableSet") > 0
+
+	@resolve("Order", "fullyPaid")
+	def _fully_paid(source, info):
+		return ShopifySimulator._pget(source, "totalOutstandingSet") <= 0
+
+	@resolve("Order", "unpaid")
+	def _unpaid(source, info):
+		get = ShopifySimulator._pget
+		return get(source, "totalReceivedSet") <= 0 and get(source, "currentTotalPriceSet") > 0
+
+	@resolve("Order", "refundable")
+	def _refundable(source, info):
+		get = ShopifySimulator._pget
+		return get(source, "totalReceivedSet") - get(source, "totalRefundedSet") > 0
+
+	@resolve("Order", "paymentGatewayNames")
+	def _gateway_names(source, info):
+		names: list[str] = []
+		for t in source.get("transactions") or []:
+			if t["kind"] in ("SALE", "AUTHORIZATION") and t["gateway"] and t["gateway"] not in names:
+				names.append(t["gateway"])
+		return names
 
 	@resolve("Order", "closed")
 	def _closed(source, info):
@@ -2442,7 +3530,7 @@ def _wire(schema: GraphQLSchema) -> GraphQLSchema:
 			"myshopifyDomain": sim.shop_domain,
 			"currencyCode": sim.currency,
 			"email": f"owner@{sim.shop_domain}",
-			"ianaTimezone": "UTC" if sim.shop_tz.utcoffset(None) == timedelta(0) else str(sim.shop_tz),
+			**sim.timezone_fields(),
 			"url": f"https://{sim.shop_domain}",
 		}
 

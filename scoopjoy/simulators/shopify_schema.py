@@ -8,7 +8,12 @@ tests touch is declared. Money amounts are ``Decimal`` scalars serialised as str
 Cost (https://shopify.dev/docs/api/usage/limits#cost-calculation): scalars and enums cost 0,
 objects 1, a connection 2 + ``first`` (or ``last``) x the cost of one node (the node object plus
 what is selected in it; ``edges``/``pageInfo`` add nothing), a list of objects the cost of one
-element times its ``first`` (``nodes(ids:)``: the number of ids), a mutation 10. The requested
+element times its ``first`` (``nodes(ids:)``: the number of ids; 1 without ``first``), an interface
+or union the dearest of its fragments, a mutation 10. Every ``...Connection`` type (the order's
+``lineItems``, ``shippingLines``, ``discountApplications``; a refund's ``refundLineItems``,
+``refundShippingLines``, ``transactions``, ``orderAdjustments``) is charged as a connection;
+``Order.transactions``, ``Order.refunds``, ``Order.fulfillments`` and ``LineItem.taxLines`` are
+plain lists with ``first`` in Shopify's schema, and are charged as lists. The requested
 cost is computed from the document and variables before execution; the actual cost from what was
 returned (a null object costs 0, a connection is charged for the nodes it returned).
 
@@ -81,6 +86,12 @@ enum OrderDisplayFulfillmentStatus {
 }
 enum OrderCancelReason { CUSTOMER DECLINED FRAUD INVENTORY OTHER STAFF }
 enum OrderTransactionKind { AUTHORIZATION CAPTURE CHANGE EMV_AUTHORIZATION REFUND SALE SUGGESTED_REFUND VOID }
+enum DiscountApplicationAllocationMethod { ACROSS EACH ONE }
+enum DiscountApplicationTargetSelection { ALL ENTITLED EXPLICIT }
+enum DiscountApplicationTargetType { LINE_ITEM SHIPPING_LINE }
+enum OrderAdjustmentDiscrepancyReason {
+	CUSTOMER DAMAGE FULL_RETURN_BALANCING_ADJUSTMENT PENDING_REFUND_DISCREPANCY REFUND_DISCREPANCY RESTOCK
+}
 enum OrderTransactionStatus { AWAITING_RESPONSE ERROR FAILURE PENDING SUCCESS UNKNOWN }
 enum FulfillmentStatus { CANCELLED ERROR FAILURE OPEN PENDING SUCCESS }
 enum RefundLineItemRestockType { CANCEL LEGACY_RESTOCK NO_RESTOCK RETURN }
@@ -113,7 +124,8 @@ type UserError { field: [String!] message: String! }
 
 type Shop implements Node {
 	id: ID! name: String! myshopifyDomain: String! currencyCode: CurrencyCode! email: String!
-	ianaTimezone: String! url: URL!
+	ianaTimezone: String! timezoneAbbreviation: String! timezoneOffset: String! timezoneOffsetMinutes: Int!
+	url: URL!
 }
 type AccessScope { handle: String! description: String! }
 type AppInstallation implements Node { id: ID! accessScopes: [AccessScope!]! }
@@ -176,26 +188,79 @@ type Product implements Node {
 type ProductEdge { node: Product! cursor: String! }
 type ProductConnection { nodes: [Product!]! edges: [ProductEdge!]! pageInfo: PageInfo! }
 
+"https://shopify.dev/docs/api/admin-graphql/latest/objects/PricingPercentageValue"
+type PricingPercentageValue { percentage: Float! }
+union PricingValue = MoneyV2 | PricingPercentageValue
+
+"https://shopify.dev/docs/api/admin-graphql/latest/interfaces/DiscountApplication"
+interface DiscountApplication {
+	allocationMethod: DiscountApplicationAllocationMethod! index: Int!
+	targetSelection: DiscountApplicationTargetSelection! targetType: DiscountApplicationTargetType!
+	value: PricingValue!
+}
+type DiscountCodeApplication implements DiscountApplication {
+	allocationMethod: DiscountApplicationAllocationMethod! index: Int!
+	targetSelection: DiscountApplicationTargetSelection! targetType: DiscountApplicationTargetType!
+	value: PricingValue! code: String!
+}
+type ManualDiscountApplication implements DiscountApplication {
+	allocationMethod: DiscountApplicationAllocationMethod! index: Int!
+	targetSelection: DiscountApplicationTargetSelection! targetType: DiscountApplicationTargetType!
+	value: PricingValue! title: String! description: String
+}
+type AutomaticDiscountApplication implements DiscountApplication {
+	allocationMethod: DiscountApplicationAllocationMethod! index: Int!
+	targetSelection: DiscountApplicationTargetSelection! targetType: DiscountApplicationTargetType!
+	value: PricingValue! title: String!
+}
+type ScriptDiscountApplication implements DiscountApplication {
+	allocationMethod: DiscountApplicationAllocationMethod! index: Int!
+	targetSelection: DiscountApplicationTargetSelection! targetType: DiscountApplicationTargetType!
+	value: PricingValue! title: String!
+}
+type DiscountApplicationEdge { node: DiscountApplication! cursor: String! }
+type DiscountApplicationConnection {
+	nodes: [DiscountApplication!]! edges: [DiscountApplicationEdge!]! pageInfo: PageInfo!
+}
+"https://shopify.dev/docs/api/admin-graphql/latest/objects/DiscountAllocation"
+type DiscountAllocation { allocatedAmountSet: MoneyBag! discountApplication: DiscountApplication! }
+
+"https://shopify.dev/docs/api/admin-graphql/latest/objects/TaxLine"
+type TaxLine {
+	title: String! rate: Float ratePercentage: Float priceSet: MoneyBag! channelLiable: Boolean source: String
+}
+
+"https://shopify.dev/docs/api/admin-graphql/latest/objects/LineItem"
 type LineItem implements Node {
 	id: ID! title: String! name: String! sku: String variantTitle: String vendor: String quantity: Int!
-	currentQuantity: Int! unfulfilledQuantity: Int! requiresShipping: Boolean! taxable: Boolean!
-	originalUnitPriceSet: MoneyBag! discountedUnitPriceSet: MoneyBag! originalTotalSet: MoneyBag!
-	totalDiscountSet: MoneyBag! variant: ProductVariant product: Product
+	currentQuantity: Int! unfulfilledQuantity: Int! nonFulfillableQuantity: Int! refundableQuantity: Int!
+	requiresShipping: Boolean! taxable: Boolean! isGiftCard: Boolean!
+	originalUnitPriceSet: MoneyBag! discountedUnitPriceSet: MoneyBag!
+	discountedUnitPriceAfterAllDiscountsSet: MoneyBag! originalTotalSet: MoneyBag! discountedTotalSet: MoneyBag!
+	totalDiscountSet: MoneyBag! taxLines(first: Int): [TaxLine!]! discountAllocations: [DiscountAllocation!]!
+	variant: ProductVariant product: Product
 }
 type LineItemEdge { node: LineItem! cursor: String! }
 type LineItemConnection { nodes: [LineItem!]! edges: [LineItemEdge!]! pageInfo: PageInfo! }
 
+"https://shopify.dev/docs/api/admin-graphql/latest/objects/ShippingLine"
 type ShippingLine {
-	id: ID title: String! code: String source: String originalPriceSet: MoneyBag! discountedPriceSet: MoneyBag!
+	id: ID title: String! code: String source: String carrierIdentifier: String custom: Boolean! isRemoved: Boolean!
+	originalPriceSet: MoneyBag! discountedPriceSet: MoneyBag! currentDiscountedPriceSet: MoneyBag!
+	taxLines: [TaxLine!]! discountAllocations: [DiscountAllocation!]!
 }
 type ShippingLineEdge { node: ShippingLine! cursor: String! }
 type ShippingLineConnection { nodes: [ShippingLine!]! edges: [ShippingLineEdge!]! pageInfo: PageInfo! }
 
-type TaxLine { title: String! rate: Float ratePercentage: Float priceSet: MoneyBag! }
-
+"https://shopify.dev/docs/api/admin-graphql/latest/objects/OrderTransaction"
 type OrderTransaction implements Node {
-	id: ID! kind: OrderTransactionKind! status: OrderTransactionStatus! gateway: String test: Boolean!
-	processedAt: DateTime createdAt: DateTime! amountSet: MoneyBag!
+	id: ID! kind: OrderTransactionKind! status: OrderTransactionStatus! gateway: String formattedGateway: String
+	test: Boolean! processedAt: DateTime createdAt: DateTime! amountSet: MoneyBag!
+	parentTransaction: OrderTransaction
+}
+type OrderTransactionEdge { node: OrderTransaction! cursor: String! }
+type OrderTransactionConnection {
+	nodes: [OrderTransaction!]! edges: [OrderTransactionEdge!]! pageInfo: PageInfo!
 }
 
 type FulfillmentLineItem implements Node { id: ID! quantity: Int lineItem: LineItem! }
@@ -215,25 +280,57 @@ type RefundLineItem {
 }
 type RefundLineItemEdge { node: RefundLineItem! cursor: String! }
 type RefundLineItemConnection { nodes: [RefundLineItem!]! edges: [RefundLineItemEdge!]! pageInfo: PageInfo! }
+"https://shopify.dev/docs/api/admin-graphql/latest/objects/RefundShippingLine"
+type RefundShippingLine implements Node {
+	id: ID! shippingLine: ShippingLine! subtotalAmountSet: MoneyBag! taxAmountSet: MoneyBag!
+}
+type RefundShippingLineEdge { node: RefundShippingLine! cursor: String! }
+type RefundShippingLineConnection {
+	nodes: [RefundShippingLine!]! edges: [RefundShippingLineEdge!]! pageInfo: PageInfo!
+}
+"https://shopify.dev/docs/api/admin-graphql/latest/objects/OrderAdjustment"
+type OrderAdjustment implements Node {
+	id: ID! amountSet: MoneyBag! taxAmountSet: MoneyBag! reason: OrderAdjustmentDiscrepancyReason
+}
+type OrderAdjustmentEdge { node: OrderAdjustment! cursor: String! }
+type OrderAdjustmentConnection { nodes: [OrderAdjustment!]! edges: [OrderAdjustmentEdge!]! pageInfo: PageInfo! }
+"https://shopify.dev/docs/api/admin-graphql/latest/objects/Refund"
 type Refund implements Node {
 	id: ID! legacyResourceId: UnsignedInt64! note: String createdAt: DateTime updatedAt: DateTime!
 	totalRefundedSet: MoneyBag!
 	refundLineItems(first: Int, after: String, last: Int, before: String, reverse: Boolean = false): RefundLineItemConnection!
+	refundShippingLines(first: Int, after: String, last: Int, before: String, reverse: Boolean = false): RefundShippingLineConnection!
+	transactions(first: Int, after: String, last: Int, before: String, reverse: Boolean = false): OrderTransactionConnection!
+	orderAdjustments(first: Int, after: String, last: Int, before: String, reverse: Boolean = false): OrderAdjustmentConnection!
 }
 
+"https://shopify.dev/docs/api/admin-graphql/latest/objects/Order"
 type Order implements Node {
 	id: ID! legacyResourceId: UnsignedInt64! name: String! email: String phone: String note: String tags: [String!]!
 	createdAt: DateTime! updatedAt: DateTime! processedAt: DateTime! cancelledAt: DateTime
-	cancelReason: OrderCancelReason closedAt: DateTime closed: Boolean! test: Boolean!
+	cancelReason: OrderCancelReason closedAt: DateTime closed: Boolean! test: Boolean! edited: Boolean!
 	currencyCode: CurrencyCode! presentmentCurrencyCode: CurrencyCode! taxesIncluded: Boolean!
 	displayFinancialStatus: OrderDisplayFinancialStatus displayFulfillmentStatus: OrderDisplayFulfillmentStatus!
+	capturable: Boolean! fullyPaid: Boolean! unpaid: Boolean! refundable: Boolean! paymentGatewayNames: [String!]!
 	customer: Customer shippingAddress: MailingAddress billingAddress: MailingAddress
 	lineItems(first: Int, after: String, last: Int, before: String, reverse: Boolean = false): LineItemConnection!
 	shippingLines(first: Int, after: String, last: Int, before: String, reverse: Boolean = false, includeRemovals: Boolean = false): ShippingLineConnection!
-	taxLines: [TaxLine!]!
-	subtotalPriceSet: MoneyBag totalDiscountsSet: MoneyBag totalShippingPriceSet: MoneyBag!
-	totalTaxSet: MoneyBag totalPriceSet: MoneyBag! currentTotalPriceSet: MoneyBag! totalRefundedSet: MoneyBag!
+	discountApplications(first: Int, after: String, last: Int, before: String, reverse: Boolean = false): DiscountApplicationConnection!
+	discountCode: String discountCodes: [String!]!
+	taxLines: [TaxLine!]! currentTaxLines: [TaxLine!]!
+	subtotalLineItemsQuantity: Int! currentSubtotalLineItemsQuantity: Int!
+	subtotalPriceSet: MoneyBag currentSubtotalPriceSet: MoneyBag!
+	totalDiscountsSet: MoneyBag currentTotalDiscountsSet: MoneyBag!
+	cartDiscountAmountSet: MoneyBag currentCartDiscountAmountSet: MoneyBag!
+	totalShippingPriceSet: MoneyBag! currentShippingPriceSet: MoneyBag! totalRefundedShippingSet: MoneyBag!
+	totalTaxSet: MoneyBag currentTotalTaxSet: MoneyBag!
+	originalTotalDutiesSet: MoneyBag currentTotalDutiesSet: MoneyBag
+	originalTotalAdditionalFeesSet: MoneyBag currentTotalAdditionalFeesSet: MoneyBag
+	totalPriceSet: MoneyBag! originalTotalPriceSet: MoneyBag! currentTotalPriceSet: MoneyBag!
+	totalReceivedSet: MoneyBag! totalRefundedSet: MoneyBag! totalOutstandingSet: MoneyBag!
+	totalCapturableSet: MoneyBag! totalTipReceivedSet: MoneyBag!
 	transactions(first: Int, capturable: Boolean, manuallyResolvable: Boolean): [OrderTransaction!]!
+	transactionsCount: Count
 	fulfillments(first: Int): [Fulfillment!]!
 	refunds(first: Int): [Refund!]!
 }
