@@ -1269,13 +1269,26 @@ def check_desk_records(app: App, report: Report) -> None:
 		except ValueError:
 			report.add("workspace", f"{name!r}: content is not JSON")
 			continue
+		# Frappe's desk finds every block by the *label* of its row in the workspace's tables
+		# (number_cards, charts, shortcuts, links): a block named otherwise is dropped silently.
 		shortcuts = {row.get("label") for row in workspace.get("shortcuts", [])}
 		cards_in_table = {
 			row.get("label") for row in workspace.get("links", []) if row.get("type") == "Card Break"
 		}
+		rows = {
+			"number_card": ("number_cards", "number_card_name", cards),
+			"chart": ("charts", "chart_name", charts),
+		}
+		labelled: dict[str, set] = {}
+		for kind, (table, key, defined) in rows.items():
+			labelled[kind] = set()
+			for row in workspace.get(table, []):
+				labelled[kind].add(row.get("label") or row.get(key))
+				if row.get(key) not in defined:
+					report.add("workspace", f"{name!r} lists {kind} {row.get(key)!r}, which is not defined")
 		wanted = {
-			"number_card": ("number_card_name", set(cards)),
-			"chart": ("chart_name", set(charts)),
+			"number_card": ("number_card_name", labelled["number_card"]),
+			"chart": ("chart_name", labelled["chart"]),
 			"shortcut": ("shortcut_name", shortcuts),
 			"card": ("card_name", cards_in_table),
 		}
@@ -1284,7 +1297,8 @@ def check_desk_records(app: App, report: Report) -> None:
 			if key and block.get("data", {}).get(key) not in known:
 				report.add(
 					"workspace",
-					f"{name!r} shows {block['type']} {block['data'].get(key)!r}, which is not defined",
+					f"{name!r} shows {block['type']} {block['data'].get(key)!r}, which is not the label of "
+					f"a row of its {block['type']} table (the desk matches blocks by that label)",
 				)
 		for row in [*workspace.get("shortcuts", []), *workspace.get("links", [])]:
 			target, kind = (

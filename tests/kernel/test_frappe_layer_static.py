@@ -489,6 +489,7 @@ def write_desk_records(root: Path, *, card_method: str, shown_card: str, page: s
 		"doctype": "Workspace",
 		"name": "Demo Ops",
 		"content": json.dumps(content),
+		"number_cards": [{"number_card_name": "Demo Calls", "label": "Calls (24 h)"}],
 		"shortcuts": [{"type": "Page", "link_to": page, "label": "Status"}],
 		"links": [],
 	}
@@ -496,13 +497,13 @@ def write_desk_records(root: Path, *, card_method: str, shown_card: str, page: s
 
 
 def test_desk_records_that_fit_together_pass(app, capsys):
-	write_desk_records(app, card_method="demoapp.api.retry", shown_card="Demo Calls")
+	write_desk_records(app, card_method="demoapp.api.retry", shown_card="Calls (24 h)")
 	code, out = run(app, capsys)
 	assert code == 0, out
 
 
 def test_a_custom_number_card_needs_a_whitelisted_method(app, capsys):
-	write_desk_records(app, card_method="demoapp.api.not_there", shown_card="Demo Calls")
+	write_desk_records(app, card_method="demoapp.api.not_there", shown_card="Calls (24 h)")
 	assert_fails(app, capsys, "'Demo Calls': method 'demoapp.api.not_there' is not a whitelisted function")
 
 
@@ -511,6 +512,12 @@ def test_a_workspace_must_show_defined_cards_and_existing_pages(app, capsys):
 	assert_fails(
 		app,
 		capsys,
-		"'Demo Ops' shows number_card 'Missing Card', which is not defined",
+		"'Demo Ops' shows number_card 'Missing Card', which is not the label of a row",
 		"'Demo Ops' links to page 'nowhere'",
 	)
+
+
+def test_a_workspace_block_names_the_row_label_not_the_card_name(app, capsys):
+	# the desk matches blocks by the row's label: a card named by its record name never shows
+	write_desk_records(app, card_method="demoapp.api.retry", shown_card="Demo Calls")
+	assert_fails(app, capsys, "'Demo Ops' shows number_card 'Demo Calls', which is not the label of a row")
