@@ -133,14 +133,39 @@ CUSTOM_FIELDS: dict[str, list[dict]] = {
 			**_sync_state("custom_shopify_updated_at", "Shopify Updated At", "custom_shopify_order_name"),
 			"allow_on_submit": 1,
 		},
+		# the discount codes the customer entered (the amounts are the Sales Order's discount)
+		{
+			"fieldname": "custom_shopify_discount_codes",
+			"label": "Shopify Discount Codes",
+			"fieldtype": "Data",
+			"insert_after": "custom_shopify_updated_at",
+			"read_only": 1,
+			"no_copy": 1,
+			"allow_on_submit": 1,
+			"translatable": 0,
+		},
 		# the status last queued for the franchise mobile app: a save or db_set that leaves the
 		# status as it was pushes nothing (a stale doc_before_save cannot be trusted for that)
 		{
 			"fieldname": "custom_mobile_app_status",
 			"label": "Mobile App Status Sent",
 			"fieldtype": "Data",
-			"insert_after": "custom_shopify_updated_at",
+			"insert_after": "custom_shopify_discount_codes",
 			"read_only": 1,
+			"no_copy": 1,
+			"allow_on_submit": 1,
+			"translatable": 0,
+		},
+	],
+	# which Shopify line item a row books: refunds, fulfilments and edits find their row by it
+	"Sales Order Item": [
+		{
+			"fieldname": "custom_shopify_line_item_id",
+			"label": "Shopify Line Item ID",
+			"fieldtype": "Data",
+			"insert_after": "warehouse",
+			"read_only": 1,
+			"hidden": 1,
 			"no_copy": 1,
 			"allow_on_submit": 1,
 			"translatable": 0,

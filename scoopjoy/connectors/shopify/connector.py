@@ -102,6 +102,18 @@ class ShopifyConnector(BaseConnector):
 			document, variables, connection_path, operation=operation, start_cursor=start_cursor
 		)
 
+	def shop_timezone(self) -> str:
+		"""The shop's IANA time zone: from Settings, else asked once and kept there."""
+		if not self.settings.shop_timezone:
+			self.remember_shop_timezone(self.query(queries.SHOP, operation="Shop").get("shop") or {})
+		return self.settings.shop_timezone
+
+	def remember_shop_timezone(self, shop: dict) -> None:
+		timezone = shop.get("ianaTimezone")
+		if timezone and timezone != self.settings.shop_timezone:
+			frappe.db.set_single_value(constants.SETTINGS_DOCTYPE, "shop_timezone", timezone)
+			self.settings.shop_timezone = timezone
+
 	def test_connection(self) -> str:
 		data = self.query(queries.SHOP, operation="Shop")
 		shop = data.get("shop") or {}
@@ -109,6 +121,7 @@ class ShopifyConnector(BaseConnector):
 			s["handle"] for s in ((data.get("currentAppInstallation") or {}).get("accessScopes") or [])
 		}
 		missing = [scope for scope in REQUIRED_SCOPES if scope not in granted]
+		self.remember_shop_timezone(shop)
 		message = _("Connected to {0} ({1}).").format(shop.get("name"), shop.get("myshopifyDomain"))
 		if missing:
 			message += " " + _(

@@ -16,14 +16,27 @@ state, fetched when the job runs, is the only thing worth applying.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import date, timezone
+from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import frappe
 from frappe import _
-from frappe.utils import flt, getdate
+from frappe.utils import flt
 from redis.exceptions import LockError
 
 from scoopjoy.connectors.shopify import constants, queries
+from scoopjoy.connectors.shopify.booking import (
+	PRESENTMENT_MONEY,
+	SHOP_MONEY,
+	Booking,
+	ChargeRow,
+	OrderDoesNotAddUp,
+	book_order,
+	currency_of,
+	money,
+	tax_key,
+)
 from scoopjoy.connectors.shopify.connector import ShopifyConnector
 from scoopjoy.connectors.shopify.mapping import (
 	OrderLine,
@@ -33,6 +46,7 @@ from scoopjoy.connectors.shopify.mapping import (
 	item_name_for,
 	legacy_id,
 	order_plan,
+	parse_time,
 	refund_lines,
 )
 from scoopjoy.kernel.errors import ConfigError, RecordError, TransientError
@@ -97,6 +111,8 @@ def _mark_deliveries(order_id: str, result: OrderResult) -> None:
 
 def apply_order(node: dict, settings, connector: ShopifyConnector | None = None) -> OrderResult:
 	plan = order_plan(node)
+	if not settings.shop_timezone:  # asked once; documents are dated in the shop's time zone
+		(connector or ShopifyConnector(settings)).shop_timezone()
 	_lock_until_transaction_ends(plan.order_id)
 	existing = frappe.db.get_value(
 		SALES_ORDER,
@@ -116,7 +132,12 @@ def apply_order(node: dict, settings, connector: ShopifyConnector | None = None)
 	if not existing:
 		if plan.is_cancelled:
 			return OrderResult("skipped", reason=_("Cancelled in Shopify before it was ever imported."))
-		sales_order = _create_sales_order(plan, settings)
+		if node.get("test") and settings.skip_test_orders:
+			return OrderResult(
+				"skipped",
+				reason=_("A test order (Shopify test mode); Skip Test Orders is on in Shopify Settings."),
+			)
+		sales_order = _create_sales_order(plan, settings, node)
 		action = "created"
 	else:
 		sales_order = frappe.get_doc(SALES_ORDER, existing.name)
@@ -126,7 +147,7 @@ def apply_order(node: dict, settings, connector: ShopifyConnector | None = None)
 			_cancel_everything(sales_order, plan)
 		else:
 			if settings.create_sales_invoice and plan.is_paid:
-				_ensure_invoice_and_payment(sales_order, plan, settings)
+				_ensure_invoice_and_payment(sales_order, plan, settings, order_date_of(node, settings))
 			if settings.create_delivery_note and plan.fulfilled:
 				_ensure_delivery(sales_order, plan)
 			if plan.refunds and settings.create_sales_invoice:
@@ -194,13 +215,15 @@ def _require(settings, *fieldnames: str) -> None:
 		)
 
 
-def _create_sales_order(plan: OrderPlan, settings):
+def _create_sales_order(plan: OrderPlan, settings, node: dict):
 	_require(settings, "company", "warehouse")
+	booking = _booking(node, plan, settings)
+	booked_lines = {row.line_item_id: row for row in booking.items}
 	items = [(line, _item_for(line, plan)) for line in _imported_lines(plan)]
 	if not items:
 		raise RecordError(f"Shopify order {plan.name} has no line items to import.", service="Shopify")
 	customer = _customer_for(plan, settings)
-	order_date = getdate(plan.created_at.date())
+	order_date = order_date_of(node, settings)
 	so = frappe.new_doc(SALES_ORDER)
 	if settings.sales_order_naming_series:
 		so.naming_series = settings.sales_order_naming_series
@@ -212,7 +235,6 @@ def _create_sales_order(plan: OrderPlan, settings):
 			"transaction_date": order_date,
 			"delivery_date": order_date,
 			"po_no": plan.name,
-			"selling_price_list": settings.price_list or None,
 			"ignore_pricing_rule": 1,
 			"disable_rounded_total": 1,
 			"set_warehouse": settings.warehouse,
@@ -221,30 +243,203 @@ def _create_sales_order(plan: OrderPlan, settings):
 			"custom_shopify_order_name": plan.name,
 		}
 	)
+	so.update(_currency_fields(booking, node, settings, order_date))
 	address = _address_for(plan, customer)
 	if address:
 		so.customer_address = address
 		so.shipping_address_name = address
 	for line, item_code in items:
+		booked = booked_lines[gid("LineItem", line.line_item_id)]
 		so.append(
 			"items",
 			{
 				"item_code": item_code,
 				"item_name": item_name_for(line.title) if line.title else None,
-				"qty": line.quantity,
-				"rate": flt(line.rate),
-				"price_list_rate": flt(line.rate),
+				"qty": booked.quantity,
+				"rate": flt(booked.rate),
+				"price_list_rate": flt(booked.rate),
 				"delivery_date": order_date,
 				"warehouse": settings.warehouse,
+				"custom_shopify_line_item_id": line.line_item_id,
 			},
 		)
-	_add_charges(so, plan, settings)
-	if plan.total_discount:
+	for charge in booking.charges:
+		so.append("taxes", _charge_row(charge, settings))
+	if booking.discount:
 		so.apply_discount_on = "Net Total"
-		so.discount_amount = flt(plan.total_discount)
+		so.discount_amount = flt(booking.discount)
+	codes = ", ".join(node.get("discountCodes") or [])
+	if codes:
+		so.custom_shopify_discount_codes = codes
 	so.insert()
+	_check_total(so, booking, plan)
 	so.submit()
 	return so
+
+
+def _booking(node: dict, plan: OrderPlan, settings) -> Booking:
+	which = PRESENTMENT_MONEY if settings.book_in == "Customer's currency" else SHOP_MONEY
+	try:
+		return book_order(node, which)
+	except OrderDoesNotAddUp as error:
+		raise RecordError(
+			f"{error} Nothing was booked: an amount Shopify added to the total is not yet understood here. "
+			"Book this order by hand and mark this dead letter resolved, or report the order.",
+			service="Shopify",
+		) from error
+
+
+def _check_total(document, booking: Booking, plan: OrderPlan) -> None:
+	"""ERPNext's own total must be Shopify's to the cent; if it is not, nothing is booked."""
+	if Decimal(str(flt(document.grand_total, 2))) != booking.expected_total:
+		raise RecordError(
+			f"Shopify order {plan.name}: ERPNext computes {flt(document.grand_total, 2)} "
+			f"{document.currency} but Shopify's total is {booking.expected_total} {booking.currency}. "
+			"Nothing was booked; check the order's items and the tax and charge accounts in Shopify Settings.",
+			service="Shopify",
+		)
+
+
+# --- money: currency, rate, dates, charge accounts -----------------------------------------------
+
+
+def _currency_fields(booking: Booking, node: dict, settings, on_date: date) -> dict:
+	"""Currency, an explicit exchange rate and a price list that never asks for another rate."""
+	company_currency = frappe.get_cached_value("Company", settings.company, "default_currency")
+	rate = conversion_rate(booking, node, company_currency, on_date)
+	price_list = settings.price_list
+	if not price_list:
+		raise ConfigError(_("Shopify Settings has no Price List."), service="Shopify")
+	price_list_currency = frappe.get_cached_value("Price List", price_list, "currency")
+	if price_list_currency == booking.currency:
+		plc_rate = rate
+	elif price_list_currency == company_currency:
+		plc_rate = 1
+	else:
+		raise ConfigError(
+			_(
+				"Shopify Settings: Price List {0} is in {1}, neither the order's currency ({2}) nor the "
+				"company's ({3}). Choose a selling Price List in {3} or {2}."
+			).format(price_list, price_list_currency, booking.currency, company_currency),
+			service="Shopify",
+		)
+	return {
+		"currency": booking.currency,
+		"conversion_rate": rate,
+		"selling_price_list": price_list,
+		"price_list_currency": price_list_currency,
+		"plc_conversion_rate": plc_rate,
+	}
+
+
+def conversion_rate(booking: Booking, node: dict, company_currency: str, on_date: date) -> float:
+	"""Rate from the booked currency to the company's: 1; else Shopify's own, where the order's other
+	money set is in the company's currency; else the Currency Exchange record of the order date."""
+	if booking.currency == company_currency:
+		return 1.0
+	booked = SHOP_MONEY if booking.currency == node.get("currencyCode") else PRESENTMENT_MONEY
+	other = PRESENTMENT_MONEY if booked == SHOP_MONEY else SHOP_MONEY
+	total = node.get("currentTotalPriceSet") or node.get("totalPriceSet")
+	if currency_of(total, other) == company_currency and money(total, booked):
+		return float(money(total, other) / money(total, booked))
+	rate = frappe.db.get_value(
+		"Currency Exchange",
+		{
+			"from_currency": booking.currency,
+			"to_currency": company_currency,
+			"date": ("<=", on_date),
+			"for_selling": 1,
+		},
+		"exchange_rate",
+		order_by="date desc",
+	)
+	if not rate:
+		raise RecordError(
+			f"Shopify order {node.get('name')} is in {booking.currency}, the company books in "
+			f"{company_currency}, and there is no Currency Exchange record from {booking.currency} to "
+			f"{company_currency} on or before {on_date}. Create one (Accounting > Currency Exchange, "
+			"For Selling), then retry this dead letter.",
+			service="Shopify",
+		)
+	return flt(rate)
+
+
+def order_date_of(node: dict, settings) -> date:
+	"""The day the order was processed, in the shop's time zone (a 01:00 Hong Kong order is that
+	day's, not the UTC day before; a backfilled order keeps its own date)."""
+	moment = parse_time(node.get("processedAt") or node.get("createdAt"))
+	return moment.astimezone(shop_timezone(settings)).date()
+
+
+def shop_timezone(settings) -> ZoneInfo:
+	name = settings.shop_timezone or frappe.utils.get_system_timezone()  # before Shopify said
+	try:
+		return ZoneInfo(name)
+	except (ZoneInfoNotFoundError, ValueError) as error:
+		raise ConfigError(
+			_("Shopify Settings: '{0}' is not a time zone (use an IANA name such as Asia/Hong_Kong).").format(
+				name
+			),
+			service="Shopify",
+		) from error
+
+
+def _charge_row(charge: ChargeRow, settings) -> dict:
+	return {
+		"charge_type": "Actual",
+		"account_head": _charge_account(charge, settings),
+		"description": charge.description,
+		"tax_amount": flt(charge.amount),
+		"cost_center": settings.cost_center or None,
+	}
+
+
+def _charge_account(charge: ChargeRow, settings) -> str:
+	if charge.kind == "tax":
+		return tax_account_for(settings, charge.tax_title, charge.tax_key)
+	if charge.kind == "rounding":
+		account = settings.rounding_account or frappe.get_cached_value(
+			"Company", settings.company, "round_off_account"
+		)
+		if account:
+			return account
+	fieldname = CHARGE_ACCOUNT_FIELDS[charge.kind]
+	_require(settings, fieldname)
+	return settings.get(fieldname)
+
+
+#: the Shopify Settings field that holds the account of each kind of charge
+CHARGE_ACCOUNT_FIELDS = {
+	"shipping": "shipping_account",
+	"duty": "duties_account",
+	"fee": "additional_fees_account",
+	"rounding": "rounding_account",
+}
+
+
+def tax_account_for(settings, title: str, key: str) -> str:
+	"""The account of a Shopify tax: its title and rate's row, else its title's row (no rate), else
+	the default Tax Account."""
+	same_title = [
+		row
+		for row in settings.get("tax_accounts") or []
+		if row.tax_title.strip().lower() == title.strip().lower()
+	]
+	for row in same_title:
+		if row.tax_rate and tax_key(row.tax_title, Decimal(str(row.tax_rate)) / 100) == key:
+			return row.account
+	for row in same_title:
+		if not row.tax_rate:
+			return row.account
+	if settings.tax_account:
+		return settings.tax_account
+	raise ConfigError(
+		_(
+			"Shopify tax '{0}' has no account: add it to the Tax Accounts table in Shopify Settings (or set a "
+			"default Tax Account), then retry the dead letters."
+		).format(key),
+		service="Shopify",
+	)
 
 
 def _item_for(line: OrderLine, plan: OrderPlan) -> str:
@@ -271,37 +466,6 @@ def _item_for(line: OrderLine, plan: OrderPlan) -> str:
 		"ERPNext or set its Shopify Variant ID, then retry this dead letter.",
 		service="Shopify",
 	)
-
-
-def _add_charges(so, plan: OrderPlan, settings) -> None:
-	taxes = [(title, amount) for title, amount in plan.taxes if amount]
-	shipping = [(title, amount) for title, amount in plan.shipping if amount]
-	if taxes and not plan.taxes_included:
-		_require(settings, "tax_account")
-		for title, amount in taxes:
-			so.append(
-				"taxes",
-				{
-					"charge_type": "Actual",
-					"account_head": settings.tax_account,
-					"description": title,
-					"tax_amount": flt(amount),
-					"cost_center": settings.cost_center or None,
-				},
-			)
-	if shipping:
-		_require(settings, "shipping_account")
-		for title, amount in shipping:
-			so.append(
-				"taxes",
-				{
-					"charge_type": "Actual",
-					"account_head": settings.shipping_account,
-					"description": title,
-					"tax_amount": flt(amount),
-					"cost_center": settings.cost_center or None,
-				},
-			)
 
 
 # --- Customer and Address ------------------------------------------------------------------------
@@ -388,7 +552,7 @@ def _address_for(plan: OrderPlan, customer: str) -> str | None:
 # --- paid: Sales Invoice + Payment Entry ---------------------------------------------------------
 
 
-def _ensure_invoice_and_payment(sales_order, plan: OrderPlan, settings) -> None:
+def _ensure_invoice_and_payment(sales_order, plan: OrderPlan, settings, on_date: date) -> None:
 	_require(settings, "cash_bank_account")
 	from erpnext.selling.doctype.sales_order.sales_order import make_sales_invoice
 
@@ -402,19 +566,62 @@ def _ensure_invoice_and_payment(sales_order, plan: OrderPlan, settings) -> None:
 		invoice = make_sales_invoice(sales_order.name)
 		invoice.custom_shopify_order_id = plan.order_id
 		invoice.disable_rounded_total = 1
+		# the order's date, not the day of import: a backfill books last year's sales in last year
+		invoice.set_posting_time = 1
+		invoice.posting_date = on_date
+		invoice.due_date = on_date
+		_receivable_in_invoice_currency(invoice, plan)
 		invoice.insert()
 	if invoice.docstatus == 0:
 		invoice.submit()
 	if flt(invoice.outstanding_amount) > 0:
-		_pay(invoice, plan, settings)
+		_pay(invoice, plan, settings, on_date)
 
 
-def _pay(invoice, plan: OrderPlan, settings) -> None:
+def _receivable_in_invoice_currency(invoice, plan: OrderPlan) -> None:
+	"""ERPNext books a customer's invoices on one receivable account, whose currency must be the
+	invoice's unless Accounts Settings allow multi-currency invoices against one party account.
+
+	With that setting on, a foreign-currency order posts to the customer's usual (company-currency)
+	receivable at the order's rate, so a customer may buy in HKD today and in USD tomorrow. Without
+	it, the invoice posts to the company's receivable account in the order's currency; a company
+	that has none gets a dead letter saying which of the two to set up.
+	"""
+	company_currency = frappe.get_cached_value("Company", invoice.company, "default_currency")
+	if invoice.currency == company_currency or frappe.db.get_single_value(
+		"Accounts Settings", "allow_multi_currency_invoices_against_single_party_account"
+	):
+		return
+	account = frappe.db.get_value(
+		"Account",
+		{
+			"company": invoice.company,
+			"account_type": "Receivable",
+			"is_group": 0,
+			"disabled": 0,
+			"account_currency": invoice.currency,
+		},
+		order_by="lft",
+	)
+	if not account:
+		raise RecordError(
+			f"Shopify order {plan.name} is in {invoice.currency} and company {invoice.company} books in "
+			f"{company_currency}. ERPNext needs either Accounts Settings > 'Allow multi-currency invoices "
+			f"against single party account' switched on (recommended: the customer's receivable stays in "
+			f"{company_currency}), or a receivable account in {invoice.currency} for {invoice.company}. "
+			"Set up one of them, then retry this dead letter.",
+			service="Shopify",
+		)
+	invoice.debit_to = account
+
+
+def _pay(invoice, plan: OrderPlan, settings, on_date: date) -> None:
 	from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
 
 	payment = get_payment_entry("Sales Invoice", invoice.name, bank_account=settings.cash_bank_account)
+	payment.posting_date = on_date
 	payment.reference_no = plan.name
-	payment.reference_date = getdate(plan.created_at.date())
+	payment.reference_date = on_date
 	payment.remarks = _("Shopify order {0}").format(plan.name)
 	payment.insert()
 	payment.submit()
@@ -424,17 +631,26 @@ def _pay(invoice, plan: OrderPlan, settings) -> None:
 
 
 def _imported_lines(plan: OrderPlan) -> list[OrderLine]:
-	"""The lines that became Sales Order rows, in Shopify's order (row ``idx`` = position + 1)."""
-	return [line for line in plan.lines if line.quantity > 0]
+	"""The lines that become Sales Order rows: those with units still on the order (an order edit
+	lowers ``currentQuantity``; ``quantity`` keeps counting removed units), in Shopify's order."""
+	return [line for line in plan.lines if line.current_quantity > 0]
 
 
 def _rows_by_line(sales_order, plan: OrderPlan) -> dict:
-	"""Sales Order row of each Shopify line item, by the position the rows were created in."""
-	rows = {row.idx: row for row in sales_order.items}
+	"""Sales Order row of each Shopify line item: by the line item id stored on the row; rows made
+	before that id was stored, by the position they were created in."""
+	rows = {
+		row.custom_shopify_line_item_id: row
+		for row in sales_order.items
+		if row.get("custom_shopify_line_item_id")
+	}
+	if rows:
+		return rows
+	by_position = {row.idx: row for row in sales_order.items}
 	return {
-		line.line_item_id: rows[index]
-		for index, line in enumerate(_imported_lines(plan), start=1)
-		if index in rows
+		line.line_item_id: by_position[index]
+		for index, line in enumerate((line for line in plan.lines if line.quantity > 0), start=1)
+		if index in by_position
 	}
 
 

@@ -8,7 +8,9 @@ so a field we use but the simulator does not know fails in CI rather than in pro
 Pure Python: no frappe.
 """
 
-MONEY = "shopMoney { amount currencyCode }"
+MONEY = "shopMoney { amount currencyCode } presentmentMoney { amount currencyCode }"
+#: a tax line, as on the order, each line item and each shipping line
+TAX_LINE = f"title rate priceSet {{ {MONEY} }}"
 
 ORDER_FIELDS = f"""
 	id
@@ -24,7 +26,9 @@ ORDER_FIELDS = f"""
 	closedAt
 	test
 	currencyCode
+	presentmentCurrencyCode
 	taxesIncluded
+	discountCodes
 	displayFinancialStatus
 	displayFulfillmentStatus
 	customer {{
@@ -52,18 +56,28 @@ ORDER_FIELDS = f"""
 			unfulfilledQuantity
 			originalUnitPriceSet {{ {MONEY} }}
 			totalDiscountSet {{ {MONEY} }}
+			discountAllocations {{ allocatedAmountSet {{ {MONEY} }} }}
+			taxLines {{ {TAX_LINE} }}
 			variant {{ id }}
 			product {{ id }}
 		}}
 	}}
 	shippingLines(first: 3) {{
-		nodes {{ title originalPriceSet {{ {MONEY} }} }}
+		nodes {{
+			title
+			originalPriceSet {{ {MONEY} }}
+			discountedPriceSet {{ {MONEY} }}
+			taxLines {{ {TAX_LINE} }}
+		}}
 	}}
-	taxLines {{ title rate priceSet {{ {MONEY} }} }}
+	taxLines {{ {TAX_LINE} }}
 	totalDiscountsSet {{ {MONEY} }}
 	totalPriceSet {{ {MONEY} }}
+	currentTotalPriceSet {{ {MONEY} }}
+	currentTotalDutiesSet {{ {MONEY} }}
+	currentTotalAdditionalFeesSet {{ {MONEY} }}
 	transactions(first: 5) {{
-		kind status amountSet {{ {MONEY} }}
+		id kind status gateway processedAt amountSet {{ {MONEY} }}
 	}}
 	refunds(first: 5) {{
 		id createdAt totalRefundedSet {{ {MONEY} }}
@@ -133,7 +147,7 @@ query Counts($orders: String, $customers: String, $products: String) {
 
 SHOP = """
 query Shop {
-	shop { name myshopifyDomain currencyCode }
+	shop { name myshopifyDomain currencyCode ianaTimezone }
 	currentAppInstallation { accessScopes { handle } }
 }
 """

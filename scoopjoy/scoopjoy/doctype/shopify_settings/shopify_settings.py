@@ -3,7 +3,7 @@
 
 import frappe
 from frappe import _
-from frappe.utils import getdate
+from frappe.utils import flt, getdate
 
 from scoopjoy.connectors.settings import ConnectorSettings
 from scoopjoy.connectors.shopify.mapping import legacy_id, version_support_end, version_warning
@@ -19,10 +19,13 @@ class ShopifySettings(ConnectorSettings):
 		from frappe.types import DF
 
 		from scoopjoy.scoopjoy.doctype.shopify_location.shopify_location import ShopifyLocation
+		from scoopjoy.scoopjoy.doctype.shopify_tax_account.shopify_tax_account import ShopifyTaxAccount
 
 		access_token: DF.Password | None
+		additional_fees_account: DF.Link | None
 		api_url: DF.Data | None
 		api_version: DF.Data
+		book_in: DF.Literal["Shop currency", "Customer's currency"]
 		cash_bank_account: DF.Link | None
 		client_secret: DF.Password | None
 		company: DF.Link | None
@@ -31,6 +34,7 @@ class ShopifySettings(ConnectorSettings):
 		create_sales_invoice: DF.Check
 		customer_group: DF.Link | None
 		default_customer: DF.Link | None
+		duties_account: DF.Link | None
 		enabled: DF.Check
 		item_group: DF.Link | None
 		last_inventory_push_at: DF.Datetime | None
@@ -41,12 +45,16 @@ class ShopifySettings(ConnectorSettings):
 		price_list: DF.Link | None
 		push_inventory: DF.Check
 		push_products: DF.Check
+		rounding_account: DF.Link | None
 		sales_order_naming_series: DF.Data | None
 		sandbox_mode: DF.Check
 		shipping_account: DF.Link | None
 		shop_domain: DF.Data | None
+		shop_timezone: DF.Data | None
+		skip_test_orders: DF.Check
 		sync_orders: DF.Check
 		tax_account: DF.Link | None
+		tax_accounts: DF.Table[ShopifyTaxAccount]
 		warehouse: DF.Link | None
 	# end: auto-generated types
 
@@ -98,12 +106,30 @@ class ShopifySettings(ConnectorSettings):
 				frappe.throw(_("Set {0} before enabling the Shopify sync.").format(", ".join(missing)))
 
 	def _validate_accounts(self):
-		for fieldname in ("tax_account", "shipping_account", "cash_bank_account"):
-			account = self.get(fieldname)
+		accounts = [
+			(self.meta.get_label(fieldname), self.get(fieldname))
+			for fieldname in (
+				"tax_account",
+				"shipping_account",
+				"cash_bank_account",
+				"rounding_account",
+				"duties_account",
+				"additional_fees_account",
+			)
+		]
+		accounts += [
+			(_("Tax Accounts row {0}").format(row.idx), row.account) for row in self.tax_accounts or []
+		]
+		seen_taxes = set()
+		for row in self.tax_accounts or []:
+			key = ((row.tax_title or "").strip().lower(), flt(row.tax_rate))
+			if key in seen_taxes:
+				frappe.throw(_("Tax Accounts row {0}: {1} is mapped twice.").format(row.idx, row.tax_title))
+			seen_taxes.add(key)
+		for label, account in accounts:
 			if not account:
 				continue
 			is_group, company = frappe.db.get_value("Account", account, ["is_group", "company"])
-			label = self.meta.get_label(fieldname)
 			if is_group:
 				frappe.throw(
 					_(

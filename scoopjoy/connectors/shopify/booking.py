@@ -1,0 +1,245 @@
+"""What a Shopify order books in ERPNext, to the cent: item rows, discount, tax / shipping / other
+charge rows and the total they must come to. Pure Python: no frappe.
+
+Which money. An order carries every amount twice (https://shopify.dev/docs/api/admin-graphql/latest/objects/MoneyBag):
+``shopMoney`` in the shop's currency, which Shopify settles and pays out in and totals its own
+reports in, and ``presentmentMoney`` in the currency the customer saw. Shopify Settings choose
+("Book orders in"); the default is the shop's money, so the books agree with Shopify's reports and
+payouts. The Frappe layer turns the chosen currency into the company's with an explicit rate.
+
+Taxes. Shopify gives each line's and each shipping line's own tax lines (title, rate, amount); each
+title is booked on the account Shopify Settings map it to, as an "Actual" row with Shopify's
+amount, never recomputed. ERPNext cannot include "Actual" rows in the print rate, so for shops
+whose prices include tax (``taxesIncluded``) every line is booked at its net unit price
+(gross / (1 + its tax rates), to the cent) and the cents that per-unit rounding leaves are booked
+on their own "Rounding" row, never hidden in a tax or a price. Exclusive-tax orders must add up
+without any such row; an order that does not add up (beyond a cent per booked line) is refused
+with both totals named.
+
+Discounts. Line allocations (codes, automatic and manual discounts, and an order-level discount
+Shopify allocates across lines) become the document's additional discount on the net total, so
+ERPNext shows and reports it; shipping is booked at its discounted price.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+CENT = Decimal("0.01")
+#: charges in an order's total that are neither lines nor shipping: (kind, Order field, description)
+OTHER_CHARGES = (
+	("duty", "currentTotalDutiesSet", "Duties"),
+	("fee", "currentTotalAdditionalFeesSet", "Additional fees"),
+)
+ZERO = Decimal("0")
+SHOP_MONEY = "shopMoney"
+PRESENTMENT_MONEY = "presentmentMoney"
+
+
+def cents(value: Decimal) -> Decimal:
+	return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def money(bag: dict | None, which: str = SHOP_MONEY) -> Decimal:
+	"""An amount of a MoneyBag (``{"shopMoney": {"amount": "1.50", ...}, "presentmentMoney": ...}``)."""
+	amount = ((bag or {}).get(which) or (bag or {}).get(SHOP_MONEY) or {}).get("amount")
+	return Decimal(str(amount)) if amount not in (None, "") else ZERO
+
+
+def currency_of(bag: dict | None, which: str = SHOP_MONEY) -> str | None:
+	return ((bag or {}).get(which) or {}).get("currencyCode")
+
+
+def nodes(connection: Any) -> list[dict]:
+	"""``{"nodes": [...]}`` or a plain list (Shopify has both shapes) -> the list."""
+	if isinstance(connection, dict):
+		return connection.get("nodes") or [edge["node"] for edge in connection.get("edges") or []]
+	return list(connection or [])
+
+
+@dataclass(frozen=True)
+class TaxShare:
+	title: str
+	rate: Decimal
+	amount: Decimal
+
+	@property
+	def key(self) -> str:
+		"""What Shopify Settings map to an account: the title, with the rate to tell apart equal titles."""
+		return tax_key(self.title, self.rate)
+
+
+def tax_key(title: str, rate: Decimal | float | str | None) -> str:
+	percent = (Decimal(str(rate or 0)) * 100).normalize()
+	return f"{title.strip()} {format(percent, 'f')}%"
+
+
+@dataclass
+class ItemRow:
+	line_item_id: str
+	title: str
+	quantity: int
+	rate: Decimal  # unit price net of tax, before discount
+	discount: Decimal  # this line's discount, net of tax
+	taxes: list[TaxShare] = field(default_factory=list)
+
+	@property
+	def amount(self) -> Decimal:
+		return self.rate * self.quantity
+
+
+@dataclass
+class ChargeRow:
+	"""One "Actual" row of the document's taxes and charges table."""
+
+	kind: str  # tax | shipping | duty | fee | rounding
+	description: str
+	amount: Decimal
+	tax_key: str | None = None  # taxes: what Shopify Settings map to an account
+	tax_title: str | None = None
+
+
+@dataclass
+class Booking:
+	currency: str
+	taxes_included: bool
+	items: list[ItemRow]
+	discount: Decimal
+	charges: list[ChargeRow]
+	expected_total: Decimal  # Shopify's current total price of the order
+
+	@property
+	def booked_total(self) -> Decimal:
+		return sum((row.amount for row in self.items), ZERO) - self.discount + self.charge_total
+
+	@property
+	def charge_total(self) -> Decimal:
+		return sum((row.amount for row in self.charges), ZERO)
+
+	@property
+	def tax_total(self) -> Decimal:
+		return sum((row.amount for row in self.charges if row.kind == "tax"), ZERO)
+
+	def taxes_by_key(self) -> dict[str, Decimal]:
+		found: dict[str, Decimal] = defaultdict(lambda: ZERO)
+		for row in self.charges:
+			if row.kind == "tax":
+				found[row.tax_key] += row.amount
+		return dict(found)
+
+
+class OrderDoesNotAddUp(ValueError):
+	"""The rows built from an order do not come to Shopify's total: refuse, never bend a number."""
+
+
+def _tax_shares(tax_lines: list[dict] | None, which: str) -> list[TaxShare]:
+	return [
+		TaxShare(
+			line.get("title") or "Tax",
+			Decimal(str(line.get("rate") or 0)),
+			money(line.get("priceSet"), which),
+		)
+		for line in tax_lines or []
+		if money(line.get("priceSet"), which)
+	]
+
+
+def _line_discount(line: dict, which: str) -> Decimal:
+	allocations = line.get("discountAllocations")
+	if allocations is not None:
+		return sum((money(a.get("allocatedAmountSet"), which) for a in allocations), ZERO)
+	return money(line.get("totalDiscountSet"), which)
+
+
+def _scaled(amount: Decimal, part: int, whole: int) -> Decimal:
+	"""An amount for the quantity still on the order (an edit removed some units)."""
+	return amount if part == whole or not whole else cents(amount * part / whole)
+
+
+def book_order(order: dict, which: str = SHOP_MONEY, lines: list[dict] | None = None) -> Booking:
+	"""The rows an order books. ``lines``: the order's line items when they were read in pages
+	(default: ``order["lineItems"]``). Lines with nothing left on the order are not booked."""
+	taxes_included = bool(order.get("taxesIncluded"))
+	currency = (
+		order.get("presentmentCurrencyCode") if which == PRESENTMENT_MONEY else order.get("currencyCode")
+	) or currency_of(order.get("totalPriceSet"), which)
+	line_nodes = lines if lines is not None else nodes(order.get("lineItems"))
+	has_line_taxes = any(line.get("taxLines") for line in line_nodes)
+
+	items: list[ItemRow] = []
+	for line in line_nodes:
+		original = int(line.get("quantity") or 0)
+		current = int(line["currentQuantity"]) if line.get("currentQuantity") is not None else original
+		if current <= 0:
+			continue
+		gross_unit = money(line.get("originalUnitPriceSet"), which)
+		discount = _scaled(_line_discount(line, which), current, original)
+		taxes = [
+			TaxShare(t.title, t.rate, _scaled(t.amount, current, original))
+			for t in _tax_shares(line.get("taxLines"), which)
+		]
+		rate, net_discount = gross_unit, discount
+		if taxes_included:
+			divisor = 1 + sum((t.rate for t in taxes), ZERO)
+			rate, net_discount = cents(gross_unit / divisor), cents(discount / divisor)
+		items.append(
+			ItemRow(
+				line_item_id=str(line.get("id") or ""),
+				title=line.get("title") or "",
+				quantity=current,
+				rate=rate,
+				discount=net_discount,
+				taxes=taxes,
+			)
+		)
+
+	charges: list[ChargeRow] = []
+	tax_shares: list[TaxShare] = [t for row in items for t in row.taxes]
+	for shipping in nodes(order.get("shippingLines")):
+		price = money(shipping.get("discountedPriceSet") or shipping.get("originalPriceSet"), which)
+		shipping_taxes = _tax_shares(shipping.get("taxLines"), which)
+		tax_shares += shipping_taxes
+		if taxes_included:
+			price -= sum((t.amount for t in shipping_taxes), ZERO)
+		if price:
+			charges.append(ChargeRow("shipping", shipping.get("title") or "Shipping", price))
+	if not has_line_taxes:  # an order read without line tax lines: its order-level lines
+		tax_shares = _tax_shares(order.get("taxLines"), which)
+	by_key: dict[str, tuple[str, Decimal]] = {}
+	for share in tax_shares:
+		title, amount = by_key.get(share.key, (share.title, ZERO))
+		by_key[share.key] = (title, amount + share.amount)
+	for key, (title, amount) in by_key.items():
+		if amount:
+			charges.append(ChargeRow("tax", title, amount, tax_key=key, tax_title=title))
+
+	# in the total, outside lines and shipping: import duties and additional fees
+	# (https://shopify.dev/docs/api/admin-graphql/latest/objects/Order#field-currentTotalDutiesSet)
+	for kind, field_name, description in OTHER_CHARGES:
+		amount = money(order.get(field_name), which)
+		if amount:
+			charges.append(ChargeRow(kind, description, amount))
+
+	expected = money(order.get("currentTotalPriceSet") or order.get("totalPriceSet"), which)
+	booking = Booking(
+		currency=currency or "",
+		taxes_included=taxes_included,
+		items=items,
+		discount=sum((row.discount for row in items), ZERO),
+		charges=charges,
+		expected_total=expected,
+	)
+	difference = expected - booking.booked_total
+	if difference:
+		allowed = CENT * (len(items) + len(charges)) if taxes_included else ZERO
+		if abs(difference) > allowed:
+			raise OrderDoesNotAddUp(
+				f"Shopify order {order.get('name') or order.get('id')}: its lines, discounts, shipping "
+				f"and taxes come to {booking.booked_total} {booking.currency}, but Shopify's total is "
+				f"{expected} {booking.currency} (difference {difference})."
+			)
+		booking.charges.append(ChargeRow("rounding", "Rounding (prices including tax)", difference))
+	return booking

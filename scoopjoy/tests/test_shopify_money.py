@@ -1,0 +1,271 @@
+"""Shopify orders booked to the cent on a real site: taxes included or not, several taxes on their
+own accounts, discounts ERPNext shows, another currency than the company's with an explicit rate,
+the shop's time zone for dates, and test orders skipped. Orders are made by the Shopify simulator
+in the shapes of Shopify's Order object (https://shopify.dev/docs/api/admin-graphql/latest/objects/Order).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import frappe
+from frappe.utils import flt
+
+from scoopjoy.connectors.shopify import orders
+from scoopjoy.connectors.shopify.mapping import legacy_id
+from scoopjoy.tests.records import test_world
+from scoopjoy.tests.test_shopify import SECRET, SETTINGS, TOKEN, ShopifyTestCase, _Simulator
+
+MULTI_CURRENCY = "Accounts Settings"
+TAX_TITLES = ("CA State Tax", "Los Angeles County Tax", "Los Angeles City Tax")
+
+
+def amount(value) -> Decimal:
+	return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def gl_of(voucher_type: str, voucher_no: str) -> list[dict]:
+	return frappe.get_all(
+		"GL Entry",
+		filters={"voucher_type": voucher_type, "voucher_no": voucher_no, "is_cancelled": 0},
+		fields=["account", "debit", "credit", "debit_in_account_currency", "credit_in_account_currency"],
+	)
+
+
+def item_wise_tax(document) -> list | dict:
+	"""ERPNext's per-item tax breakdown: a child table from v16, a JSON field on each tax row before."""
+	if document.meta.has_field("item_wise_tax_details"):
+		return document.item_wise_tax_details
+	return frappe.parse_json(document.taxes[-1].item_wise_tax_detail or "{}")
+
+
+class ShopifyMoneyTestCase(ShopifyTestCase):
+	def use_shop(self, **options) -> None:
+		"""Another simulated shop (currency, time zone) in place of the default one."""
+		self.shop.stop()
+		self.shop = _Simulator(access_token=TOKEN, client_secret=SECRET, **options).start()
+		frappe.db.set_single_value(SETTINGS, {"api_url": self.shop.url, "shop_domain": self.shop.shop_domain})
+		frappe.clear_document_cache(SETTINGS, SETTINGS)
+
+	def settings(self, **values):
+		settings = frappe.get_single(SETTINGS)
+		settings.update(values)
+		settings.save()
+		frappe.clear_document_cache(SETTINGS, SETTINGS)
+		return settings
+
+	def import_paid(self, order: dict):
+		self.shop.mark_paid(order["id"])
+		self.assertIn(orders.sync_order(order["id"]), ("created", "updated", "unchanged"))
+		so = self.sales_order_for(order)
+		invoice = frappe.get_doc(
+			"Sales Invoice",
+			{"custom_shopify_order_id": legacy_id(order["id"]), "is_return": 0, "docstatus": 1},
+		)
+		return so, invoice
+
+	def assert_books_balance(self, *vouchers: tuple[str, str]) -> None:
+		for voucher_type, name in vouchers:
+			rows = gl_of(voucher_type, name)
+			self.assertTrue(rows, f"{voucher_type} {name} posted nothing")
+			self.assertAlmostEqual(
+				sum(flt(r.debit) for r in rows), sum(flt(r.credit) for r in rows), 2, f"{voucher_type} {name}"
+			)
+
+
+class TestTaxes(ShopifyMoneyTestCase):
+	def test_prices_including_vat_book_the_vat_and_total_to_the_cent(self):
+		world = test_world()
+		self.settings(tax_account=world.tax_accounts[0], rounding_account=world.tax_accounts[2])
+		scoop = self.mapped_variant("SHOP-M-VAT-SCOOP", price="3.99")
+		tub = self.mapped_variant("SHOP-M-VAT-TUB", price="7.50")
+		order = self.shop.add_order(
+			lines=[
+				{"variant": scoop["id"], "quantity": 3, "tax_lines": [{"title": "GB VAT", "rate": 0.2}]},
+				{"variant": tub["id"], "quantity": 1, "tax_lines": [{"title": "GB VAT", "rate": 0.2}]},
+			],
+			shipping_lines=[
+				{"title": "Chilled", "price": "3.95", "tax_lines": [{"title": "GB VAT", "rate": 0.2}]}
+			],
+			taxes_included=True,
+		)
+		so, invoice = self.import_paid(order)
+		self.assertEqual(amount(so.grand_total), amount(order["totalPriceSet"]))
+		vat = sum(flt(t.tax_amount) for t in so.taxes if t.account_head == world.tax_accounts[0])
+		self.assertEqual(amount(vat), amount(order["totalTaxSet"]))  # the VAT is in the ledger
+		self.assertEqual(amount(invoice.grand_total), amount(order["totalPriceSet"]))
+		posted_vat = sum(
+			flt(r.credit) - flt(r.debit)
+			for r in gl_of("Sales Invoice", invoice.name)
+			if r.account == world.tax_accounts[0]
+		)
+		self.assertEqual(amount(posted_vat), amount(order["totalTaxSet"]))
+		for row in so.items:  # net unit prices: the VAT is not also inside the item amounts
+			self.assertLess(row.rate, 3.99 if row.item_code == "SHOP-M-VAT-SCOOP" else 7.50)
+		payment = frappe.get_all(
+			"Payment Entry Reference",
+			filters={"reference_name": invoice.name, "docstatus": 1},
+			pluck="parent",
+		)
+		self.assert_books_balance(("Sales Invoice", invoice.name), ("Payment Entry", payment[0]))
+
+	def test_each_tax_title_goes_to_its_own_account(self):
+		world = test_world()
+		self.settings(
+			tax_account=None,
+			tax_accounts=[
+				{"tax_title": title, "account": account}
+				for title, account in zip(TAX_TITLES, world.tax_accounts, strict=True)
+			],
+		)
+		cone = self.mapped_variant("SHOP-M-US-CONE", price="4.50")
+		pint = self.mapped_variant("SHOP-M-US-PINT", price="12.00")
+		taxes = [
+			{"title": TAX_TITLES[0], "rate": 0.0725},
+			{"title": TAX_TITLES[1], "rate": 0.0225},
+			{"title": TAX_TITLES[2], "rate": 0.005},
+		]
+		order = self.shop.add_order(
+			lines=[
+				{"variant": cone["id"], "quantity": 2, "tax_lines": taxes},
+				{"variant": pint["id"], "quantity": 1, "tax_lines": taxes},
+			],
+			shipping_lines=[{"title": "Cold chain", "price": "5.00", "tax_lines": taxes[:1]}],
+		)
+		self.sync(order)
+		so = self.sales_order_for(order)
+		booked = {
+			t.account_head: amount(t.tax_amount) for t in so.taxes if t.account_head in world.tax_accounts
+		}
+		expected = {
+			account: sum(
+				(amount(t["priceSet"]) for t in order["taxLines"] if t["title"] == title), Decimal("0")
+			)
+			for title, account in zip(TAX_TITLES, world.tax_accounts, strict=True)
+		}
+		self.assertEqual(booked, expected)
+		self.assertEqual(amount(so.grand_total), amount(order["totalPriceSet"]))
+		self.assertEqual(amount(so.total_taxes_and_charges) - amount("5.00"), amount(order["totalTaxSet"]))
+		self.assertTrue(item_wise_tax(so), "item-wise tax detail is filled, so invoices print tax per item")
+
+	def test_a_tax_title_without_an_account_dead_letters_with_what_to_do(self):
+		self.settings(tax_account=None, tax_accounts=[])
+		cone = self.mapped_variant("SHOP-M-NOACC", price="4.50")
+		order = self.shop.add_order(
+			lines=[
+				{"variant": cone["id"], "quantity": 1, "tax_lines": [{"title": "Eco fee VAT", "rate": 0.1}]}
+			]
+		)
+		with self.assertRaisesRegex(Exception, "Eco fee VAT 10%.*Tax Accounts table"):
+			self.sync(order)
+		frappe.db.rollback()
+
+
+class TestDiscounts(ShopifyMoneyTestCase):
+	def test_codes_and_line_discounts_show_as_the_orders_discount_and_free_shipping_books_no_shipping(self):
+		cone = self.mapped_variant("SHOP-M-DISC-CONE", price="4.00")
+		order = self.shop.add_order(
+			lines=[{"variant": cone["id"], "quantity": 5, "discount": "2.00"}],
+			discount="10%",
+			discount_code="SUMMER10",
+			shipping_lines=[{"title": "Standard", "price": "5.00"}],
+			shipping_discount="100%",
+		)
+		self.sync(order)
+		so = self.sales_order_for(order)
+		self.assertEqual(amount(so.grand_total), amount(order["totalPriceSet"]))
+		self.assertEqual(so.custom_shopify_discount_codes, "SUMMER10, FREESHIPPING")
+		line_discounts = sum(
+			(
+				amount(a["allocatedAmountSet"])
+				for line in order["lineItems"]
+				for a in line["discountAllocations"]
+			),
+			Decimal("0"),
+		)
+		self.assertEqual(amount(so.discount_amount), line_discounts)
+		self.assertFalse([t for t in so.taxes if t.description == "Standard"])  # shipped free
+
+
+class TestCurrency(ShopifyMoneyTestCase):
+	def test_an_order_in_another_currency_is_booked_in_it_with_the_exchange_rate_of_its_date(self):
+		world = test_world()
+		self.use_shop(currency="EUR")
+		cone = self.mapped_variant("SHOP-M-EUR", price="10.00")
+		order = self.shop.add_order(
+			lines=[{"variant": cone["id"], "quantity": 2}],
+			shipping_lines=[],
+			processed_at="2026-11-20T10:00:00Z",
+		)
+		with self.assertRaisesRegex(
+			Exception, "no Currency Exchange record from EUR to USD on or before 2026-11-20"
+		):
+			self.sync(order)
+		self.assertIsNone(self.sales_order_for(order))  # never booked as USD
+		frappe.db.set_single_value(
+			MULTI_CURRENCY, "allow_multi_currency_invoices_against_single_party_account", 1
+		)
+		self.addCleanup(
+			frappe.db.set_single_value,
+			MULTI_CURRENCY,
+			"allow_multi_currency_invoices_against_single_party_account",
+			0,
+		)
+		frappe.get_doc(
+			{
+				"doctype": "Currency Exchange",
+				"date": "2026-11-19",
+				"from_currency": "EUR",
+				"to_currency": world.currency,
+				"exchange_rate": 1.0825,
+				"for_selling": 1,
+			}
+		).insert(ignore_permissions=True)
+		so, invoice = self.import_paid(order)
+		self.assertEqual((so.currency, flt(so.conversion_rate, 4)), ("EUR", 1.0825))
+		self.assertEqual(amount(so.grand_total), amount("20.00"))
+		self.assertEqual(amount(so.base_grand_total), amount("21.65"))  # never 20 USD
+		self.assertEqual((invoice.currency, flt(invoice.conversion_rate, 4)), ("EUR", 1.0825))
+		payment = frappe.get_all(
+			"Payment Entry Reference",
+			filters={"reference_name": invoice.name, "docstatus": 1},
+			pluck="parent",
+		)
+		self.assertEqual(frappe.db.get_value("Sales Invoice", invoice.name, "outstanding_amount"), 0)
+		self.assert_books_balance(("Sales Invoice", invoice.name), ("Payment Entry", payment[0]))
+
+	def test_the_customers_currency_can_be_booked_at_shopifys_own_rate(self):
+		self.settings(book_in="Customer's currency")
+		cone = self.mapped_variant("SHOP-M-CAD", price="13.50")  # in CAD, the customer's money
+		order = self.shop.add_order(
+			lines=[{"variant": cone["id"], "quantity": 1, "price": "13.50"}],
+			shipping_lines=[],
+			presentment_currency="CAD",
+			presentment_rate="1.35",
+		)
+		self.sync(order)
+		so = self.sales_order_for(order)
+		self.assertEqual(so.currency, "CAD")
+		self.assertEqual(amount(so.grand_total), amount("13.50"))
+		self.assertEqual(amount(so.base_grand_total), amount(order["totalPriceSet"]))  # the shop's USD
+
+
+class TestDatesAndTestOrders(ShopifyMoneyTestCase):
+	def test_documents_are_dated_on_the_shops_day_of_processing(self):
+		self.use_shop(timezone="Asia/Hong_Kong")
+		self.settings(shop_timezone=None)
+		cone = self.mapped_variant("SHOP-M-HK", price="4.00")
+		order = self.shop.add_order(
+			lines=[{"variant": cone["id"], "quantity": 1}],
+			processed_at="2026-03-01T17:30:00Z",  # 01:30 on 2 March in Hong Kong
+		)
+		so, invoice = self.import_paid(order)
+		self.assertEqual(str(so.transaction_date), "2026-03-02")
+		self.assertEqual(str(invoice.posting_date), "2026-03-02")
+		self.assertEqual(frappe.db.get_single_value(SETTINGS, "shop_timezone"), "Asia/Hong_Kong")
+
+	def test_test_orders_are_not_booked(self):
+		cone = self.mapped_variant("SHOP-M-TEST", price="4.00")
+		order = self.shop.add_order(lines=[{"variant": cone["id"], "quantity": 1}], test=True)
+		self.assertEqual(self.sync(order), "skipped")
+		self.assertIsNone(self.sales_order_for(order))
