@@ -186,6 +186,22 @@ CUSTOM_FIELDS: dict[str, list[dict]] = {
 		},
 		_external_id("custom_shopify_refund_id", "Shopify Refund ID", "custom_shopify_order_id"),
 	],
+	# Shopify: the transaction a payment books (a sale, a capture, a refund paid out); not unique, so
+	# that a cancelled payment does not block booking the same transaction again
+	"Payment Entry": [
+		{
+			**_sync_state("custom_shopify_transaction_id", "Shopify Transaction ID", "reference_date"),
+			"hidden": 0,
+			"search_index": 1,
+		},
+	],
+	"Journal Entry": [
+		{
+			**_sync_state("custom_shopify_transaction_id", "Shopify Transaction ID", "cheque_date"),
+			"hidden": 0,
+			"search_index": 1,
+		},
+	],
 	"Customer": [
 		# end of the "Details" tab ("More Information" section)
 		_integrations_section("customer_details"),

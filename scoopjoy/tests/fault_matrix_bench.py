@@ -401,14 +401,18 @@ def audit_order(order: dict) -> tuple[list[str], int]:
 	sales_orders = frappe.get_all(
 		"Sales Order",
 		filters={"custom_shopify_order_id": order_id},
-		fields=["name", "docstatus", "custom_shopify_updated_at"],
+		fields=["name", "docstatus", "status", "custom_shopify_updated_at"],
 	)
 	extra = max(0, len(sales_orders) - 1)
 	if not sales_orders:
 		return ["Sales Order"], extra
 	so = sales_orders[0]
 	missing = []
-	if so.docstatus != (2 if cancelled else 1):
+	# a paid order cancelled without a refund keeps its money booked: its Sales Order is closed
+	kept = cancelled and paid
+	if kept and (so.docstatus, so.status) != (1, "Closed"):
+		missing.append("closed Sales Order (the money was kept)")
+	elif not kept and so.docstatus != (2 if cancelled else 1):
 		missing.append("cancellation" if cancelled else "submitted Sales Order")
 	if so.custom_shopify_updated_at != shopify_stamp(order["updatedAt"]):
 		missing.append(f"latest state ({so.custom_shopify_updated_at} < {order['updatedAt']})")
@@ -433,7 +437,7 @@ def audit_order(order: dict) -> tuple[list[str], int]:
 		else set()
 	)
 	extra += max(0, len(invoices) - 1) + max(0, len(payments) - 1)
-	if cancelled:
+	if cancelled and not kept:
 		if invoices or payments:
 			missing.append("cancelled invoice and payment")
 	elif paid and not (invoices and payments):

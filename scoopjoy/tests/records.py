@@ -25,6 +25,8 @@ ITEM_GROUP = "ScoopJoy Test Items"
 PARENT_GROUPS = {"Liability": "Duties and Taxes", "Income": "Direct Income"}
 TAX_ACCOUNTS = ("ScoopJoy Sales Tax", "ScoopJoy County Tax", "ScoopJoy City Tax")
 SHIPPING_ACCOUNT = "ScoopJoy Shipping Income"
+GIFT_CARD_ACCOUNT = "ScoopJoy Gift Cards Outstanding"
+REFUND_ITEM = "SCOOPJOY-TEST-REFUND"
 
 
 class World(frappe._dict):
@@ -52,6 +54,8 @@ def test_world() -> World:
 		item_group=_tree_leaf("Item Group", ITEM_GROUP, "item_group_name"),
 		tax_accounts=[_leaf_account(company, title, "Liability", "Tax") for title in TAX_ACCOUNTS],
 		shipping_account=_leaf_account(company, SHIPPING_ACCOUNT, "Income", "Chargeable"),
+		gift_card_account=_leaf_account(company, GIFT_CARD_ACCOUNT, "Liability", ""),
+		refund_item=_service_item(REFUND_ITEM),
 	)
 	world.tax_account = world.tax_accounts[0]
 	# Commit on purpose: the world outlives each test class's rollback (making it takes seconds).
@@ -118,6 +122,20 @@ def _tree_leaf(doctype: str, name: str, name_field: str) -> str:
 			{"doctype": doctype, name_field: name, f"parent_{frappe.scrub(doctype)}": root, "is_group": 0}
 		).insert(ignore_permissions=True)
 	return name
+
+
+def _service_item(item_code: str) -> str:
+	if not frappe.db.exists("Item", item_code):
+		frappe.get_doc(
+			{
+				"doctype": "Item",
+				"item_code": item_code,
+				"item_group": _tree_leaf("Item Group", ITEM_GROUP, "item_group_name"),
+				"stock_uom": "Nos",
+				"is_stock_item": 0,
+			}
+		).insert(ignore_permissions=True)
+	return item_code
 
 
 def _leaf_account(company, account_name: str, root_type: str, account_type: str) -> str:

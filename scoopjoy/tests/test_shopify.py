@@ -199,20 +199,34 @@ class TestShopifyOrders(ShopifyTestCase):
 			totals[row.item_code] = totals.get(row.item_code, 0) + row.qty
 		self.assertEqual(totals, {"SHOP-T-CONE": 2, "SHOP-T-TUB": 1})
 
-	def test_cancelled_order_cancels_the_sales_order_invoice_and_payment(self):
+	def test_an_unpaid_order_cancelled_cancels_its_sales_order_and_invoice(self):
 		variant = self.mapped_variant("SHOP-T-SORBET")
+		order = self.shop.add_order(lines=[{"variant": variant["id"], "quantity": 1}])  # awaiting payment
+		self.sync(order)
+		self.assertTrue(self.invoices_of(order))  # a pending order is invoiced: its receivable
+		self.shop.cancel(order["id"], "CUSTOMER")
+		self.sync(order)
+		self.assertEqual(self.sales_order_for(order).docstatus, 2)
+		self.assertEqual(self.invoices_of(order), [])
+
+	def test_a_paid_order_cancelled_without_a_refund_keeps_the_money_booked(self):
+		variant = self.mapped_variant("SHOP-T-RIPPLE")
 		order = self.shop.add_order(lines=[{"variant": variant["id"], "quantity": 1}])
 		self.sync(order)
 		self.shop.mark_paid(order["id"])
 		self.sync(order)
-		self.shop.cancel(order["id"], "CUSTOMER")
+		self.shop.cancel(order["id"], "CUSTOMER")  # the merchant kept the money (refund: false)
 		self.sync(order)
 		so = self.sales_order_for(order)
-		self.assertEqual(so.docstatus, 2)
-		self.assertFalse(
-			frappe.db.exists(
-				"Sales Invoice", {"custom_shopify_order_id": legacy_id(order["id"]), "docstatus": 1}
-			)
+		self.assertEqual((so.docstatus, so.status), (1, "Closed"))
+		[invoice] = self.invoices_of(order)
+		self.assertEqual(frappe.db.get_value("Sales Invoice", invoice, "outstanding_amount"), 0)
+
+	def invoices_of(self, order: dict) -> list[str]:
+		return frappe.get_all(
+			"Sales Invoice",
+			filters={"custom_shopify_order_id": legacy_id(order["id"]), "is_return": 0, "docstatus": 1},
+			pluck="name",
 		)
 
 	def test_an_order_cancelled_before_import_creates_nothing(self):

@@ -47,6 +47,12 @@ class ShopifyMoneyTestCase(ShopifyTestCase):
 		frappe.db.set_single_value(SETTINGS, {"api_url": self.shop.url, "shop_domain": self.shop.shop_domain})
 		frappe.clear_document_cache(SETTINGS, SETTINGS)
 
+	def allow_multi_currency_invoices(self) -> None:
+		"""Accounts Settings: a customer's receivable stays in USD whatever the invoice's currency."""
+		field = "allow_multi_currency_invoices_against_single_party_account"
+		frappe.db.set_single_value(MULTI_CURRENCY, field, 1)
+		self.addCleanup(frappe.db.set_single_value, MULTI_CURRENCY, field, 0)
+
 	def settings(self, **values):
 		settings = frappe.get_single(SETTINGS)
 		settings.update(values)
@@ -202,15 +208,7 @@ class TestCurrency(ShopifyMoneyTestCase):
 		):
 			self.sync(order)
 		self.assertIsNone(self.sales_order_for(order))  # never booked as USD
-		frappe.db.set_single_value(
-			MULTI_CURRENCY, "allow_multi_currency_invoices_against_single_party_account", 1
-		)
-		self.addCleanup(
-			frappe.db.set_single_value,
-			MULTI_CURRENCY,
-			"allow_multi_currency_invoices_against_single_party_account",
-			0,
-		)
+		self.allow_multi_currency_invoices()
 		frappe.get_doc(
 			{
 				"doctype": "Currency Exchange",
@@ -236,6 +234,7 @@ class TestCurrency(ShopifyMoneyTestCase):
 
 	def test_the_customers_currency_can_be_booked_at_shopifys_own_rate(self):
 		self.settings(book_in="Customer's currency")
+		self.allow_multi_currency_invoices()
 		cone = self.mapped_variant("SHOP-M-CAD", price="13.50")  # in CAD, the customer's money
 		order = self.shop.add_order(
 			lines=[{"variant": cone["id"], "quantity": 1, "price": "13.50"}],
@@ -269,3 +268,174 @@ class TestDatesAndTestOrders(ShopifyMoneyTestCase):
 		order = self.shop.add_order(lines=[{"variant": cone["id"], "quantity": 1}], test=True)
 		self.assertEqual(self.sync(order), "skipped")
 		self.assertIsNone(self.sales_order_for(order))
+
+
+class TestPayments(ShopifyMoneyTestCase):
+	def setUp(self):
+		super().setUp()
+		world = test_world()
+		self.settings(
+			payment_methods=[
+				{"gateway": "shopify_payments", "mode_of_payment": "Cash", "account": world.cash_account},
+				{"gateway": "gift_card", "account": world.gift_card_account},
+			]
+		)
+
+	def payments_of(self, invoice: str) -> list[dict]:
+		names = frappe.get_all(
+			"Payment Entry Reference",
+			filters={"reference_name": invoice, "docstatus": 1},
+			pluck="parent",
+			distinct=True,
+		)
+		return frappe.get_all(
+			"Payment Entry",
+			filters={"name": ["in", names]},
+			fields=[
+				"name",
+				"paid_amount",
+				"mode_of_payment",
+				"payment_type",
+				"custom_shopify_transaction_id",
+			],
+		)
+
+	def test_each_captured_transaction_is_a_payment_and_a_gift_card_is_not_cash(self):
+		world = test_world()
+		tub = self.mapped_variant("SHOP-M-PAY-TUB", price="20.00")
+		order = self.shop.add_order(lines=[{"variant": tub["id"], "quantity": 1}], shipping_lines=[])
+		self.shop.add_transaction(order["id"], "SALE", "5.00", gateway="gift_card")
+		self.shop.add_transaction(order["id"], "SALE", "15.00", gateway="shopify_payments")
+		self.sync(order)
+		self.sync(order)  # orders/paid delivered twice
+		invoice = frappe.get_doc(
+			"Sales Invoice",
+			{"custom_shopify_order_id": legacy_id(order["id"]), "is_return": 0, "docstatus": 1},
+		)
+		self.assertEqual(invoice.outstanding_amount, 0)
+		[payment] = self.payments_of(invoice.name)
+		self.assertEqual((payment.paid_amount, payment.mode_of_payment), (15.0, "Cash"))
+		gift_card = frappe.get_all(
+			"Journal Entry Account",
+			filters={"account": world.gift_card_account, "docstatus": 1, "parenttype": "Journal Entry"},
+			fields=["parent", "debit"],
+		)
+		journal = [g for g in gift_card if frappe.db.get_value("Journal Entry", g.parent, "cheque_no")]
+		self.assertEqual([g.debit for g in journal[-1:]], [5.0])  # the liability goes down, not the cash
+		self.assert_books_balance(("Sales Invoice", invoice.name), ("Payment Entry", payment.name))
+
+	def test_pending_and_partly_paid_orders_are_invoiced_with_what_is_still_owed(self):
+		tub = self.mapped_variant("SHOP-M-PAY-COD", price="30.00")
+		order = self.shop.add_order(lines=[{"variant": tub["id"], "quantity": 1}], shipping_lines=[])
+		self.sync(order)  # cash on delivery: nothing received yet
+		invoice = frappe.get_doc(
+			"Sales Invoice",
+			{"custom_shopify_order_id": legacy_id(order["id"]), "is_return": 0, "docstatus": 1},
+		)
+		self.assertEqual(invoice.outstanding_amount, 30)
+		self.shop.add_transaction(order["id"], "SALE", "10.00", gateway="shopify_payments")
+		self.sync(order)
+		self.assertEqual(frappe.db.get_value("Sales Invoice", invoice.name, "outstanding_amount"), 20)
+		self.assertEqual([p.paid_amount for p in self.payments_of(invoice.name)], [10.0])
+
+	def test_an_authorisation_is_not_money_until_it_is_captured(self):
+		tub = self.mapped_variant("SHOP-M-PAY-AUTH", price="12.00")
+		order = self.shop.add_order(lines=[{"variant": tub["id"], "quantity": 1}], shipping_lines=[])
+		self.shop.add_transaction(order["id"], "AUTHORIZATION", "12.00", gateway="shopify_payments")
+		self.sync(order)
+		invoice = frappe.db.get_value(
+			"Sales Invoice",
+			{"custom_shopify_order_id": legacy_id(order["id"]), "is_return": 0, "docstatus": 1},
+		)
+		self.assertEqual(self.payments_of(invoice), [])
+		self.shop.add_transaction(order["id"], "CAPTURE", "12.00", gateway="shopify_payments")
+		self.sync(order)
+		self.assertEqual([p.paid_amount for p in self.payments_of(invoice)], [12.0])
+
+
+class TestRefunds(ShopifyMoneyTestCase):
+	def setUp(self):
+		super().setUp()
+		world = test_world()
+		self.settings(refund_item=world.refund_item, refund_adjustment_account=world.shipping_account)
+
+	def credit_notes(self, order: dict) -> list:
+		return [
+			frappe.get_doc("Sales Invoice", name)
+			for name in frappe.get_all(
+				"Sales Invoice",
+				filters={"custom_shopify_order_id": legacy_id(order["id"]), "is_return": 1, "docstatus": 1},
+				pluck="name",
+				order_by="creation",
+			)
+		]
+
+	def test_a_partial_refund_credits_the_returned_unit_its_tax_share_and_pays_it_back(self):
+		world = test_world()
+		cone = self.mapped_variant("SHOP-M-REF-CONE", price="4.00")
+		tub = self.mapped_variant("SHOP-M-REF-TUB", price="10.00")
+		vat = [{"title": "GST", "rate": 0.1}]
+		order = self.shop.add_order(
+			lines=[
+				{"variant": cone["id"], "quantity": 3, "tax_lines": vat},
+				{"variant": tub["id"], "quantity": 1, "tax_lines": vat},
+			],
+			shipping_lines=[{"title": "Cold chain", "price": "5.00"}],
+		)
+		self.shop.mark_paid(order["id"])
+		refund = self.shop.refund(order["id"], {0: 1})  # before the order was ever imported
+		self.sync(order)
+		[note] = self.credit_notes(order)
+		self.assertEqual(amount(-note.grand_total), amount(refund["totalRefundedSet"]))  # 4.00 + 0.40
+		self.assertEqual([(r.item_code, r.qty) for r in note.items], [("SHOP-M-REF-CONE", -1)])
+		self.assertEqual(
+			{t.account_head: amount(t.tax_amount) for t in note.taxes}, {world.tax_account: amount("-0.40")}
+		)  # no shipping, no other lines' tax: only what this refund gave back
+		self.assertEqual(note.outstanding_amount, 0)  # the refund payment paid it out
+		refund_payment = frappe.get_all(
+			"Payment Entry Reference", filters={"reference_name": note.name, "docstatus": 1}, pluck="parent"
+		)
+		self.assertEqual(frappe.db.get_value("Payment Entry", refund_payment[0], "payment_type"), "Pay")
+		self.assert_books_balance(("Sales Invoice", note.name), ("Payment Entry", refund_payment[0]))
+		self.sync(order)  # refunds/create delivered again
+		self.assertEqual(len(self.credit_notes(order)), 1)
+
+	def test_shipping_only_and_amount_only_refunds_credit_just_that(self):
+		cone = self.mapped_variant("SHOP-M-REF-SHIP", price="4.00")
+		order = self.shop.add_order(
+			lines=[{"variant": cone["id"], "quantity": 2}],
+			shipping_lines=[{"title": "Cold chain", "price": "5.00"}],
+		)
+		self.shop.mark_paid(order["id"])
+		self.sync(order)
+		self.shop.refund(order["id"], {}, shipping=True)  # no items back
+		self.shop.refund(order["id"], amount="1.50")  # a goodwill refund, no items back
+		self.sync(order)
+		shipping, goodwill = self.credit_notes(order)
+		self.assertEqual(amount(shipping.grand_total), amount("-5.00"))
+		self.assertEqual([t.description for t in shipping.taxes], ["Cold chain"])
+		self.assertEqual(amount(goodwill.grand_total), amount("-1.50"))
+		self.assertEqual([(r.item_code, r.qty) for r in goodwill.items], [(test_world().refund_item, -1)])
+		self.assertEqual(self.sales_order_for(order).docstatus, 1)  # nothing rolled back
+		for note in (shipping, goodwill):
+			self.assertEqual(frappe.db.get_value("Sales Invoice", note.name, "outstanding_amount"), 0)
+
+	def test_a_refunded_and_cancelled_order_books_the_refund_and_closes_the_order(self):
+		cone = self.mapped_variant("SHOP-M-REF-CANCEL", price="6.00")
+		order = self.shop.add_order(lines=[{"variant": cone["id"], "quantity": 1}], shipping_lines=[])
+		self.shop.mark_paid(order["id"])
+		self.sync(order)
+		self.shop.refund(order["id"])
+		self.shop.cancel(order["id"], "CUSTOMER")
+		self.sync(order)
+		so = self.sales_order_for(order)
+		self.assertEqual((so.docstatus, so.status), (1, "Closed"))
+		[note] = self.credit_notes(order)
+		self.assertEqual(amount(note.grand_total), amount("-6.00"))
+		invoice = frappe.db.get_value(
+			"Sales Invoice",
+			{"custom_shopify_order_id": legacy_id(order["id"]), "is_return": 0, "docstatus": 1},
+			["name", "outstanding_amount"],
+			as_dict=True,
+		)
+		self.assertEqual((invoice.outstanding_amount, note.outstanding_amount), (0, 0))

@@ -94,7 +94,7 @@ def test_every_connector_document_executes_over_http(sim, session):
 		"ORDERS_PAGE": {"first": 1, "lineItems": 5},
 		"ORDER_BY_ID": {"id": order["id"], "lineItems": 5},
 		"ORDER_SUMMARIES_PAGE": {"first": 5},
-		"REFUND_LINES": {"id": refund["id"]},
+		"REFUND_DETAILS": {"id": refund["id"]},
 		"COUNTS": {"orders": "status:any"},
 		"INVENTORY_SET_QUANTITIES": {
 			"idempotencyKey": str(uuid.uuid4()),

@@ -243,3 +243,105 @@ def book_order(order: dict, which: str = SHOP_MONEY, lines: list[dict] | None = 
 			)
 		booking.charges.append(ChargeRow("rounding", "Rounding (prices including tax)", difference))
 	return booking
+
+
+# --- payments -------------------------------------------------------------------------------------
+
+#: OrderTransaction kinds that bring money in, and the one that pays it back
+#: (https://shopify.dev/docs/api/admin-graphql/latest/enums/OrderTransactionKind). An AUTHORIZATION
+#: is not money yet: it becomes a payment when it is captured (CAPTURE).
+RECEIVED_KINDS = ("SALE", "CAPTURE")
+REFUND_KIND = "REFUND"
+
+
+@dataclass(frozen=True)
+class Transaction:
+	transaction_id: str  # the numeric id: a payment's reference and its dedup key
+	kind: str
+	status: str
+	gateway: str
+	amount: Decimal
+	processed_at: str | None
+
+
+def transactions(nodes_or_connection: Any, which: str = SHOP_MONEY) -> list[Transaction]:
+	"""Successful transactions, as Shopify lists them (oldest first)."""
+	found = []
+	for node in nodes(nodes_or_connection):
+		if node.get("status") != "SUCCESS":
+			continue
+		found.append(
+			Transaction(
+				transaction_id=str(node.get("id") or "").rsplit("/", 1)[-1],
+				kind=node.get("kind") or "",
+				status=node["status"],
+				gateway=(node.get("gateway") or "manual").strip().lower(),
+				amount=money(node.get("amountSet"), which),
+				processed_at=node.get("processedAt"),
+			)
+		)
+	return found
+
+
+# --- refunds --------------------------------------------------------------------------------------
+
+
+@dataclass
+class RefundBooking:
+	"""What one Shopify refund credits: returned units at the rates they were booked at, the
+	discount share of those units, tax and shipping shares on their own rows, and what Shopify
+	paid back differently (a restocking fee kept, an amount-only refund)."""
+
+	lines: list[tuple[str, int, Decimal]]  # (line item gid, quantity, net amount credited)
+	charges: list[ChargeRow]
+	adjustment: Decimal  # > 0: paid back less than the goods, shipping and tax credited
+	total: Decimal  # what Shopify paid back (totalRefundedSet)
+
+
+def _split(amount: Decimal, shares: list[TaxShare]) -> list[tuple[TaxShare, Decimal]]:
+	"""``amount`` over the tax lines it came from, pro rata, to the cent (largest remainder)."""
+	whole = sum((s.amount for s in shares), ZERO)
+	if not shares or not whole:
+		return [(shares[0], amount)] if shares else []
+	parts = [cents(amount * s.amount / whole) for s in shares]
+	parts[-1] += amount - sum(parts, ZERO)
+	return list(zip(shares, parts, strict=True))
+
+
+def book_refund(refund: dict, order: dict, which: str = SHOP_MONEY) -> RefundBooking:
+	"""The credit of one Refund node (query REFUND_DETAILS) of ``order`` (ORDER_FIELDS)."""
+	taxes_included = bool(order.get("taxesIncluded"))
+	lines_by_id = {line.get("id"): line for line in nodes(order.get("lineItems"))}
+	shipping_by_title = {s.get("title"): s for s in nodes(order.get("shippingLines"))}
+	booked_lines, charges = [], []
+	taxes: dict[str, tuple[str, Decimal]] = {}
+
+	def add_taxes(amount: Decimal, sources: list[TaxShare]) -> None:
+		for share, part in _split(amount, sources):
+			title, total = taxes.get(share.key, (share.title, ZERO))
+			taxes[share.key] = (title, total + part)
+
+	for node in nodes(refund.get("refundLineItems")):
+		line_id = (node.get("lineItem") or {}).get("id")
+		subtotal, tax = money(node.get("subtotalSet"), which), money(node.get("totalTaxSet"), which)
+		booked_lines.append(
+			(line_id, int(node.get("quantity") or 0), subtotal - tax if taxes_included else subtotal)
+		)
+		add_taxes(tax, _tax_shares((lines_by_id.get(line_id) or {}).get("taxLines"), which))
+	for node in nodes(refund.get("refundShippingLines")):
+		subtotal, tax = money(node.get("subtotalAmountSet"), which), money(node.get("taxAmountSet"), which)
+		title = (node.get("shippingLine") or {}).get("title") or "Shipping"
+		net = subtotal - tax if taxes_included else subtotal
+		if net:
+			charges.append(ChargeRow("shipping", title, net))
+		add_taxes(tax, _tax_shares((shipping_by_title.get(title) or {}).get("taxLines"), which))
+	for key, (title, amount) in taxes.items():
+		if amount:
+			charges.append(ChargeRow("tax", title, amount, tax_key=key, tax_title=title))
+	adjustment = sum((money(a.get("amountSet"), which) for a in nodes(refund.get("orderAdjustments"))), ZERO)
+	return RefundBooking(
+		lines=booked_lines,
+		charges=charges,
+		adjustment=adjustment,
+		total=money(refund.get("totalRefundedSet"), which),
+	)

@@ -236,7 +236,7 @@ def order_plan(order: dict[str, Any]) -> OrderPlan:
 
 
 def refund_lines(refund_node: dict[str, Any]) -> dict[str, int]:
-	"""``{line item id: quantity}`` of a Refund node (query REFUND_LINES)."""
+	"""``{line item id: quantity}`` of a Refund node (query REFUND_DETAILS)."""
 	return {
 		legacy_id(node["lineItem"]["id"]): int(node.get("quantity") or 0)
 		for node in (refund_node.get("refundLineItems") or {}).get("nodes") or []

@@ -25,7 +25,7 @@ from frappe import _
 from frappe.utils import flt
 from redis.exceptions import LockError
 
-from scoopjoy.connectors.shopify import constants, queries
+from scoopjoy.connectors.shopify import constants, ledger, queries
 from scoopjoy.connectors.shopify.booking import (
 	PRESENTMENT_MONEY,
 	SHOP_MONEY,
@@ -143,15 +143,26 @@ def apply_order(node: dict, settings, connector: ShopifyConnector | None = None)
 		sales_order = frappe.get_doc(SALES_ORDER, existing.name)
 		action = "updated" if existing.custom_shopify_updated_at != stamp else "unchanged"
 	if sales_order.docstatus == 1:
+		timezone = shop_timezone(settings)
+		which = _money_set(settings)
+		invoice = None
+		if settings.create_sales_invoice and (_invoiceable(plan) or _invoice_of(plan)):
+			invoice = _ensure_invoice(sales_order, plan, order_date_of(node, settings))
+			ledger.ensure_payments(invoice, node, settings, which, timezone)
+			if plan.refunds:
+				ledger.ensure_credit_notes(
+					invoice,
+					node,
+					plan.refunds,
+					settings,
+					connector or ShopifyConnector(settings),
+					which,
+					timezone,
+				)
 		if plan.is_cancelled:
-			_cancel_everything(sales_order, plan)
-		else:
-			if settings.create_sales_invoice and plan.is_paid:
-				_ensure_invoice_and_payment(sales_order, plan, settings, order_date_of(node, settings))
-			if settings.create_delivery_note and plan.fulfilled:
-				_ensure_delivery(sales_order, plan)
-			if plan.refunds and settings.create_sales_invoice:
-				_ensure_credit_notes(sales_order, plan, connector or ShopifyConnector(settings))
+			_settle_cancelled(sales_order, plan, invoice)
+		elif settings.create_delivery_note and plan.fulfilled:
+			_ensure_delivery(sales_order, plan, node, timezone)
 	sales_order.db_set("custom_shopify_updated_at", stamp, update_modified=False)
 	return OrderResult(action, sales_order.name)
 
@@ -264,7 +275,7 @@ def _create_sales_order(plan: OrderPlan, settings, node: dict):
 			},
 		)
 	for charge in booking.charges:
-		so.append("taxes", _charge_row(charge, settings))
+		so.append("taxes", charge_row(charge, settings))
 	if booking.discount:
 		so.apply_discount_on = "Net Total"
 		so.discount_amount = flt(booking.discount)
@@ -277,8 +288,30 @@ def _create_sales_order(plan: OrderPlan, settings, node: dict):
 	return so
 
 
+def _money_set(settings) -> str:
+	return PRESENTMENT_MONEY if settings.book_in == "Customer's currency" else SHOP_MONEY
+
+
+#: Shopify financial statuses whose order is a sale a bookkeeper invoices: money received, promised
+#: (an authorisation) or awaited (cash on delivery, bank deposit). VOIDED and EXPIRED are not.
+#: (https://shopify.dev/docs/api/admin-graphql/latest/enums/OrderDisplayFinancialStatus)
+INVOICED_STATUSES = frozenset(
+	{"PAID", "PARTIALLY_PAID", "PARTIALLY_REFUNDED", "REFUNDED", "PENDING", "AUTHORIZED"}
+)
+
+
+def _invoiceable(plan: OrderPlan) -> bool:
+	return not plan.is_cancelled and (plan.financial_status in INVOICED_STATUSES or not plan.total)
+
+
+def _invoice_of(plan: OrderPlan) -> str | None:
+	return frappe.db.get_value(
+		"Sales Invoice", {"custom_shopify_order_id": plan.order_id, "is_return": 0, "docstatus": 1}
+	)
+
+
 def _booking(node: dict, plan: OrderPlan, settings) -> Booking:
-	which = PRESENTMENT_MONEY if settings.book_in == "Customer's currency" else SHOP_MONEY
+	which = _money_set(settings)
 	try:
 		return book_order(node, which)
 	except OrderDoesNotAddUp as error:
@@ -384,7 +417,7 @@ def shop_timezone(settings) -> ZoneInfo:
 		) from error
 
 
-def _charge_row(charge: ChargeRow, settings) -> dict:
+def charge_row(charge: ChargeRow, settings) -> dict:
 	return {
 		"charge_type": "Actual",
 		"account_head": _charge_account(charge, settings),
@@ -552,8 +585,9 @@ def _address_for(plan: OrderPlan, customer: str) -> str | None:
 # --- paid: Sales Invoice + Payment Entry ---------------------------------------------------------
 
 
-def _ensure_invoice_and_payment(sales_order, plan: OrderPlan, settings, on_date: date) -> None:
-	_require(settings, "cash_bank_account")
+def _ensure_invoice(sales_order, plan: OrderPlan, on_date: date):
+	"""The order's one Sales Invoice, dated the order's day (a backfill books last year's sales in
+	last year), made from the Sales Order so it carries its currency, rate, taxes and discount."""
 	from erpnext.selling.doctype.sales_order.sales_order import make_sales_invoice
 
 	invoice_name = frappe.db.get_value(
@@ -566,7 +600,6 @@ def _ensure_invoice_and_payment(sales_order, plan: OrderPlan, settings, on_date:
 		invoice = make_sales_invoice(sales_order.name)
 		invoice.custom_shopify_order_id = plan.order_id
 		invoice.disable_rounded_total = 1
-		# the order's date, not the day of import: a backfill books last year's sales in last year
 		invoice.set_posting_time = 1
 		invoice.posting_date = on_date
 		invoice.due_date = on_date
@@ -574,8 +607,7 @@ def _ensure_invoice_and_payment(sales_order, plan: OrderPlan, settings, on_date:
 		invoice.insert()
 	if invoice.docstatus == 0:
 		invoice.submit()
-	if flt(invoice.outstanding_amount) > 0:
-		_pay(invoice, plan, settings, on_date)
+	return invoice
 
 
 def _receivable_in_invoice_currency(invoice, plan: OrderPlan) -> None:
@@ -615,18 +647,6 @@ def _receivable_in_invoice_currency(invoice, plan: OrderPlan) -> None:
 	invoice.debit_to = account
 
 
-def _pay(invoice, plan: OrderPlan, settings, on_date: date) -> None:
-	from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
-
-	payment = get_payment_entry("Sales Invoice", invoice.name, bank_account=settings.cash_bank_account)
-	payment.posting_date = on_date
-	payment.reference_no = plan.name
-	payment.reference_date = on_date
-	payment.remarks = _("Shopify order {0}").format(plan.name)
-	payment.insert()
-	payment.submit()
-
-
 # --- fulfilled: Delivery Note for what is not delivered yet --------------------------------------
 
 
@@ -654,12 +674,10 @@ def _rows_by_line(sales_order, plan: OrderPlan) -> dict:
 	}
 
 
-def _ensure_delivery(sales_order, plan: OrderPlan) -> None:
-	"""Deliver, per line, Shopify's fulfilled quantity minus what ERPNext has delivered already.
-
-	Sales Order rows were created in Shopify's line order (row ``idx`` = line position + 1), which
-	is how a fulfilled line item finds its row.
-	"""
+def _ensure_delivery(sales_order, plan: OrderPlan, node: dict, timezone) -> None:
+	"""Deliver, per line, Shopify's fulfilled quantity minus what ERPNext has delivered already,
+	dated the day of the latest fulfilment in the shop's time zone. A row finds its line by the
+	line item id stored on it."""
 	from erpnext.selling.doctype.sales_order.sales_order import make_delivery_note
 
 	wanted: dict[str, float] = {}
@@ -675,6 +693,12 @@ def _ensure_delivery(sales_order, plan: OrderPlan) -> None:
 	note.items = [row for row in note.items if row.so_detail in wanted]
 	for row in note.items:
 		row.qty = wanted[row.so_detail]
+	shipped_on = max(
+		(f.get("createdAt") for f in node.get("fulfillments") or [] if f.get("createdAt")), default=None
+	)
+	if shipped_on:
+		note.set_posting_time = 1
+		note.posting_date = ledger.local_date(shipped_on, timezone)
 	note.insert()
 	note.submit()
 
@@ -688,91 +712,51 @@ def _delivered_or_drafted(so_detail: str) -> float:
 	return sum(flt(r.qty) for r in rows)
 
 
-# --- refunds: credit notes -----------------------------------------------------------------------
-
-
-def _ensure_credit_notes(sales_order, plan: OrderPlan, connector: ShopifyConnector) -> None:
-	from erpnext.accounts.doctype.sales_invoice.sales_invoice import make_sales_return
-
-	rows = _rows_by_line(sales_order, plan)
-	for refund in plan.refunds:
-		if frappe.db.exists("Sales Invoice", {"custom_shopify_refund_id": refund["refund_id"]}):
-			continue
-		invoice = frappe.db.get_value(
-			"Sales Invoice", {"custom_shopify_order_id": plan.order_id, "is_return": 0, "docstatus": 1}
-		)
-		if not invoice:
-			raise RecordError(
-				f"Shopify refund {refund['refund_id']} of order {plan.name}: there is no submitted Sales "
-				"Invoice to credit yet (the order was never marked paid here). Retried once the invoice exists.",
-				service="Shopify",
-			)
-		lines_of_refund = refund_lines(
-			connector.query(queries.REFUND_LINES, {"id": refund["gid"]}, operation="RefundLines").get("node")
-			or {}
-		)
-		if not lines_of_refund:
-			raise RecordError(
-				f"Shopify refund {refund['refund_id']} of order {plan.name} refunds an amount "
-				f"({refund['amount']}) without items; make that credit note by hand.",
-				service="Shopify",
-			)
-		refunded = {
-			rows[line_id].name: qty for line_id, qty in lines_of_refund.items() if qty and line_id in rows
-		}
-		note = make_sales_return(invoice)
-		note.items = [row for row in note.items if row.so_detail in refunded]
-		for row in note.items:
-			row.qty = -abs(refunded[row.so_detail])
-		note.custom_shopify_refund_id = refund["refund_id"]
-		note.custom_shopify_order_id = plan.order_id
-		note.update_outstanding_for_self = 0
-		note.insert()
-		note.submit()
-
-
 # --- cancelled -----------------------------------------------------------------------------------
 
 
-def _cancel_everything(sales_order, plan: OrderPlan) -> None:
-	"""Cancel what hangs on the order (payments, credit notes, invoices, deliveries), then the order."""
-	chain: list[tuple[str, str]] = []
-	invoices = frappe.get_all(
-		"Sales Invoice",
-		filters={"custom_shopify_order_id": plan.order_id, "docstatus": 1},
-		fields=["name", "is_return"],
-		order_by="is_return desc",
+def _settle_cancelled(sales_order, plan: OrderPlan, invoice) -> None:
+	"""Book what a cancellation really did. Money Shopify refunded is already credited and paid out
+	(the refunds); money the merchant kept stays booked; goods that shipped stay delivered. An
+	invoice nobody paid anything on is cancelled; the Sales Order is cancelled when nothing hangs on
+	it any more, else closed."""
+	invoice = frappe.get_doc("Sales Invoice", invoice.name) if invoice else None
+	if invoice and invoice.docstatus == 1 and not _money_moved(invoice):
+		_cancel(invoice, plan)
+		invoice = None
+	delivered = frappe.db.exists(
+		"Delivery Note Item", {"against_sales_order": sales_order.name, "docstatus": 1}
 	)
-	for invoice in invoices:
-		for payment in frappe.get_all(
+	sales_order = frappe.get_doc(SALES_ORDER, sales_order.name)  # cancelling the invoice moved it
+	if invoice or delivered or _invoice_of(plan):
+		if sales_order.status != "Closed":
+			sales_order.update_status("Closed")
+	else:
+		_cancel(sales_order, plan)
+
+
+def _money_moved(invoice) -> bool:
+	"""A payment, journal entry or credit note against the invoice: then it tells what happened."""
+	return bool(
+		frappe.db.exists(
 			"Payment Entry Reference",
-			filters={"reference_doctype": "Sales Invoice", "reference_name": invoice.name, "docstatus": 1},
-			pluck="parent",
-		):
-			chain.append(("Payment Entry", payment))
-	chain += [("Sales Invoice", i.name) for i in invoices]
-	notes = frappe.get_all(
-		"Delivery Note Item",
-		filters={"against_sales_order": sales_order.name, "docstatus": 1},
-		pluck="parent",
-		distinct=True,
+			{"reference_doctype": "Sales Invoice", "reference_name": invoice.name, "docstatus": 1},
+		)
+		or frappe.db.exists(
+			"Journal Entry Account",
+			{"reference_type": "Sales Invoice", "reference_name": invoice.name, "docstatus": 1},
+		)
+		or frappe.db.exists("Sales Invoice", {"return_against": invoice.name, "docstatus": 1})
 	)
-	chain += [("Delivery Note", n) for n in dict.fromkeys(notes)]
-	chain.append((SALES_ORDER, sales_order.name))
-	seen = set()
-	for doctype, name in chain:
-		if (doctype, name) in seen:
-			continue
-		seen.add((doctype, name))
-		doc = frappe.get_doc(doctype, name)
-		if doc.docstatus != 1:
-			continue
-		try:
-			doc.cancel()
-		except frappe.ValidationError as exc:
-			raise RecordError(
-				f"Shopify cancelled order {plan.name}, but ERPNext could not cancel {doctype} {name}: "
-				f"{frappe.utils.strip_html(str(exc))}. Cancel it by hand (or fix the cause), then retry "
-				"this dead letter.",
-				service="Shopify",
-			) from exc
+
+
+def _cancel(doc, plan: OrderPlan) -> None:
+	try:
+		doc.cancel()
+	except frappe.ValidationError as exc:
+		raise RecordError(
+			f"Shopify cancelled order {plan.name}, but ERPNext could not cancel {doc.doctype} {doc.name}: "
+			f"{frappe.utils.strip_html(str(exc))}. Cancel it by hand (or fix the cause), then retry "
+			"this dead letter.",
+			service="Shopify",
+		) from exc

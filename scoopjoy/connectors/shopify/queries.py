@@ -76,9 +76,10 @@ ORDER_FIELDS = f"""
 	currentTotalPriceSet {{ {MONEY} }}
 	currentTotalDutiesSet {{ {MONEY} }}
 	currentTotalAdditionalFeesSet {{ {MONEY} }}
-	transactions(first: 5) {{
+	transactions(first: 10) {{
 		id kind status gateway processedAt amountSet {{ {MONEY} }}
 	}}
+	fulfillments(first: 5) {{ createdAt }}
 	refunds(first: 5) {{
 		id createdAt totalRefundedSet {{ {MONEY} }}
 	}}
@@ -103,19 +104,29 @@ query OneOrder($id: ID!, $lineItems: Int!) {{
 }}
 """
 
-#: The lines of one refund, read only for a refund that has no credit note yet: nesting them in
-#: the order query would multiply its cost past Shopify's 1,000-point limit per query.
-REFUND_LINES = """
-query RefundLines($id: ID!) {
-	node(id: $id) {
-		... on Refund {
+#: What one refund gave back, read only for a refund that has no credit note yet: nesting this in
+#: the order query would multiply its cost past Shopify's 1,000-point limit per query
+#: (https://shopify.dev/docs/api/admin-graphql/latest/objects/Refund).
+REFUND_DETAILS = f"""
+query RefundDetails($id: ID!) {{
+	node(id: $id) {{
+		... on Refund {{
 			id
 			createdAt
-			totalRefundedSet { shopMoney { amount currencyCode } }
-			refundLineItems(first: 100) { nodes { quantity lineItem { id } } }
-		}
-	}
-}
+			totalRefundedSet {{ {MONEY} }}
+			refundLineItems(first: 50) {{
+				nodes {{ quantity lineItem {{ id }} subtotalSet {{ {MONEY} }} totalTaxSet {{ {MONEY} }} }}
+			}}
+			refundShippingLines(first: 5) {{
+				nodes {{ shippingLine {{ title }} subtotalAmountSet {{ {MONEY} }} taxAmountSet {{ {MONEY} }} }}
+			}}
+			orderAdjustments(first: 5) {{ nodes {{ reason amountSet {{ {MONEY} }} }} }}
+			transactions(first: 10) {{
+				nodes {{ id kind status gateway processedAt amountSet {{ {MONEY} }} }}
+			}}
+		}}
+	}}
+}}
 """
 
 #: The light listing the Sync Console diffs against ERPNext: enough to say why an order is missing.
@@ -233,7 +244,7 @@ ALL_DOCUMENTS = {
 	"ORDERS_PAGE": ORDERS_PAGE,
 	"ORDER_BY_ID": ORDER_BY_ID,
 	"ORDER_SUMMARIES_PAGE": ORDER_SUMMARIES_PAGE,
-	"REFUND_LINES": REFUND_LINES,
+	"REFUND_DETAILS": REFUND_DETAILS,
 	"COUNTS": COUNTS,
 	"SHOP": SHOP,
 	"PRODUCT_SET": PRODUCT_SET,

@@ -19,6 +19,9 @@ class ShopifySettings(ConnectorSettings):
 		from frappe.types import DF
 
 		from scoopjoy.scoopjoy.doctype.shopify_location.shopify_location import ShopifyLocation
+		from scoopjoy.scoopjoy.doctype.shopify_payment_method.shopify_payment_method import (
+			ShopifyPaymentMethod,
+		)
 		from scoopjoy.scoopjoy.doctype.shopify_tax_account.shopify_tax_account import ShopifyTaxAccount
 
 		access_token: DF.Password | None
@@ -41,10 +44,13 @@ class ShopifySettings(ConnectorSettings):
 		last_order_sync_at: DF.Data | None
 		last_product_push_at: DF.Datetime | None
 		locations: DF.Table[ShopifyLocation]
+		payment_methods: DF.Table[ShopifyPaymentMethod]
 		previous_client_secret: DF.Password | None
 		price_list: DF.Link | None
 		push_inventory: DF.Check
 		push_products: DF.Check
+		refund_adjustment_account: DF.Link | None
+		refund_item: DF.Link | None
 		rounding_account: DF.Link | None
 		sales_order_naming_series: DF.Data | None
 		sandbox_mode: DF.Check
@@ -115,11 +121,18 @@ class ShopifySettings(ConnectorSettings):
 				"rounding_account",
 				"duties_account",
 				"additional_fees_account",
+				"refund_adjustment_account",
 			)
 		]
 		accounts += [
 			(_("Tax Accounts row {0}").format(row.idx), row.account) for row in self.tax_accounts or []
 		]
+		accounts += [
+			(_("Payment Methods row {0}").format(row.idx), row.account) for row in self.payment_methods or []
+		]
+		gateways = [(row.gateway or "").strip().lower() for row in self.payment_methods or []]
+		for gateway in {g for g in gateways if gateways.count(g) > 1}:
+			frappe.throw(_("Payment Methods: gateway {0} is mapped twice.").format(gateway))
 		seen_taxes = set()
 		for row in self.tax_accounts or []:
 			key = ((row.tax_title or "").strip().lower(), flt(row.tax_rate))

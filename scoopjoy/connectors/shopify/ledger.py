@@ -1,0 +1,328 @@
+"""What happened to a Shopify order's money, in ERPNext: one payment per captured transaction, one
+credit note per refund for exactly what it gave back, and the refund's payment.
+
+- Every successful SALE or CAPTURE becomes a Payment Entry on the account its gateway is mapped to
+  in Shopify Settings (Payment Methods), dated the day it was processed in the shop's time zone. An
+  authorisation is not money yet; an order awaiting cash on delivery or a bank deposit keeps its
+  invoice outstanding. A gateway mapped to an account that is not Bank or Cash (a gift card
+  liability) is booked with a Journal Entry instead: redeeming a gift card is not cash.
+- A refund becomes a credit note against the order's invoice: the returned units at the rates they
+  were booked at (their discount share as the credit note's discount), the tax and shipping it gave
+  back on their own rows, and what Shopify paid back differently (a restocking fee kept, an
+  amount-only refund) on the refund adjustment account or item. Its REFUND transactions pay it out.
+- Each payment carries its Shopify transaction id and each credit note its refund id, so applying
+  the same order again books nothing twice.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import frappe
+from frappe import _
+from frappe.utils import flt
+
+from scoopjoy.connectors.shopify import queries
+from scoopjoy.connectors.shopify.booking import (
+	RECEIVED_KINDS,
+	REFUND_KIND,
+	RefundBooking,
+	Transaction,
+	book_refund,
+	transactions,
+)
+from scoopjoy.connectors.shopify.mapping import gid, parse_time
+from scoopjoy.kernel.errors import ConfigError, RecordError
+
+#: a remainder this small (in the party account's currency) is the last payment's rounding, not a debt
+ROUNDING = 0.01
+
+
+# --- payments -------------------------------------------------------------------------------------
+
+
+def ensure_payments(invoice, order: dict, settings, which: str, timezone) -> None:
+	"""A payment for each captured transaction not booked yet, against the order's invoice."""
+	for transaction in transactions(order.get("transactions"), which):
+		if transaction.kind not in RECEIVED_KINDS or transaction_booked(transaction):
+			continue
+		invoice.reload()
+		if flt(invoice.outstanding_amount) <= 0:
+			frappe.logger("scoopjoy").info(
+				f"Shopify: transaction {transaction.transaction_id} of {invoice.name} finds nothing outstanding"
+			)
+			continue
+		_book_transaction(invoice, transaction, settings, timezone)
+
+
+def pay_out_refund(credit_note, refund_transactions: list[Transaction], settings, timezone) -> None:
+	"""The money a refund gave back, against its credit note."""
+	for transaction in refund_transactions:
+		if transaction.kind != REFUND_KIND or transaction_booked(transaction):
+			continue
+		credit_note.reload()
+		if flt(credit_note.outstanding_amount) >= 0:
+			continue
+		_book_transaction(credit_note, transaction, settings, timezone)
+
+
+def transaction_booked(transaction: Transaction) -> bool:
+	return any(
+		frappe.db.exists(
+			doctype, {"custom_shopify_transaction_id": transaction.transaction_id, "docstatus": 1}
+		)
+		for doctype in ("Payment Entry", "Journal Entry")
+	)
+
+
+def gateway_account(settings, gateway: str) -> tuple[str, str | None]:
+	"""(account, mode of payment) of a Shopify gateway: its Payment Methods row, else the default."""
+	for row in settings.get("payment_methods") or []:
+		if (row.gateway or "").strip().lower() == gateway:
+			return row.account, row.mode_of_payment
+	if gateway == "gift_card":
+		raise ConfigError(
+			_(
+				"A Shopify order was paid with a gift card, and Shopify Settings > Payment Methods has no "
+				"row for the gateway gift_card. Add one with your gift card liability account (a gift card "
+				"redemption is not cash), then retry the dead letters."
+			),
+			service="Shopify",
+		)
+	if not settings.cash_bank_account:
+		raise ConfigError(
+			_("Shopify Settings has no Cash / Bank Account for gateway {0}.").format(gateway),
+			service="Shopify",
+		)
+	return settings.cash_bank_account, None
+
+
+def _book_transaction(invoice, transaction: Transaction, settings, timezone) -> None:
+	account, mode_of_payment = gateway_account(settings, transaction.gateway)
+	on_date = local_date(transaction.processed_at, timezone) or invoice.posting_date
+	outstanding = abs(flt(invoice.outstanding_amount))
+	amount = _in_party_currency(invoice, transaction.amount)
+	party_amount = None if amount >= outstanding - ROUNDING else amount  # None: all that is left
+	if frappe.get_cached_value("Account", account, "account_type") in ("Bank", "Cash"):
+		_payment_entry(invoice, transaction, account, mode_of_payment, party_amount, on_date)
+	else:
+		_journal_entry(invoice, transaction, account, party_amount or outstanding, on_date, settings)
+
+
+def _in_party_currency(invoice, amount: Decimal) -> float:
+	"""A transaction's amount (invoice currency) in the currency of the invoice's receivable account."""
+	party_currency = frappe.get_cached_value("Account", invoice.debit_to, "account_currency")
+	if party_currency == invoice.currency:
+		return flt(amount, 2)
+	return flt(flt(amount) * flt(invoice.conversion_rate), 2)
+
+
+def _payment_entry(
+	invoice, transaction: Transaction, account, mode_of_payment, party_amount, on_date
+) -> None:
+	from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
+
+	payment = get_payment_entry(
+		"Sales Invoice", invoice.name, party_amount=party_amount, bank_account=account
+	)
+	payment.update(
+		{
+			"posting_date": on_date,
+			"reference_no": transaction.transaction_id,
+			"reference_date": on_date,
+			"mode_of_payment": mode_of_payment,
+			"custom_shopify_transaction_id": transaction.transaction_id,
+			"remarks": _("Shopify {0} {1} via {2}").format(
+				transaction.kind.lower(), transaction.transaction_id, transaction.gateway
+			),
+		}
+	)
+	payment.insert()
+	payment.submit()
+
+
+def _journal_entry(invoice, transaction: Transaction, account, party_amount, on_date, settings) -> None:
+	"""Money that is not cash (a gift card redeemed or refunded): account against the receivable."""
+	company_currency = frappe.get_cached_value("Company", invoice.company, "default_currency")
+	party_currency = frappe.get_cached_value("Account", invoice.debit_to, "account_currency")
+	rate = 1 if party_currency == company_currency else flt(invoice.conversion_rate)
+	base = flt(party_amount * rate, 2)
+	receiving = not invoice.is_return  # a sale reduces the receivable; a refund raises it again
+	entry = frappe.new_doc("Journal Entry")
+	entry.update(
+		{
+			"voucher_type": "Journal Entry",
+			"company": invoice.company,
+			"posting_date": on_date,
+			"multi_currency": int(party_currency != company_currency),
+			"cheque_no": transaction.transaction_id,
+			"cheque_date": on_date,
+			"custom_shopify_transaction_id": transaction.transaction_id,
+			"user_remark": _("Shopify {0} {1} via {2} ({3})").format(
+				transaction.kind.lower(), transaction.transaction_id, transaction.gateway, invoice.name
+			),
+		}
+	)
+	cost_center = settings.cost_center or frappe.get_cached_value("Company", invoice.company, "cost_center")
+	entry.append(
+		"accounts",
+		{
+			"account": account,
+			"cost_center": cost_center,
+			("debit_in_account_currency" if receiving else "credit_in_account_currency"): base,
+		},
+	)
+	entry.append(
+		"accounts",
+		{
+			"account": invoice.debit_to,
+			"party_type": "Customer",
+			"party": invoice.customer,
+			"exchange_rate": rate,
+			"cost_center": cost_center,
+			"reference_type": "Sales Invoice",
+			"reference_name": invoice.name,
+			("credit_in_account_currency" if receiving else "debit_in_account_currency"): party_amount,
+		},
+	)
+	entry.insert()
+	entry.submit()
+
+
+def local_date(moment: str | None, timezone) -> date | None:
+	parsed = parse_time(moment)
+	return parsed.astimezone(timezone).date() if parsed else None
+
+
+# --- refunds --------------------------------------------------------------------------------------
+
+
+def ensure_credit_notes(invoice, order: dict, refunds: list[dict], settings, connector, which: str, timezone):
+	"""One credit note per refund not booked yet, then the refund's payment."""
+	from scoopjoy.connectors.shopify.orders import charge_row
+
+	for refund in refunds:
+		refund_id = refund["refund_id"]
+		note_name = frappe.db.get_value(
+			"Sales Invoice", {"custom_shopify_refund_id": refund_id, "docstatus": 1}
+		)
+		details = (
+			connector.query(queries.REFUND_DETAILS, {"id": refund["gid"]}, operation="RefundDetails").get(
+				"node"
+			)
+			or {}
+		)
+		if not note_name:
+			booking = book_refund(details, order, which)
+			note = _credit_note(invoice, booking, details, order, settings, timezone, charge_row)
+			note.custom_shopify_refund_id = refund_id
+			note.insert()
+			_check_refund_total(note, booking, order, refund_id)
+			note.submit()
+		else:
+			note = frappe.get_doc("Sales Invoice", note_name)
+		pay_out_refund(note, transactions(details.get("transactions"), which), settings, timezone)
+
+
+def _credit_note(invoice, booking: RefundBooking, details: dict, order: dict, settings, timezone, charge_row):
+	from erpnext.accounts.doctype.sales_invoice.sales_invoice import make_sales_return
+
+	note = make_sales_return(invoice.name)
+	rows = {row.so_detail: row for row in note.items}
+	so_rows = {
+		gid("LineItem", r.custom_shopify_line_item_id): r.name
+		for r in frappe.get_all(
+			"Sales Order Item",
+			filters={"parent": invoice.items[0].sales_order},
+			fields=["name", "custom_shopify_line_item_id"],
+		)
+		if r.custom_shopify_line_item_id
+	}
+	items, credited = [], Decimal("0")
+	for line_id, quantity, net in booking.lines:
+		row = rows.get(so_rows.get(line_id))
+		if row is None or not quantity:
+			continue
+		row.qty = -abs(quantity)
+		row.stock_qty = row.qty * flt(row.conversion_factor or 1)
+		items.append(row)
+		credited += Decimal(str(flt(row.rate) * quantity)).quantize(Decimal("0.01")) - net
+	# without returned lines, what is left after shipping and tax is the amount the refund gave back
+	goods_left = booking.total - sum((c.amount for c in booking.charges), Decimal("0"))
+	refund_item = None
+	if not items:  # a shipping-only or amount-only refund: ERPNext's credit note needs one item row
+		refund_item = _refund_item_row(note, settings, max(goods_left, Decimal("0")))
+		credited = Decimal("0")
+	note.items = items
+	if refund_item:
+		note.append("items", refund_item)
+	note.taxes = []
+	for charge in booking.charges:
+		note.append("taxes", {**charge_row(charge, settings), "tax_amount": -flt(charge.amount)})
+	adjustment = booking.adjustment if booking.lines else max(-goods_left, Decimal("0"))
+	if adjustment:
+		account = settings.refund_adjustment_account
+		if not account:
+			raise ConfigError(
+				_(
+					"A Shopify refund paid back {0} {1} differently from the goods, shipping and tax it "
+					"returned (a restocking fee kept, or an amount-only refund). Set a Refund Adjustment "
+					"Account in Shopify Settings, then retry the dead letter."
+				).format(abs(adjustment), invoice.currency),
+				service="Shopify",
+			)
+		note.append(
+			"taxes",
+			{
+				"charge_type": "Actual",
+				"account_head": account,
+				"description": _("Refund adjustment"),
+				"tax_amount": flt(adjustment),
+				"cost_center": settings.cost_center or None,
+			},
+		)
+	# the returned units' share of the order's discount, so the credit is what was paid for them
+	note.apply_discount_on = "Net Total"
+	note.discount_amount = -flt(credited) if credited > 0 else 0
+	note.additional_discount_percentage = 0
+	note.set_posting_time = 1
+	note.posting_date = local_date(details.get("createdAt"), timezone) or invoice.posting_date
+	note.due_date = note.posting_date
+	note.update_outstanding_for_self = 1
+	note.disable_rounded_total = 1
+	note.custom_shopify_order_id = invoice.custom_shopify_order_id
+	return note
+
+
+def _refund_item_row(note, settings, amount: Decimal):
+	if not settings.refund_item:
+		raise ConfigError(
+			_(
+				"A Shopify refund gave back shipping or an amount without returning items, and ERPNext's "
+				"credit note needs an item row: set a Refund Item (a non-stock service item) in Shopify "
+				"Settings, then retry the dead letter."
+			),
+			service="Shopify",
+		)
+	row = note.items[0].as_dict() if note.items else {}
+	return {
+		**{k: row.get(k) for k in ("warehouse", "cost_center", "income_account") if row.get(k)},
+		"item_code": settings.refund_item,
+		"item_name": frappe.get_cached_value("Item", settings.refund_item, "item_name"),
+		"uom": frappe.get_cached_value("Item", settings.refund_item, "stock_uom"),
+		"conversion_factor": 1,
+		"qty": -1,
+		"rate": flt(amount),
+		"price_list_rate": flt(amount),
+	}
+
+
+def _check_refund_total(note, booking: RefundBooking, order: dict, refund_id: str) -> None:
+	if Decimal(str(flt(-note.grand_total, 2))) != booking.total:
+		raise RecordError(
+			f"Shopify refund {refund_id} of order {order.get('name')}: the credit note comes to "
+			f"{flt(-note.grand_total, 2)} but Shopify paid back {booking.total}. Nothing was credited; "
+			"book this refund by hand and mark the dead letter resolved.",
+			service="Shopify",
+		)
