@@ -439,3 +439,32 @@ class TestRefunds(ShopifyMoneyTestCase):
 			as_dict=True,
 		)
 		self.assertEqual((invoice.outstanding_amount, note.outstanding_amount), (0, 0))
+
+
+class TestWholeOrders(ShopifyMoneyTestCase):
+	def test_an_order_with_more_lines_than_a_page_is_booked_whole(self):
+		variants = [self.mapped_variant(f"SHOP-M-MANY-{n}", price=f"{n + 1}.00") for n in range(3)]
+		order = self.shop.add_order(
+			lines=[{"variant": variants[n % 3]["id"], "quantity": 1} for n in range(23)],
+			shipping_lines=[],
+		)
+		self.sync(order)
+		so = self.sales_order_for(order)
+		self.assertEqual(len(so.items), 23)
+		self.assertEqual(amount(so.grand_total), amount(order["totalPriceSet"]))
+
+	def test_a_tip_is_booked_on_the_tips_account_not_as_goods(self):
+		world = test_world()
+		self.settings(tips_account=world.income_account)
+		cone = self.mapped_variant("SHOP-M-TIP", price="4.00")
+		order = self.shop.add_order(
+			lines=[{"variant": cone["id"], "quantity": 1}], shipping_lines=[], tip="1.50"
+		)
+		self.sync(order)
+		so = self.sales_order_for(order)
+		self.assertEqual([r.item_code for r in so.items], ["SHOP-M-TIP"])
+		self.assertEqual(
+			[(t.account_head, amount(t.tax_amount)) for t in so.taxes],
+			[(world.income_account, amount("1.50"))],
+		)
+		self.assertEqual(amount(so.grand_total), amount(order["totalPriceSet"]))

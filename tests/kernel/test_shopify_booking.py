@@ -169,3 +169,10 @@ def test_duties_and_additional_fees_are_booked_as_their_own_charges():
 		}
 	)
 	assert {r.kind: r.amount for r in booking.charges} == {"duty": D("2.50"), "fee": D("1.00")}
+
+
+def test_a_tip_is_a_charge_of_its_own_not_an_item():
+	tip = {**line(9, "2.00", 1), "title": "Tip", "product": None, "variant": None}
+	booking = book_order({**order([line(1, "10.00", 1), tip], "12.00"), "totalTipReceivedSet": bag("2.00")})
+	assert [row.line_item_id for row in booking.items] == ["gid://shopify/LineItem/1"]
+	assert [(r.kind, r.amount) for r in booking.charges] == [("tip", D("2.00"))]

@@ -95,6 +95,7 @@ def test_every_connector_document_executes_over_http(sim, session):
 		"ORDER_BY_ID": {"id": order["id"], "lineItems": 5},
 		"ORDER_SUMMARIES_PAGE": {"first": 5},
 		"REFUND_DETAILS": {"id": refund["id"]},
+		"ORDER_LINE_ITEMS": {"id": order["id"], "first": 5},
 		"COUNTS": {"orders": "status:any"},
 		"INVENTORY_SET_QUANTITIES": {
 			"idempotencyKey": str(uuid.uuid4()),

@@ -43,8 +43,8 @@ def get_sync_console(from_date: str, to_date: str) -> dict:
 	_require_console_role()
 	if str(from_date) > str(to_date):
 		frappe.throw(_("From Date must not be after To Date."))
-	with user_facing_errors(title=_("Shopify Sync Console")):
-		return console.console_data(from_date, to_date)
+	# Shopify down is an answer the page shows in place (with what to do), not an error dialog
+	return console.console_page(from_date, to_date)
 
 
 @frappe.whitelist()
@@ -71,7 +71,7 @@ def resync_not_synced(from_date: str, to_date: str) -> dict:
 	_require_console_role()
 	with user_facing_errors(title=_("Shopify Sync Console")):
 		data = console.console_data(from_date, to_date)
-	ids = [row["order_id"] for row in data["not_synced"] if row["reason"] != console.REASONS["cancelled"]]
+	ids = [row["order_id"] for row in data["not_synced"] if row.get("can_resync", True)]
 	return resync_orders(ids)
 
 

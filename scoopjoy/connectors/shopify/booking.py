@@ -95,7 +95,7 @@ class ItemRow:
 class ChargeRow:
 	"""One "Actual" row of the document's taxes and charges table."""
 
-	kind: str  # tax | shipping | duty | fee | rounding
+	kind: str  # tax | shipping | tip | duty | fee | rounding
 	description: str
 	amount: Decimal
 	tax_key: str | None = None  # taxes: what Shopify Settings map to an account
@@ -154,6 +154,17 @@ def _line_discount(line: dict, which: str) -> Decimal:
 	return money(line.get("totalDiscountSet"), which)
 
 
+def is_tip(line: dict, order: dict) -> bool:
+	"""A tip is a line without product or variant that Shopify titles "Tip", on an order that
+	received tips (``totalTipReceivedSet``): money for the staff, not a sale of goods."""
+	return (
+		not line.get("product")
+		and not line.get("variant")
+		and (line.get("title") or "").strip().lower() == "tip"
+		and money(order.get("totalTipReceivedSet")) > 0
+	)
+
+
 def _scaled(amount: Decimal, part: int, whole: int) -> Decimal:
 	"""An amount for the quantity still on the order (an edit removed some units)."""
 	return amount if part == whole or not whole else cents(amount * part / whole)
@@ -170,7 +181,11 @@ def book_order(order: dict, which: str = SHOP_MONEY, lines: list[dict] | None = 
 	has_line_taxes = any(line.get("taxLines") for line in line_nodes)
 
 	items: list[ItemRow] = []
+	tips = ZERO
 	for line in line_nodes:
+		if is_tip(line, order):
+			tips += money(line.get("originalUnitPriceSet"), which) * int(line.get("currentQuantity") or 0)
+			continue
 		original = int(line.get("quantity") or 0)
 		current = int(line["currentQuantity"]) if line.get("currentQuantity") is not None else original
 		if current <= 0:
@@ -216,6 +231,8 @@ def book_order(order: dict, which: str = SHOP_MONEY, lines: list[dict] | None = 
 		if amount:
 			charges.append(ChargeRow("tax", title, amount, tax_key=key, tax_title=title))
 
+	if tips:
+		charges.append(ChargeRow("tip", "Tip", tips))
 	# in the total, outside lines and shipping: import duties and additional fees
 	# (https://shopify.dev/docs/api/admin-graphql/latest/objects/Order#field-currentTotalDutiesSet)
 	for kind, field_name, description in OTHER_CHARGES:

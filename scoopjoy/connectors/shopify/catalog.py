@@ -23,19 +23,24 @@ from scoopjoy.connectors.shopify.mapping import legacy_id, product_identifier, p
 from scoopjoy.kernel.errors import ConfigError, RecordError
 from scoopjoy.reliability.dead_letters import record_dead_letter, resolve_dead_letter
 from scoopjoy.reliability.jobs import enqueue_integration_job, job_id_for
+from scoopjoy.reliability.progress import report
 
 PUSH_PRODUCT_JOB = "scoopjoy.connectors.shopify.catalog.push_product"
+PROGRESS_KIND = "shopify-products"
 
 
 def queue_product_push(force: bool = False) -> bool:
 	"""The one way the push is queued (scheduler and desk button share the job key, so never twice)."""
-	return enqueue_integration_job(
+	queued = enqueue_integration_job(
 		"scoopjoy.connectors.shopify.catalog.push_products",
 		connector=constants.SERVICE_NAME,
 		job_key="push-products",
 		queue="long",
 		force=force,
 	)
+	if queued:
+		report(PROGRESS_KIND, 0, 0, frappe._("Queued: waiting for a background worker"), status="Queued")
+	return queued
 
 
 def scheduled_product_push() -> None:
@@ -70,12 +75,23 @@ def items_to_publish(settings, since=None) -> list[str]:
 
 
 def push_products(force: bool = False) -> dict:
+	try:
+		return _push_products(force)
+	except Exception as error:
+		# the form stops showing "running"; the job's dead letter keeps the whole error
+		report(PROGRESS_KIND, 0, 0, str(error).splitlines()[0][:300] if str(error) else type(error).__name__, status="Failed")
+		raise
+
+
+def _push_products(force: bool) -> dict:
 	connector = ShopifyConnector()
 	settings = connector.settings
 	started = now_datetime()
 	since = None if force else settings.last_product_push_at
 	counts: Counter = Counter()
-	for item_code in items_to_publish(settings, since):
+	item_codes = items_to_publish(settings, since)
+	_progress(0, len(item_codes), counts)
+	for done, item_code in enumerate(item_codes, start=1):
 		dedup_key = job_id_for(constants.SERVICE_NAME, f"product:{item_code}")
 		try:
 			push_product(item_code, connector=connector)
@@ -93,8 +109,25 @@ def push_products(force: bool = False) -> dict:
 		else:
 			resolve_dead_letter(dedup_key)
 			counts["pushed"] += 1
+		_progress(done, len(item_codes), counts)
 	frappe.db.set_single_value(constants.SETTINGS_DOCTYPE, "last_product_push_at", started)
+	_progress(len(item_codes), len(item_codes), counts, status="Completed")
 	return dict(counts)
+
+
+def _progress(done: int, total: int, counts: Counter, status: str = "Running") -> None:
+	"""Shown on Shopify Settings while the push runs (polled there, and sent live)."""
+	report(
+		PROGRESS_KIND,
+		done,
+		total,
+		frappe._("{0} published, {1} failed, {2} of {3} products").format(
+			counts["pushed"], counts["failed"], done, total
+		),
+		status=status,
+		result=dict(counts),
+		event="scoopjoy_shopify_products_progress",
+	)
 
 
 def push_product(item_code: str, connector: ShopifyConnector | None = None) -> str:

@@ -13,18 +13,32 @@ order of the window that has no Sales Order gets one reason a person can act on:
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 
 import frappe
-from frappe.utils import now_datetime
+from frappe import _
+from frappe.utils import convert_utc_to_system_timezone, now_datetime
 
 from scoopjoy.connectors.shopify import constants, queries
 from scoopjoy.connectors.shopify.connector import ShopifyConnector
 from scoopjoy.connectors.shopify.mapping import legacy_id, parse_time
 from scoopjoy.connectors.shopify.sync import window_query
+from scoopjoy.kernel.errors import ConnectorError, FailureType
 
 RECENT = timedelta(minutes=15)
 MAX_LISTED = 5000
+CUSTOMER_IDS_PAGE_SIZE = 250
+
+#: the ids of the customers created in a window (their count alone cannot be compared with ERPNext)
+CUSTOMER_IDS_PAGE = """
+query CustomerIds($first: Int!, $after: String, $query: String) {
+	customers(first: $first, after: $after, query: $query) {
+		nodes { id legacyResourceId }
+		pageInfo { hasNextPage endCursor }
+	}
+}
+"""
 
 REASONS = {
 	"deleted_product": "Deleted product",
@@ -34,6 +48,37 @@ REASONS = {
 	"error": "Error",
 	"pending": "Not imported yet",
 }
+
+
+def console_page(from_date, to_date) -> dict:
+	"""What the Sync Console page shows: the data, or why Shopify could not be asked.
+
+	A page load is not retried in the background (that is what dead letters are for), so the
+	kernel's advice ("the work is retried with backoff") is replaced by what a person can do now.
+	"""
+	try:
+		return console_data(from_date, to_date)
+	except ConnectorError as error:
+		return {"error": unreachable(error)}
+
+
+def unreachable(error: ConnectorError) -> dict:
+	advice = error.resolution.advice
+	detail = str(error).replace(advice, "").strip()
+	failure = error.failure_type
+	if failure in (FailureType.AUTH, FailureType.CONFIG):
+		hint = _("Shopify refused the request: check the token, shop domain and API version in Shopify Settings.")
+		title = _("Shopify refused the request")
+	elif failure == FailureType.RATE_LIMITED:
+		hint = _("Shopify asked us to slow down. Press Refresh in a minute.")
+		title = _("Shopify is busy")
+	else:
+		hint = _(
+			"Nothing was changed. Press Refresh to try again; Integration Status shows whether Shopify's "
+			"circuit is open and since when."
+		)
+		title = _("Shopify could not be reached")
+	return {"title": title, "message": detail, "hint": hint, "failure_type": str(failure)}
 
 
 def console_data(from_date, to_date) -> dict:
@@ -74,9 +119,13 @@ def console_data(from_date, to_date) -> dict:
 	missing = [o for o in summaries if legacy_id(o["id"]) not in imported]
 	rows = [_why(order) for order in missing]
 
+	customer_ids = _customer_ids(connector, query)
 	erpnext = {
 		"orders": len(imported),
-		"customers": frappe.db.count("Customer", {"custom_shopify_customer_id": ["is", "set"]}),
+		# the customers Shopify created in the window that ERPNext has, not every customer ever imported
+		"customers": frappe.db.count(
+			"Customer", {"custom_shopify_customer_id": ["in", customer_ids or [""]]}
+		),
 		"products": frappe.db.count(
 			"Item", {"custom_shopify_product_id": ["is", "set"], "variant_of": ["is", "not set"]}
 		),
@@ -107,7 +156,7 @@ def console_data(from_date, to_date) -> dict:
 	}
 	shopify = {
 		"orders": _count(counts, "ordersCount"),
-		"customers": _count(counts, "customersCount"),
+		"customers": max(_count(counts, "customersCount"), len(customer_ids)),
 		"products": _count(counts, "productsCount"),
 		"invoices": _count(paid, "ordersCount"),
 		"fulfilments": _count(shipped, "ordersCount"),
@@ -129,16 +178,34 @@ def console_data(from_date, to_date) -> dict:
 	return {"entities": entities, "not_synced": rows, "by_reason": by_reason, "listed_limit": MAX_LISTED}
 
 
+def _customer_ids(connector: ShopifyConnector, query: str) -> list[str]:
+	ids: list[str] = []
+	for page in connector.pages(
+		CUSTOMER_IDS_PAGE,
+		{"first": CUSTOMER_IDS_PAGE_SIZE, "query": query},
+		"customers",
+		operation="CustomerIds",
+	):
+		ids.extend(legacy_id(node["id"]) for node in page.nodes)
+		if len(ids) >= MAX_LISTED:
+			break
+	return ids
+
+
 def _count(data: dict, key: str) -> int:
 	return int(((data or {}).get(key) or {}).get("count") or 0)
 
 
 def _why(order: dict) -> dict:
 	order_id = legacy_id(order["id"])
+	created = parse_time(order.get("createdAt"))
 	row = {
 		"order_id": order_id,
 		"order_name": order.get("name"),
 		"created_at": order.get("createdAt"),
+		# in the site's time zone, as every other date on the desk
+		"created": str(convert_utc_to_system_timezone(created.replace(tzinfo=None)))[:19] if created else None,
+		"can_resync": True,
 		"financial_status": order.get("displayFinancialStatus"),
 		"dead_letter": None,
 		"detail": "",
@@ -158,17 +225,14 @@ def _why(order: dict) -> dict:
 		and not frappe.db.exists("Item", {"custom_shopify_variant_id": legacy_id(line["variant"]["id"])})
 	]
 	if deleted:
-		row.update(
-			reason=REASONS["deleted_product"], detail=", ".join(line.get("title") or "" for line in deleted)
-		)
+		row.update(reason=REASONS["deleted_product"], detail=_titles(deleted))
 	elif order.get("cancelledAt"):
-		row.update(reason=REASONS["cancelled"])
+		# nothing to import: a resync would only skip it again
+		row.update(reason=REASONS["cancelled"], can_resync=False)
 	elif letter:
 		row.update(reason=REASONS["error"], dead_letter=letter.name, detail=(letter.last_error or "")[:300])
 	elif unmapped:
-		row.update(
-			reason=REASONS["unmapped_product"], detail=", ".join(line.get("title") or "" for line in unmapped)
-		)
+		row.update(reason=REASONS["unmapped_product"], detail=_titles(unmapped))
 	elif (
 		parse_time(order.get("createdAt"))
 		and parse_time(order["createdAt"]).replace(tzinfo=None) > now_datetime() - RECENT
@@ -179,3 +243,11 @@ def _why(order: dict) -> dict:
 	if letter and not row.get("dead_letter"):
 		row["dead_letter"] = letter.name
 	return row
+
+
+def _titles(lines: list[dict]) -> str:
+	"""Each product once, with how many lines name it: "Vanilla Scoop (2 lines), Cone"."""
+	counts = Counter((line.get("title") or _("untitled line")) for line in lines)
+	return ", ".join(
+		title if n == 1 else _("{0} ({1} lines)").format(title, n) for title, n in counts.items()
+	)

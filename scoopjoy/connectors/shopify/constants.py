@@ -53,12 +53,15 @@ ERPNEXT_ITEM_NAME_MAX = 140
 SHOPIFY_TITLE_MAX = 255
 
 #: Page sizes, chosen from Shopify's cost rules (objects 1 point, connections 2 + first x node):
-#: an order of ORDER_FIELDS with 20 lines (each with its tax lines, discount allocations and both
-#: money sets) requests about 440 points, so 2 orders a page stay under the 1,000-point single query
-#: limit. Only the points actually used are kept from the bucket, so small pages cost little time;
+#: an order of ORDER_FIELDS with 10 lines (each with its tax lines, discount allocations and both
+#: money sets) requests about 300 points, so 2 orders a page stay well under the 1,000-point single
+#: query limit. Only the points actually used are kept from the bucket, so small pages cost little time;
 #: a kernel test checks these requested costs with the simulator.
 ORDERS_PAGE_SIZE = 2
-LINE_ITEMS_PER_ORDER = 20
+#: the first lines of each order come with it; an order with more reads the rest in pages of
+#: LINE_ITEMS_PAGE_SIZE (the booked total is checked against Shopify's, so none can be missed)
+LINE_ITEMS_PER_ORDER = 10
+LINE_ITEMS_PAGE_SIZE = 40
 ORDER_SUMMARIES_PAGE_SIZE = 15
 PRODUCTS_PAGE_SIZE = 50
 

@@ -14,6 +14,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
+from scoopjoy.connectors.shopify.booking import is_tip
 from scoopjoy.connectors.shopify.constants import (
 	ERPNEXT_ITEM_NAME_MAX,
 	GID_PREFIX,
@@ -107,6 +108,7 @@ class OrderLine:
 	discount: Decimal
 	variant_id: str | None
 	product_id: str | None
+	is_tip: bool = False
 
 
 @dataclass
@@ -166,6 +168,7 @@ def order_plan(order: dict[str, Any]) -> OrderPlan:
 			discount=_money(node.get("totalDiscountSet")),
 			variant_id=legacy_id((node.get("variant") or {}).get("id")),
 			product_id=legacy_id((node.get("product") or {}).get("id")),
+			is_tip=is_tip(node, order),
 		)
 		for node in (order.get("lineItems") or {}).get("nodes") or []
 	]

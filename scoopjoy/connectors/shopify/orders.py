@@ -110,6 +110,7 @@ def _mark_deliveries(order_id: str, result: OrderResult) -> None:
 
 
 def apply_order(node: dict, settings, connector: ShopifyConnector | None = None) -> OrderResult:
+	node = with_every_line(node, connector or ShopifyConnector(settings))
 	plan = order_plan(node)
 	if not settings.shop_timezone:  # asked once; documents are dated in the shop's time zone
 		(connector or ShopifyConnector(settings)).shop_timezone()
@@ -165,6 +166,28 @@ def apply_order(node: dict, settings, connector: ShopifyConnector | None = None)
 			_ensure_delivery(sales_order, plan, node, timezone)
 	sales_order.db_set("custom_shopify_updated_at", stamp, update_modified=False)
 	return OrderResult(action, sales_order.name)
+
+
+def with_every_line(node: dict, connector: ShopifyConnector) -> dict:
+	"""The order with all its lines: those past the order query's first page are read in pages."""
+	lines = node.get("lineItems") or {}
+	page = lines.get("pageInfo") or {}
+	if not page.get("hasNextPage"):
+		return node
+	nodes = list(lines.get("nodes") or [])
+	while page.get("hasNextPage"):
+		found = (
+			connector.query(
+				queries.ORDER_LINE_ITEMS,
+				{"id": node["id"], "first": constants.LINE_ITEMS_PAGE_SIZE, "after": page["endCursor"]},
+				operation="OrderLineItems",
+				reference=("Sales Order", legacy_id(node["id"])),
+			).get("order")
+			or {}
+		).get("lineItems") or {}
+		nodes += found.get("nodes") or []
+		page = found.get("pageInfo") or {}
+	return {**node, "lineItems": {"nodes": nodes, "pageInfo": page}}
 
 
 def _stamp(plan: OrderPlan) -> str:
@@ -444,6 +467,7 @@ def _charge_account(charge: ChargeRow, settings) -> str:
 #: the Shopify Settings field that holds the account of each kind of charge
 CHARGE_ACCOUNT_FIELDS = {
 	"shipping": "shipping_account",
+	"tip": "tips_account",
 	"duty": "duties_account",
 	"fee": "additional_fees_account",
 	"rounding": "rounding_account",
@@ -652,8 +676,9 @@ def _receivable_in_invoice_currency(invoice, plan: OrderPlan) -> None:
 
 def _imported_lines(plan: OrderPlan) -> list[OrderLine]:
 	"""The lines that become Sales Order rows: those with units still on the order (an order edit
-	lowers ``currentQuantity``; ``quantity`` keeps counting removed units), in Shopify's order."""
-	return [line for line in plan.lines if line.current_quantity > 0]
+	lowers ``currentQuantity``; ``quantity`` keeps counting removed units), in Shopify's order;
+	tips are a charge of their own, not goods."""
+	return [line for line in plan.lines if line.current_quantity > 0 and not line.is_tip]
 
 
 def _rows_by_line(sales_order, plan: OrderPlan) -> dict:

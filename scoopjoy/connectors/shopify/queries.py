@@ -12,6 +12,20 @@ MONEY = "shopMoney { amount currencyCode } presentmentMoney { amount currencyCod
 #: a tax line, as on the order, each line item and each shipping line
 TAX_LINE = f"title rate priceSet {{ {MONEY} }}"
 
+LINE_ITEM_FIELDS = f"""
+	id
+	title
+	sku
+	quantity
+	currentQuantity
+	unfulfilledQuantity
+	originalUnitPriceSet {{ {MONEY} }}
+	totalDiscountSet {{ {MONEY} }}
+	discountAllocations {{ allocatedAmountSet {{ {MONEY} }} }}
+	taxLines {{ {TAX_LINE} }}
+	variant {{ id }}
+	product {{ id }}
+"""
 ORDER_FIELDS = f"""
 	id
 	legacyResourceId
@@ -47,20 +61,8 @@ ORDER_FIELDS = f"""
 		firstName lastName company address1 address2 city province provinceCode zip country countryCodeV2 phone
 	}}
 	lineItems(first: $lineItems) {{
-		nodes {{
-			id
-			title
-			sku
-			quantity
-			currentQuantity
-			unfulfilledQuantity
-			originalUnitPriceSet {{ {MONEY} }}
-			totalDiscountSet {{ {MONEY} }}
-			discountAllocations {{ allocatedAmountSet {{ {MONEY} }} }}
-			taxLines {{ {TAX_LINE} }}
-			variant {{ id }}
-			product {{ id }}
-		}}
+		pageInfo {{ hasNextPage endCursor }}
+		nodes {{ {LINE_ITEM_FIELDS} }}
 	}}
 	shippingLines(first: 3) {{
 		nodes {{
@@ -75,8 +77,9 @@ ORDER_FIELDS = f"""
 	totalPriceSet {{ {MONEY} }}
 	currentTotalPriceSet {{ {MONEY} }}
 	currentTotalDutiesSet {{ {MONEY} }}
+	totalTipReceivedSet {{ {MONEY} }}
 	currentTotalAdditionalFeesSet {{ {MONEY} }}
-	transactions(first: 10) {{
+	transactions(first: 5) {{
 		id kind status gateway processedAt amountSet {{ {MONEY} }}
 	}}
 	fulfillments(first: 5) {{ createdAt }}
@@ -98,6 +101,17 @@ query OrdersPage($first: Int!, $after: String, $query: String, $lineItems: Int!)
 }}
 """
 
+#: The rest of an order's lines, when it has more than the first page of the order query.
+ORDER_LINE_ITEMS = f"""
+query OrderLineItems($id: ID!, $first: Int!, $after: String) {{
+	order(id: $id) {{
+		lineItems(first: $first, after: $after) {{
+			pageInfo {{ hasNextPage endCursor }}
+			nodes {{ {LINE_ITEM_FIELDS} }}
+		}}
+	}}
+}}
+"""
 ORDER_BY_ID = f"""
 query OneOrder($id: ID!, $lineItems: Int!) {{
 	order(id: $id) {{ {ORDER_FIELDS} }}
@@ -121,7 +135,7 @@ query RefundDetails($id: ID!) {{
 				nodes {{ shippingLine {{ title }} subtotalAmountSet {{ {MONEY} }} taxAmountSet {{ {MONEY} }} }}
 			}}
 			orderAdjustments(first: 5) {{ nodes {{ reason amountSet {{ {MONEY} }} }} }}
-			transactions(first: 10) {{
+			transactions(first: 5) {{
 				nodes {{ id kind status gateway processedAt amountSet {{ {MONEY} }} }}
 			}}
 		}}
@@ -245,6 +259,7 @@ ALL_DOCUMENTS = {
 	"ORDER_BY_ID": ORDER_BY_ID,
 	"ORDER_SUMMARIES_PAGE": ORDER_SUMMARIES_PAGE,
 	"REFUND_DETAILS": REFUND_DETAILS,
+	"ORDER_LINE_ITEMS": ORDER_LINE_ITEMS,
 	"COUNTS": COUNTS,
 	"SHOP": SHOP,
 	"PRODUCT_SET": PRODUCT_SET,

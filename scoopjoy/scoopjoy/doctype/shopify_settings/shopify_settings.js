@@ -56,7 +56,12 @@ frappe.ui.form.on("Shopify Settings", {
 		);
 		frm.add_custom_button(
 			__("Publish products now"),
-			() => frappe.call({ method: "scoopjoy.connectors.shopify.api.push_products_now" }).then(queued),
+			() =>
+				frappe.call({ method: "scoopjoy.connectors.shopify.api.push_products_now" }).then((r) => {
+					queued(r);
+					frm.__scoopjoy_progress_seen = true;
+					scoopjoy_product_progress(frm);
+				}),
 			__("Actions")
 		);
 		frm.add_custom_button(
@@ -95,5 +100,43 @@ frappe.ui.form.on("Shopify Settings", {
 		);
 		frm.add_custom_button(__("Backfill orders"), () => frappe.new_doc("Shopify Backfill"), __("Actions"));
 		frm.add_custom_button(__("Sync Console"), () => frappe.set_route("shopify-sync-console"));
+		scoopjoy_product_progress(frm); // a publish that is queued or running shows here
 	},
 });
+
+// Product publish progress, polled from scoopjoy.reliability.progress (the job stores each step;
+// no realtime server is needed) until the publish is done, failed, or the form is left.
+function scoopjoy_product_progress(frm) {
+	if (frm.__scoopjoy_progress_timer) return;
+	const stop = () => {
+		clearInterval(frm.__scoopjoy_progress_timer);
+		frm.__scoopjoy_progress_timer = null;
+	};
+	const tick = () =>
+		frappe
+			.xcall("scoopjoy.reliability.progress.get_progress", { kind: "shopify-products" }, "GET")
+			.then((data) => {
+				if (!data || frappe.get_route_str() !== "Form/Shopify Settings") return stop();
+				const running = data.status === "Queued" || data.status === "Running";
+				if (running) {
+					frm.__scoopjoy_progress_seen = true; // so its end is announced
+					frm.dashboard.show_progress(__("Publishing products"), data.percent || 0, data.description || "");
+					return;
+				}
+				stop();
+				frm.dashboard.hide_progress(__("Publishing products"));
+				if (frm.__scoopjoy_progress_seen) {
+					frm.__scoopjoy_progress_seen = false;
+					frappe.show_alert(
+						{
+							message: data.status === "Failed" ? __("Publish failed: {0}", [data.description]) : data.description,
+							indicator: data.status === "Failed" ? "red" : "green",
+						},
+						10
+					);
+				}
+			})
+			.catch(stop);
+	frm.__scoopjoy_progress_timer = setInterval(tick, 1500);
+	tick();
+}

@@ -61,6 +61,7 @@ class ShopifySettings(ConnectorSettings):
 		sync_orders: DF.Check
 		tax_account: DF.Link | None
 		tax_accounts: DF.Table[ShopifyTaxAccount]
+		tips_account: DF.Link | None
 		warehouse: DF.Link | None
 	# end: auto-generated types
 
@@ -122,6 +123,7 @@ class ShopifySettings(ConnectorSettings):
 				"duties_account",
 				"additional_fees_account",
 				"refund_adjustment_account",
+				"tips_account",
 			)
 		]
 		accounts += [
