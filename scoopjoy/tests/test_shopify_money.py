@@ -468,3 +468,14 @@ class TestWholeOrders(ShopifyMoneyTestCase):
 			[(world.income_account, amount("1.50"))],
 		)
 		self.assertEqual(amount(so.grand_total), amount(order["totalPriceSet"]))
+
+	def test_an_edit_that_adds_units_after_booking_is_named_not_silently_dropped(self):
+		cone = self.mapped_variant("SHOP-M-EDIT-CONE", price="4.00")
+		tub = self.mapped_variant("SHOP-M-EDIT-TUB", price="9.00")
+		order = self.shop.add_order(lines=[{"variant": cone["id"], "quantity": 1}], shipping_lines=[])
+		self.sync(order)
+		self.shop.edit_order(order["id"], add=[{"variant": tub["id"], "quantity": 1}])
+		with self.assertRaisesRegex(
+			Exception, "was edited after Sales Order .* was booked: 'SHOP-M-EDIT-TUB'"
+		):
+			self.sync(order)

@@ -143,6 +143,8 @@ def apply_order(node: dict, settings, connector: ShopifyConnector | None = None)
 	else:
 		sales_order = frappe.get_doc(SALES_ORDER, existing.name)
 		action = "updated" if existing.custom_shopify_updated_at != stamp else "unchanged"
+		if sales_order.docstatus == 1 and not plan.is_cancelled:
+			_refuse_unbooked_additions(sales_order, plan)
 	if sales_order.docstatus == 1:
 		timezone = shop_timezone(settings)
 		which = _money_set(settings)
@@ -672,6 +674,32 @@ def _receivable_in_invoice_currency(invoice, plan: OrderPlan) -> None:
 
 
 # --- fulfilled: Delivery Note for what is not delivered yet --------------------------------------
+
+
+def _refuse_unbooked_additions(sales_order, plan: OrderPlan) -> None:
+	"""An order edited after it was booked to add lines or units: say so instead of drifting.
+
+	Units an edit removes come back as refunds (credit notes); added ones would need the Sales
+	Order amended, which is left to a person (it may already be invoiced and delivered)."""
+	rows = {
+		row.custom_shopify_line_item_id: row
+		for row in sales_order.items
+		if row.get("custom_shopify_line_item_id")
+	}
+	if not rows:
+		return  # booked before line ids were stored: nothing to compare
+	added = [
+		f"'{line.title}' ({line.current_quantity} now, {int(rows[line.line_item_id].qty) if line.line_item_id in rows else 0} booked)"
+		for line in _imported_lines(plan)
+		if line.line_item_id not in rows or line.current_quantity > rows[line.line_item_id].qty
+	]
+	if added:
+		raise RecordError(
+			f"Shopify order {plan.name} was edited after Sales Order {sales_order.name} was booked: "
+			f"{', '.join(added)}. The Sales Order is not changed automatically; amend it (and its "
+			"invoice) by hand, then mark this dead letter resolved.",
+			service="Shopify",
+		)
 
 
 def _imported_lines(plan: OrderPlan) -> list[OrderLine]:
