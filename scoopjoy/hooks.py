@@ -62,6 +62,8 @@ scheduler_events = {
 			"scoopjoy.reliability.dead_letters.retry_due_dead_letters",
 			# open / close alert incidents from the thresholds in ScoopJoy Settings
 			"scoopjoy.operations.alerts.evaluate_alerts",
+			# Shopify webhook deliveries a job did not finish: Failed (dead letter), Processed or re-queued
+			"scoopjoy.connectors.shopify.webhook.finish_deliveries",
 		],
 		# the seed's "every_15_minutes" is not a Frappe scheduler event: a cron entry is
 		"*/15 * * * *": ["scoopjoy.connectors.mobile_app.jobs.scheduled_menu_sync"],

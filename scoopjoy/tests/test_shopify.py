@@ -425,6 +425,78 @@ class TestShopifyWebhooks(ShopifyTestCase):
 			)
 		)
 
+	def age(self, *webhook_ids: str, minutes: int = 5) -> None:
+		"""The deliveries were received a while ago (the sweep leaves young ones to their job)."""
+		for webhook_id in webhook_ids:
+			frappe.db.set_value(
+				"Shopify Webhook Delivery",
+				webhook_id,
+				"received_at",
+				frappe.utils.add_to_date(frappe.utils.now_datetime(), minutes=-minutes),
+			)
+
+	def test_every_delivery_ends_processed_or_failed_with_its_dead_letter(self):
+		from scoopjoy.reliability.jobs import run_integration_job
+
+		good = self.shop.add_order(
+			lines=[{"variant": self.mapped_variant("SHOP-T-SWEEP")["id"], "quantity": 1}]
+		)
+		bad = self.shop.add_order(lines=[{"deleted": True, "title": "Gone Sorbet", "quantity": 1}])
+		ids = {}
+		for order in (good, bad):
+			raw, headers = self.delivery(order)
+			self.post(raw, headers)
+			ids[order["id"]] = headers["X-Shopify-Webhook-Id"]
+		# the good order's state was applied by the poll, after a job that missed this delivery
+		sync.pull_changed_orders()
+		frappe.db.set_value("Shopify Webhook Delivery", ids[good["id"]], "status", "Queued")
+		# the bad order's job fails and becomes a dead letter (as a worker runs it)
+		key = orders.order_job_key(bad["id"])
+		from scoopjoy.reliability.jobs import job_id_for
+
+		run_integration_job(
+			orders.SYNC_ORDER_JOB,
+			"Shopify",
+			{"order_gid": bad["id"]},
+			dedup_key=job_id_for("Shopify", key),
+			external_id=legacy_id(bad["id"]),
+		)
+		self.age(*ids.values())
+
+		webhook.finish_deliveries()
+
+		good_delivery = frappe.get_doc("Shopify Webhook Delivery", ids[good["id"]])
+		self.assertEqual(
+			(good_delivery.status, good_delivery.sales_order), ("Processed", self.sales_order_for(good).name)
+		)
+		failed = frappe.get_doc("Shopify Webhook Delivery", ids[bad["id"]])
+		self.assertEqual(failed.status, "Failed")
+		self.assertIn(
+			"deleted in Shopify",
+			frappe.db.get_value("Integration Dead Letter", failed.dead_letter, "last_error"),
+		)
+
+	def test_a_delivery_no_job_will_finish_gets_its_order_queued_again(self):
+		from scoopjoy.reliability.jobs import job_id_for
+
+		order = self.shop.add_order(
+			lines=[{"variant": self.mapped_variant("SHOP-T-ORPHAN")["id"], "quantity": 1}]
+		)
+		raw, headers = self.delivery(order)
+		self.post(raw, headers)
+		frappe.local.scoopjoy_jobs_in_transaction = set()  # its job was lost (e.g. Redis flushed)
+		self.age(headers["X-Shopify-Webhook-Id"])
+		webhook.finish_deliveries()
+		self.assertIn(
+			job_id_for("Shopify", orders.order_job_key(order["id"])),
+			frappe.local.scoopjoy_jobs_in_transaction,
+		)
+		self.sync(order)  # the job queued again runs
+		self.assertEqual(
+			frappe.db.get_value("Shopify Webhook Delivery", headers["X-Shopify-Webhook-Id"], "status"),
+			"Processed",
+		)
+
 	def test_register_webhooks_creates_each_topic_once(self):
 		self.shop.allow_insecure_webhooks = True
 		first = api.register_webhooks()

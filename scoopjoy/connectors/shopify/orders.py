@@ -91,8 +91,12 @@ def sync_order(order_gid: str) -> str:
 
 
 def _mark_deliveries(order_id: str, result: OrderResult) -> None:
+	"""The order's state is applied: its waiting deliveries, and those of a failed import that a
+	retry has now done, are finished."""
 	for name in frappe.get_all(
-		"Shopify Webhook Delivery", filters={"order_id": order_id, "status": "Queued"}, pluck="name"
+		"Shopify Webhook Delivery",
+		filters={"order_id": order_id, "status": ["in", ("Queued", "Failed")]},
+		pluck="name",
 	):
 		frappe.db.set_value(
 			"Shopify Webhook Delivery",
@@ -101,6 +105,7 @@ def _mark_deliveries(order_id: str, result: OrderResult) -> None:
 				"status": "Skipped" if result.action == "skipped" else "Processed",
 				"processed_at": frappe.utils.now_datetime(),
 				"sales_order": result.sales_order,
+				"dead_letter": None,
 				"result": result.reason or result.action,
 			},
 		)

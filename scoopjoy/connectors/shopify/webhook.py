@@ -87,3 +87,87 @@ def receive():
 
 def endpoint_url() -> str:
 	return frappe.utils.get_url(f"/api/method/{ENDPOINT}")
+
+
+#: a delivery younger than this may still have its job on the way: the sweep leaves it alone
+SETTLING_SECONDS = 60
+SWEEP_LIMIT = 500
+
+
+def finish_deliveries() -> dict:
+	"""Scheduler (every 5 minutes): every delivery ends Processed, Skipped or Failed.
+
+	A job marks its order's deliveries when it applies the order, but a delivery can miss that: it
+	arrived while the order's job and its follow-up were both running (nothing new was queued), or
+	the job failed and became a dead letter. For each delivery still Queued after a minute: an open
+	dead letter for its order makes it Failed (linked; the retry that succeeds marks it Processed);
+	an order whose applied state is as new as the delivery makes it Processed; otherwise the
+	order's job is queued again (one job per order), and a later sweep finishes it.
+	"""
+	from frappe.utils import add_to_date
+
+	from scoopjoy.operations.health import OPEN_DEAD_LETTER_STATUSES
+	from scoopjoy.reliability.jobs import job_id_for
+
+	cutoff = add_to_date(now_datetime(), seconds=-SETTLING_SECONDS)
+	waiting = frappe.get_all(
+		DELIVERY,
+		filters={"status": "Queued", "received_at": ["<", cutoff], "order_id": ["is", "set"]},
+		fields=["name", "order_id", "triggered_at", "payload"],
+		order_by="received_at",
+		limit=SWEEP_LIMIT,
+	)
+	counts = {"failed": 0, "processed": 0, "requeued": 0}
+	enabled = frappe.get_cached_doc(constants.SETTINGS_DOCTYPE).enabled
+	requeued: set[str] = set()
+	for delivery in waiting:
+		job_key = order_job_key(delivery.order_id)
+		letter = frappe.db.get_value(
+			"Integration Dead Letter",
+			{
+				"dedup_key": job_id_for(constants.SERVICE_NAME, job_key),
+				"status": ["in", OPEN_DEAD_LETTER_STATUSES],
+			},
+			["name", "last_error"],
+			as_dict=True,
+		)
+		if letter:
+			_finish(delivery.name, "Failed", dead_letter=letter.name, result=(letter.last_error or "")[:500])
+			counts["failed"] += 1
+			continue
+		applied = frappe.db.get_value(
+			"Sales Order",
+			{"custom_shopify_order_id": delivery.order_id},
+			["name", "custom_shopify_updated_at"],
+			as_dict=True,
+		)
+		if applied and (applied.custom_shopify_updated_at or "") >= _announced_stamp(delivery):
+			_finish(delivery.name, "Processed", sales_order=applied.name, result="applied by a later import")
+			counts["processed"] += 1
+		elif enabled and delivery.order_id not in requeued:
+			requeued.add(delivery.order_id)
+			counts["requeued"] += enqueue_integration_job(
+				SYNC_ORDER_JOB,
+				connector=constants.SERVICE_NAME,
+				job_key=job_key,
+				external_id=delivery.order_id,
+				order_gid=f"gid://shopify/Order/{delivery.order_id}",
+			)
+	return counts
+
+
+def _announced_stamp(delivery) -> str:
+	"""The order state a delivery announced (its body's ``updated_at``, else when it was triggered),
+	in the format of ``custom_shopify_updated_at``, so the two compare as text."""
+	from scoopjoy.connectors.shopify.mapping import parse_time
+
+	try:
+		announced = (json.loads(delivery.payload or "{}") or {}).get("updated_at")
+	except ValueError:
+		announced = None
+	moment = parse_time(announced or delivery.triggered_at)
+	return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if moment else "~"  # "~" sorts after any stamp
+
+
+def _finish(name: str, status: str, **values) -> None:
+	frappe.db.set_value(DELIVERY, name, {"status": status, "processed_at": now_datetime(), **values})

@@ -16,6 +16,7 @@ class ShopifyWebhookDelivery(Document):
 	if TYPE_CHECKING:
 		from frappe.types import DF
 
+		dead_letter: DF.Link | None
 		order_id: DF.Data | None
 		payload: DF.Code | None
 		processed_at: DF.Datetime | None
