@@ -2,10 +2,12 @@
 
 Why: the numbers that matter (what the kernel costs per call, how close a backfill runs to
 Shopify's rate-limit bound, whether throttling ever reaches a user, whether memory stays flat,
-how fast a webhook is acknowledged) live in three scripts with three output formats; a release
-note or an issue needs them side by side. The scripts are run as they are (subprocesses, so
-each measures in a fresh interpreter) and their tables parsed; sizes default to a run of a few
-minutes.
+how fast a webhook is acknowledged, what the order import costs over raw ERPNext) live in four
+scripts with four output formats; a release note or an issue needs them side by side. The
+scripts are run as they are (subprocesses, so each measures in a fresh interpreter) and their
+tables parsed; sizes default to a run of a few minutes. The order import needs a bench and a test
+site (``SCOOPJOY_BENCH``, ``SCOOPJOY_SITE``; see benchmarks/order_import.py); without them its
+rows say why they were skipped.
 
 Run: ``make benchmark-report`` or ``python benchmarks/report.py [--out benchmarks/REPORT.md]``.
 """
@@ -25,12 +27,17 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-import webhook_ack  # a sibling script, importable once HERE is on the path
+import order_import  # sibling scripts, importable once HERE is on the path
+import webhook_ack
 
 
-def run_script(name: str, *args: str) -> str:
+def run_script(name: str, *args: str, timeout: float = 600) -> str:
 	result = subprocess.run(
-		[sys.executable, str(HERE / name), *args], capture_output=True, text=True, check=False, timeout=600
+		[sys.executable, str(HERE / name), *args],
+		capture_output=True,
+		text=True,
+		check=False,
+		timeout=timeout,
 	)
 	if result.returncode != 0:
 		raise RuntimeError(f"{name} failed ({result.returncode}): {result.stderr[-2000:]}")
@@ -77,11 +84,64 @@ def shopify_backfill(sizes: list[int], speedup: float) -> dict:
 	return {"rows": rows, "header": header}
 
 
+ORDER_SCENARIOS = (
+	("sales orders", "Sales Orders"),
+	("paid orders", "paid orders: Sales Order + Sales Invoice + Payment Entry"),
+)
+
+
+def order_import_vs_raw(rounds: int, batch: int) -> dict:
+	"""Rows of order_import.py's table keyed by scenario; or {"skipped": why} / {"failed": why}."""
+	try:
+		out = run_script("order_import.py", "--rounds", str(rounds), "--batch", str(batch), timeout=3600)
+	except (RuntimeError, subprocess.TimeoutExpired) as error:
+		lines = [line for line in str(error).splitlines() if line.strip()]
+		return {"failed": (lines[-1] if lines else repr(error)).replace("|", "/")}
+	if out.startswith(order_import.SKIPPED):
+		return {"skipped": out.removeprefix(order_import.SKIPPED).strip()}
+	rows = {}
+	for line in out.splitlines():
+		cells = [c.strip() for c in line.strip().strip("|").split("|")]
+		if len(cells) == 8 and cells[0] in dict(ORDER_SCENARIOS):
+			scenario, imported, with_fetch, raw, ratio, goal, spread, queries = cells
+			rows[scenario] = {
+				"import": float(imported),
+				"import_with_fetch": float(with_fetch),
+				"raw": float(raw),
+				"ratio": float(ratio),
+				"goal": goal,
+				"spread": spread,
+				"queries": queries,
+			}
+	if len(rows) != len(ORDER_SCENARIOS):
+		return {"failed": f"order_import.py printed {len(rows)} of {len(ORDER_SCENARIOS)} rows"}
+	header = next((line for line in out.splitlines() if line.startswith("Order import vs raw")), "")
+	return {"rows": rows, "header": header}
+
+
+def order_import_lines(result: dict) -> list[str]:
+	if "rows" not in result:
+		status = "skipped" if "skipped" in result else "failed"
+		return [
+			f"| Shopify order import ÷ raw ERPNext insert+submit (orders/s) | {status} | {result[status]} |"
+		]
+	lines = []
+	for scenario, label in ORDER_SCENARIOS:
+		r = result["rows"][scenario]
+		lines.append(
+			f"| Shopify order import ÷ raw ERPNext, {label} (orders/s) | {r['ratio']:.2f} | {r['goal']} "
+			f"({r['import']:.2f} vs {r['raw']:.2f} orders/s, {r['import_with_fetch']:.2f} with the fetch; "
+			f"rounds {r['spread']}; SQL per order {r['queries']}) |"
+		)
+	return lines
+
+
 def build_report(args) -> str:
 	started = time.monotonic()
 	kernel = kernel_vs_requests(args.calls, args.rounds)
 	backfill = shopify_backfill(args.sizes, args.speedup)
 	ack = webhook_ack.run(args.deliveries)
+	imports = order_import_vs_raw(args.order_rounds, args.order_batch)
 	small, large = min(backfill["rows"]), max(backfill["rows"])
 	rows = backfill["rows"]
 	lines = [
@@ -117,9 +177,12 @@ def build_report(args) -> str:
 			if ack.mode != "bench"
 			else "; full round trip to the bench's receive endpoint |"
 		),
+		*order_import_lines(imports),
 		"",
 		f"Backfill: {backfill['header'] or 'see benchmarks/shopify_backfill.py'}. Kernel: {args.rounds} rounds "
-		f"x {args.calls} loopback GETs, median. Report built in {time.monotonic() - started:.0f} s.",
+		f"x {args.calls} loopback GETs, median."
+		+ (f" {imports['header']}." if imports.get("header") else "")
+		+ f" Report built in {time.monotonic() - started:.0f} s.",
 	]
 	return "\n".join(lines) + "\n"
 
@@ -134,6 +197,10 @@ def main() -> None:
 		"--speedup", type=float, default=20.0, help="shopify_backfill.py restore-rate multiplier"
 	)
 	parser.add_argument("--deliveries", type=int, default=500, help="webhook deliveries to time")
+	parser.add_argument("--order-rounds", type=int, default=5, help="order_import.py rounds")
+	parser.add_argument(
+		"--order-batch", type=int, default=20, help="order_import.py orders per side per round"
+	)
 	args = parser.parse_args()
 	report = build_report(args)
 	Path(args.out).write_text(report, encoding="utf-8")
