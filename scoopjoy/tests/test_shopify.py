@@ -643,3 +643,53 @@ class TestShopifyOrderLock(ScoopJoyTestCase):
 			self.assertIn("lock free in at most", str(raised.exception))
 		finally:
 			get_redis().delete(key)
+
+
+class TestTwoWorkersAtOnce(ShopifyTestCase):
+	def test_two_workers_importing_orders_of_one_new_customer_make_one_customer(self):
+		import threading
+
+		variant = self.mapped_variant("SHOP-T-RACE")
+		customer = self.shop.add_customer(first_name="Mei", last_name="Chan")
+		orders_of_one_customer = [
+			self.shop.add_order(customer=customer, lines=[{"variant": variant["id"], "quantity": n + 1}])
+			for n in range(2)
+		]
+		frappe.db.set_single_value(SETTINGS, "shop_timezone", "UTC")
+		# Commit on purpose: the two workers are other database connections and must see the setup.
+		frappe.db.commit()  # nosemgrep
+		site, sites_path = frappe.local.site, frappe.local.sites_path
+		start = threading.Barrier(2)
+		failures: list[str] = []
+
+		def worker(order: dict) -> None:
+			frappe.init(site=site, sites_path=sites_path)
+			frappe.connect()
+			try:
+				frappe.set_user("Administrator")
+				start.wait(timeout=30)
+				orders.sync_order(order["id"])
+				frappe.db.commit()
+			except Exception as error:
+				failures.append(f"{type(error).__name__}: {error}")
+				frappe.db.rollback()
+			finally:
+				frappe.destroy()
+
+		threads = [threading.Thread(target=worker, args=(order,)) for order in orders_of_one_customer]
+		for thread in threads:
+			thread.start()
+		for thread in threads:
+			thread.join(timeout=120)
+		self.assertEqual(failures, [])
+		self.assertEqual(
+			frappe.db.count("Customer", {"custom_shopify_customer_id": legacy_id(customer["id"])}), 1
+		)
+		self.assertTrue(all(self.sales_order_for(order) for order in orders_of_one_customer))
+		names = {self.sales_order_for(order).customer for order in orders_of_one_customer}
+		self.assertEqual(len(names), 1)
+		addresses = frappe.get_all(
+			"Dynamic Link",
+			filters={"parenttype": "Address", "link_doctype": "Customer", "link_name": names.pop()},
+		)
+		self.assertEqual(len(addresses), 1)

@@ -85,7 +85,11 @@ def sync_order(order_gid: str) -> str:
 	if not node:
 		result = OrderResult("skipped", reason=_("Order {0} no longer exists in Shopify.").format(order_id))
 	else:
-		result = apply_order(node, connector.settings, connector)
+		try:
+			result = apply_order(node, connector.settings, connector)
+		except StaleSnapshot:
+			frappe.db.rollback()  # nothing of this order was kept: a fresh snapshot sees the new record
+			result = apply_order(node, connector.settings, connector)
 	_mark_deliveries(order_id, result)
 	return result.action
 
@@ -208,14 +212,15 @@ ORDER_LOCK_SECONDS = 300
 ORDER_LOCK_WAIT_SECONDS = 30
 
 
-def _lock_until_transaction_ends(order_id: str) -> None:
-	"""One worker per order until its writes are committed (or rolled back)."""
+def _lock_until_transaction_ends(order_id: str, kind: str = "order") -> None:
+	"""One worker per order (or per new customer, ``kind="customer"``) until its writes are
+	committed or rolled back: two workers importing orders of one new customer make one Customer."""
 	held = getattr(frappe.local, "scoopjoy_shopify_locks", None)
 	if held is None:
 		held = frappe.local.scoopjoy_shopify_locks = {}
-	if order_id in held:
+	if (kind, order_id) in held:
 		return
-	key = f"scoopjoy:shopify:{frappe.local.site}:order:{order_id}"
+	key = f"scoopjoy:shopify:{frappe.local.site}:{kind}:{order_id}"
 	lock = get_redis().lock(key, timeout=ORDER_LOCK_SECONDS, blocking_timeout=ORDER_LOCK_WAIT_SECONDS)
 	ttl = get_redis().ttl(key)  # -2: nobody holds it
 	held_for = ORDER_LOCK_SECONDS - ttl if ttl > 0 else 0
@@ -224,15 +229,15 @@ def _lock_until_transaction_ends(order_id: str) -> None:
 		# its lock lives until it expires, so the retry waits that long instead of failing meanwhile
 		expires_in = max(get_redis().ttl(key), 1)
 		raise TransientError(
-			f"Shopify: order {order_id} is being imported by another worker (lock free in at most "
+			f"Shopify: {kind} {order_id} is being imported by another worker (lock free in at most "
 			f"{expires_in} s); retried after that.",
 			service="Shopify",
 			retry_after=expires_in,
 		)
-	held[order_id] = lock
+	held[(kind, order_id)] = lock
 
 	def release():
-		held.pop(order_id, None)
+		held.pop((kind, order_id), None)
 		try:
 			lock.release()
 		except LockError:  # it expired (a very long transaction): nothing left to release
@@ -545,14 +550,22 @@ def _customer_for(plan: OrderPlan, settings) -> str:
 			"Set one, then retry this dead letter.",
 			service="Shopify",
 		)
+	# One worker makes a new customer (and its address) while the others wait, then find it: the
+	# lock is per name, because ERPNext names customers by name ("Mei Chan - 1") and two new
+	# customers of the same name would race for that too. Reads after the lock are locking reads,
+	# which see what the other worker committed (a plain read keeps this transaction's snapshot).
+	_lock_until_transaction_ends(customer_display_name(plan).lower(), kind="customer")
 	if info.get("customer_id"):
-		name = frappe.db.get_value("Customer", {"custom_shopify_customer_id": info["customer_id"]})
+		name = frappe.db.get_value(
+			"Customer", {"custom_shopify_customer_id": info["customer_id"]}, for_update=True
+		)
 		if name:
-			return name
+			return _visible(name, "Customer")
 	email = (info.get("email") or "").strip().lower()
 	if email:
-		name = frappe.db.get_value("Customer", {"email_id": email})
+		name = frappe.db.get_value("Customer", {"email_id": email}, for_update=True)
 		if name:
+			_visible(name, "Customer")
 			if info.get("customer_id") and not frappe.db.get_value(
 				"Customer", name, "custom_shopify_customer_id"
 			):
@@ -574,23 +587,37 @@ def _customer_for(plan: OrderPlan, settings) -> str:
 	return customer.name
 
 
+class StaleSnapshot(TransientError):
+	"""Another worker committed a record this transaction's snapshot predates: apply the order again
+	in a fresh transaction (it then sees the record). MariaDB's REPEATABLE READ keeps the snapshot
+	of the first read; the locking reads above see the latest commit, the document code does not."""
+
+
+def _visible(name: str, doctype: str) -> str:
+	if not frappe.db.exists(doctype, name):
+		raise StaleSnapshot(
+			f"Shopify: {doctype} {name} was just created by another worker; applied again in a fresh "
+			"transaction.",
+			service="Shopify",
+		)
+	return name
+
+
 def _address_for(plan: OrderPlan, customer: str) -> str | None:
 	address = plan.shipping_address or plan.billing_address
 	if not address or not address.get("address1") or not address.get("city"):
 		return None
-	existing = frappe.get_all(
-		"Address",
-		filters=[
-			["Dynamic Link", "link_doctype", "=", "Customer"],
-			["Dynamic Link", "link_name", "=", customer],
-			["address_line1", "=", address["address1"]],
-			["city", "=", address["city"]],
-		],
-		pluck="name",
-		limit=1,
+	existing = frappe.db.sql(
+		"""select address.name from `tabAddress` address
+		join `tabDynamic Link` link on link.parent = address.name and link.parenttype = 'Address'
+		where link.link_doctype = 'Customer' and link.link_name = %s
+			and address.address_line1 = %s and address.city = %s
+		limit 1 for update""",
+		(customer, address["address1"], address["city"]),
+		pluck=True,
 	)
 	if existing:
-		return existing[0]
+		return _visible(existing[0], "Address")
 	country = None
 	if address.get("countryCodeV2"):
 		country = frappe.db.get_value("Country", {"code": address["countryCodeV2"].lower()})

@@ -21,7 +21,7 @@ from frappe.utils import get_datetime, now_datetime
 from scoopjoy.connectors.shopify import constants, queries
 from scoopjoy.connectors.shopify.connector import ShopifyConnector
 from scoopjoy.connectors.shopify.mapping import legacy_id
-from scoopjoy.connectors.shopify.orders import SYNC_ORDER_JOB, apply_order, order_job_key
+from scoopjoy.connectors.shopify.orders import SYNC_ORDER_JOB, StaleSnapshot, apply_order, order_job_key
 from scoopjoy.kernel.errors import FailureType
 from scoopjoy.reliability.dead_letters import record_dead_letter, resolve_dead_letter
 from scoopjoy.reliability.errors import classify, is_deadlock
@@ -49,7 +49,15 @@ def import_orders(
 		dedup_key = job_id_for(constants.SERVICE_NAME, order_job_key(order_id))
 		frappe.db.savepoint("shopify_order")
 		try:
-			result = apply_order(node, settings, connector)
+			try:
+				result = apply_order(node, settings, connector)
+			except StaleSnapshot:
+				frappe.db.rollback(save_point="shopify_order")
+				# Commit on purpose: a new transaction's snapshot sees the customer another worker
+				# just made; the page's earlier orders are complete and applying them is idempotent.
+				frappe.db.commit()  # nosemgrep
+				frappe.db.savepoint("shopify_order")
+				result = apply_order(node, settings, connector)
 		except Exception as error:
 			if is_deadlock(error):
 				raise  # MariaDB rolled everything back, savepoint included: the page is retried
