@@ -43,6 +43,11 @@ fault-matrix-bench:
 	cd "$${SCOOPJOY_BENCH:-$$HOME/frappe-bench}/sites" && ../env/bin/python -m frappe.utils.bench_helper frappe \
 		--site "$${SCOOPJOY_SITE:?set SCOOPJOY_SITE to a site with allow_tests}" execute scoopjoy.tests.fault_matrix_bench.run
 
+# Shopify order import vs raw ERPNext insert+submit on a test site of a real bench (benchmarks/order_import.py).
+.PHONY: benchmark-order-import
+benchmark-order-import: $(PY)
+	$(PY) benchmarks/order_import.py
+
 # The benchmarks as one table of ratios, also written to benchmarks/REPORT.md.
 benchmark-report: $(PY)
 	$(PY) benchmarks/report.py
