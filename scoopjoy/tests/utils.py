@@ -141,17 +141,24 @@ def make_item(item_code: str, item_group: str | None = None, rate: float = 0) ->
 	return item_code
 
 
+def _selling_document(doctype: str, customer: str) -> dict:
+	"""A selling document of the test company, in its currency and price list (no exchange rate)."""
+	world = test_world()
+	return {
+		"doctype": doctype,
+		"company": world.company,
+		"currency": world.currency,
+		"selling_price_list": world.price_list,
+		"set_warehouse": world.warehouse,
+		"customer": customer,
+	}
+
+
 def make_delivery_note(customer: str, items: list[tuple[str, float]], **fields):
 	"""A submitted Delivery Note of the test company (rate 10 a unit)."""
-	world = test_world()
 	dn = frappe.get_doc(
 		{
-			"doctype": "Delivery Note",
-			"company": world.company,
-			"currency": world.currency,
-			"selling_price_list": world.price_list,
-			"set_warehouse": world.warehouse,
-			"customer": customer,
+			**_selling_document("Delivery Note", customer),
 			"posting_date": nowdate(),
 			"items": [{"item_code": code, "qty": qty, "rate": 10} for code, qty in items],
 			**fields,
@@ -162,15 +169,9 @@ def make_delivery_note(customer: str, items: list[tuple[str, float]], **fields):
 
 
 def make_sales_order(customer: str, item_code: str, *, qty: float = 2, rate: float = 3, submit: bool = False):
-	world = test_world()
 	so = frappe.get_doc(
 		{
-			"doctype": "Sales Order",
-			"company": world.company,
-			"currency": world.currency,
-			"selling_price_list": world.price_list,
-			"set_warehouse": world.warehouse,
-			"customer": customer,
+			**_selling_document("Sales Order", customer),
 			"transaction_date": nowdate(),
 			"delivery_date": add_days(nowdate(), 5),
 			"items": [{"item_code": item_code, "qty": qty, "rate": rate}],
