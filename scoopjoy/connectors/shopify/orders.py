@@ -38,6 +38,7 @@ from scoopjoy.connectors.shopify.booking import (
 	tax_key,
 )
 from scoopjoy.connectors.shopify.connector import ShopifyConnector
+from scoopjoy.connectors.shopify.items import item_for_line
 from scoopjoy.connectors.shopify.mapping import (
 	OrderLine,
 	OrderPlan,
@@ -147,7 +148,7 @@ def apply_order(node: dict, settings, connector: ShopifyConnector | None = None)
 				"skipped",
 				reason=_("A test order (Shopify test mode); Skip Test Orders is on in Shopify Settings."),
 			)
-		sales_order = _create_sales_order(plan, settings, node)
+		sales_order = _create_sales_order(plan, settings, node, connector)
 		action = "created"
 	else:
 		sales_order = frappe.get_doc(SALES_ORDER, existing.name)
@@ -261,11 +262,11 @@ def _require(settings, *fieldnames: str) -> None:
 		)
 
 
-def _create_sales_order(plan: OrderPlan, settings, node: dict):
+def _create_sales_order(plan: OrderPlan, settings, node: dict, connector: ShopifyConnector | None = None):
 	_require(settings, "company", "warehouse")
 	booking = _booking(node, plan, settings)
 	booked_lines = {row.line_item_id: row for row in booking.items}
-	items = [(line, _item_for(line, plan)) for line in _imported_lines(plan)]
+	items = [(line, item_for_line(line, plan, settings, connector)) for line in _imported_lines(plan)]
 	if not items:
 		raise RecordError(f"Shopify order {plan.name} has no line items to import.", service="Shopify")
 	customer = _customer_for(plan, settings)
@@ -511,32 +512,6 @@ def tax_account_for(settings, title: str, key: str) -> str:
 	)
 
 
-def _item_for(line: OrderLine, plan: OrderPlan) -> str:
-	"""The Item a Shopify line maps to: by variant id, then product id, then SKU = item code."""
-	if line.variant_id:
-		item = frappe.db.get_value("Item", {"custom_shopify_variant_id": line.variant_id})
-		if item:
-			return item
-	if line.product_id:
-		item = frappe.db.get_value("Item", {"custom_shopify_product_id": line.product_id, "has_variants": 0})
-		if item:
-			return item
-	if line.sku and frappe.db.exists("Item", line.sku):
-		return line.sku
-	if not line.variant_id and not line.product_id:
-		raise RecordError(
-			f"Shopify order {plan.name}: the product of line '{line.title}' was deleted in Shopify, so no "
-			"Item can be mapped. Create the Sales Order by hand if it must be in ERPNext.",
-			service="Shopify",
-		)
-	raise RecordError(
-		f"Shopify order {plan.name}: product {line.product_id} / variant {line.variant_id} "
-		f"(SKU {line.sku or 'none'}, '{line.title}') is not mapped to an Item. Publish the Item from "
-		"ERPNext or set its Shopify Variant ID, then retry this dead letter.",
-		service="Shopify",
-	)
-
-
 # --- Customer and Address ------------------------------------------------------------------------
 
 
@@ -550,27 +525,19 @@ def _customer_for(plan: OrderPlan, settings) -> str:
 			"Set one, then retry this dead letter.",
 			service="Shopify",
 		)
-	# One worker makes a new customer (and its address) while the others wait, then find it: the
-	# lock is per name, because ERPNext names customers by name ("Mei Chan - 1") and two new
-	# customers of the same name would race for that too. Reads after the lock are locking reads,
-	# which see what the other worker committed (a plain read keeps this transaction's snapshot).
-	_lock_until_transaction_ends(customer_display_name(plan).lower(), kind="customer")
-	if info.get("customer_id"):
-		name = frappe.db.get_value(
-			"Customer", {"custom_shopify_customer_id": info["customer_id"]}, for_update=True
-		)
-		if name:
-			return _visible(name, "Customer")
 	email = (info.get("email") or "").strip().lower()
-	if email:
-		name = frappe.db.get_value("Customer", {"email_id": email}, for_update=True)
-		if name:
-			_visible(name, "Customer")
-			if info.get("customer_id") and not frappe.db.get_value(
-				"Customer", name, "custom_shopify_customer_id"
-			):
-				frappe.db.set_value("Customer", name, "custom_shopify_customer_id", info["customer_id"])
-			return name
+	name = _existing_customer(info, email, locking=False)
+	if name:
+		return name
+	# A new customer: one worker makes it (and its address) while the others wait, then find it.
+	# The lock is per name, because ERPNext names customers by name ("Mei Chan - 1") and two new
+	# customers of the same name would race for that too; customers that exist take no lock. Reads
+	# after the lock are locking reads, which see what the other worker committed (a plain read
+	# keeps this transaction's snapshot).
+	_lock_until_transaction_ends(customer_display_name(plan).lower(), kind="customer")
+	name = _existing_customer(info, email, locking=True)
+	if name:
+		return name
 	_require(settings, "customer_group")
 	customer = frappe.new_doc("Customer")
 	customer.update(
@@ -585,6 +552,26 @@ def _customer_for(plan: OrderPlan, settings) -> str:
 	)
 	customer.insert()
 	return customer.name
+
+
+def _existing_customer(info: dict, email: str, *, locking: bool) -> str | None:
+	"""The Customer of a Shopify customer: by its id, else by email (then the id is stored on it)."""
+	if info.get("customer_id"):
+		name = frappe.db.get_value(
+			"Customer", {"custom_shopify_customer_id": info["customer_id"]}, for_update=locking
+		)
+		if name:
+			return _visible(name, "Customer")
+	if email:
+		name = frappe.db.get_value("Customer", {"email_id": email}, for_update=locking)
+		if name:
+			_visible(name, "Customer")
+			if info.get("customer_id") and not frappe.db.get_value(
+				"Customer", name, "custom_shopify_customer_id"
+			):
+				frappe.db.set_value("Customer", name, "custom_shopify_customer_id", info["customer_id"])
+			return name
+	return None
 
 
 class StaleSnapshot(TransientError):
@@ -762,11 +749,15 @@ def _rows_by_line(sales_order, plan: OrderPlan) -> dict:
 def _ensure_delivery(sales_order, plan: OrderPlan, node: dict, timezone) -> None:
 	"""Deliver, per line, Shopify's fulfilled quantity minus what ERPNext has delivered already,
 	dated the day of the latest fulfilment in the shop's time zone. A row finds its line by the
-	line item id stored on it."""
+	line item id stored on it. Lines that need no shipping (gift cards, services: Shopify's
+	``requiresShipping`` false) are booked but never delivered."""
 	from erpnext.selling.doctype.sales_order.sales_order import make_delivery_note
 
+	not_shipped = {line.line_item_id for line in plan.lines if not line.requires_shipping}
 	wanted: dict[str, float] = {}
 	for line_item_id, row in _rows_by_line(sales_order, plan).items():
+		if line_item_id in not_shipped:
+			continue
 		fulfilled = plan.fulfilled.get(line_item_id, 0)
 		already = _delivered_or_drafted(row.name)
 		if fulfilled - already > 0:
