@@ -50,7 +50,9 @@ A real HTTP server (see :mod:`.harness`) that answers the documents in
   the REST-shaped JSON of https://shopify.dev/docs/api/admin-rest/latest/resources/order (numeric
   ``id``, ``admin_graphql_api_id``, prices as strings in shop money, ``*_set`` with
   ``shop_money`` and ``presentment_money``, per-line ``tax_lines`` and ``discount_allocations``,
-  ``current_*`` totals, timestamps in the shop's time zone); :meth:`deliver_webhook` POSTs it with ``X-Shopify-Hmac-Sha256`` (base64
+  ``current_*`` totals, timestamps in the shop's time zone), and for products/create and
+  products/update the REST Product (https://shopify.dev/docs/api/admin-rest/latest/resources/product);
+  :meth:`deliver_webhook` POSTs it with ``X-Shopify-Hmac-Sha256`` (base64
   HMAC-SHA256 of the raw body with the client secret), ``X-Shopify-Topic``,
   ``X-Shopify-Shop-Domain``, ``X-Shopify-Webhook-Id`` (reuse one to send a duplicate),
   ``X-Shopify-Event-Id``, ``X-Shopify-Triggered-At``, ``X-Shopify-API-Version``. Build payloads
@@ -156,6 +158,8 @@ ORDER_TOPICS = (
 	"orders/edited",
 	"orders/delete",
 )
+#: product topics whose body is the REST Product (https://shopify.dev/docs/api/admin-rest/latest/resources/product)
+PRODUCT_TOPICS = ("products/create", "products/update")
 #: https://shopify.dev/docs/api/admin-graphql/latest/interfaces/DiscountApplication (implementations)
 DISCOUNT_TYPENAMES = {
 	"code": "DiscountCodeApplication",
@@ -3107,6 +3111,58 @@ class ShopifySimulator(SimulatorServer):
 			],
 		}
 
+	def _rest_product(self, product: dict) -> dict:
+		"""https://shopify.dev/docs/api/admin-rest/latest/resources/product (as a webhook sends it)."""
+		n = product["_n"]
+		return {
+			"id": n,
+			"admin_graphql_api_id": product["id"],
+			"title": product["title"],
+			"body_html": product.get("descriptionHtml") or "",
+			"vendor": product.get("vendor"),
+			"product_type": product.get("productType") or "",
+			"handle": product["handle"],
+			"status": (product.get("status") or "ACTIVE").lower(),
+			"tags": ", ".join(product.get("tags") or []),
+			"created_at": self._rest_time(product.get("createdAt")),
+			"updated_at": self._rest_time(product.get("updatedAt")),
+			"published_scope": "web",
+			"variants": [
+				{
+					"id": variant["_n"],
+					"admin_graphql_api_id": variant["id"],
+					"product_id": n,
+					"title": variant["title"],
+					"price": money(variant["price"]),
+					"sku": variant.get("sku"),
+					"position": variant.get("position"),
+					"barcode": variant.get("barcode"),
+					"taxable": variant.get("taxable"),
+					"requires_shipping": variant["inventoryItem"]["requiresShipping"],
+					"inventory_item_id": variant["inventoryItem"]["_n"],
+					**{
+						f"option{i}": option["value"]
+						for i, option in enumerate(variant.get("selectedOptions") or [], start=1)
+					},
+					"created_at": self._rest_time(variant.get("createdAt")),
+					"updated_at": self._rest_time(variant.get("updatedAt")),
+				}
+				for variant in product["variants"]
+			],
+			"options": [
+				{
+					"id": parse_gid(option["id"]),
+					"product_id": n,
+					"name": option["name"],
+					"position": option["position"],
+					"values": list(option["values"]),
+				}
+				for option in product["options"]
+			],
+			"images": [],
+			"image": None,
+		}
+
 	def _rest_order(self, order: dict) -> dict:
 		customer = order["customer"]
 		financial = order["displayFinancialStatus"]
@@ -3218,9 +3274,12 @@ class ShopifySimulator(SimulatorServer):
 
 		Topics: orders/create, orders/updated, orders/paid, orders/fulfilled, orders/partially_fulfilled,
 		orders/cancelled, orders/edited, orders/delete (``{"id": n}``) and refunds/create (the order's
-		refund ``refund_id``, default its latest).
+		refund ``refund_id``, default its latest); products/create and products/update take a product
+		id in place of the order's and send the REST Product.
 		"""
 		with self.lock:
+			if topic in PRODUCT_TOPICS:
+				return copy.deepcopy(self._rest_product(self._find(self.products, "Product", order_id)))
 			order = self._find(self.orders, "Order", order_id)
 			if topic == "refunds/create":
 				if not order["refunds"]:
@@ -3484,6 +3543,11 @@ def _wire(schema: GraphQLSchema) -> GraphQLSchema:
 			for (item_n, _loc), level in sim.levels.items()
 			if item_n == variant["inventoryItem"]["_n"]
 		)
+
+	@resolve("Product", "hasOnlyDefaultVariant")
+	def _only_default_variant(source, info):
+		options = [(o["name"], list(o["values"])) for o in source["options"]]
+		return len(source["variants"]) == 1 and options in ([], [("Title", ["Default Title"])])
 
 	@resolve("Product", "variantsCount")
 	def _variants_count(source, info):

@@ -180,7 +180,7 @@ type ProductOption implements Node {
 }
 type Product implements Node {
 	id: ID! legacyResourceId: UnsignedInt64! title: String! handle: String! descriptionHtml: HTML!
-	productType: String! vendor: String! status: ProductStatus! tags: [String!]!
+	productType: String! vendor: String! status: ProductStatus! tags: [String!]! hasOnlyDefaultVariant: Boolean!
 	options(first: Int): [ProductOption!]!
 	variants(first: Int, after: String, last: Int, before: String, reverse: Boolean = false): ProductVariantConnection!
 	variantsCount: Count totalInventory: Int! createdAt: DateTime! updatedAt: DateTime!

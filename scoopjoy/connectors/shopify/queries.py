@@ -23,8 +23,10 @@ LINE_ITEM_FIELDS = f"""
 	totalDiscountSet {{ {MONEY} }}
 	discountAllocations {{ allocatedAmountSet {{ {MONEY} }} }}
 	taxLines {{ {TAX_LINE} }}
+	isGiftCard
+	requiresShipping
 	variant {{ id }}
-	product {{ id }}
+	product {{ id hasOnlyDefaultVariant }}
 """
 ORDER_FIELDS = f"""
 	id
@@ -141,6 +143,24 @@ query RefundDetails($id: ID!) {{
 		}}
 	}}
 }}
+"""
+
+#: One product with its options and variants, to make ERPNext Items of it (Create Missing Items,
+#: the products/update webhook). Variants come 100 a page (a product may have up to 2,048;
+#: https://shopify.dev/docs/api/admin-graphql/latest/objects/Product): about 210 points a page.
+PRODUCT_BY_ID = """
+query OneProduct($id: ID!, $after: String) {
+	product(id: $id) {
+		id
+		title
+		descriptionHtml
+		options { name values }
+		variants(first: 100, after: $after) {
+			pageInfo { hasNextPage endCursor }
+			nodes { id sku price title selectedOptions { name value } }
+		}
+	}
+}
 """
 
 #: The light listing the Sync Console diffs against ERPNext: enough to say why an order is missing.
@@ -260,6 +280,7 @@ ALL_DOCUMENTS = {
 	"ORDER_SUMMARIES_PAGE": ORDER_SUMMARIES_PAGE,
 	"REFUND_DETAILS": REFUND_DETAILS,
 	"ORDER_LINE_ITEMS": ORDER_LINE_ITEMS,
+	"PRODUCT_BY_ID": PRODUCT_BY_ID,
 	"COUNTS": COUNTS,
 	"SHOP": SHOP,
 	"PRODUCT_SET": PRODUCT_SET,
