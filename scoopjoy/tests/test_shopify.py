@@ -16,7 +16,7 @@ from frappe.utils.nestedset import get_root_of
 
 from scoopjoy.connectors.shopify import api, catalog, console, inventory, orders, queries, sync, webhook
 from scoopjoy.connectors.shopify.connector import ShopifyConnector
-from scoopjoy.connectors.shopify.constants import ORDERS_PAGE_SIZE
+from scoopjoy.connectors.shopify.constants import ORDERS_PAGE_SIZE, WEBHOOK_TOPICS
 from scoopjoy.connectors.shopify.mapping import legacy_id
 from scoopjoy.kernel.signatures import sign_shopify
 from scoopjoy.simulators.harness import Fault
@@ -501,8 +501,9 @@ class TestShopifyWebhooks(ShopifyTestCase):
 		self.shop.allow_insecure_webhooks = True
 		first = api.register_webhooks()
 		second = api.register_webhooks()
-		self.assertEqual(first["created"], 7)
-		self.assertEqual((second["created"], second["unchanged"]), (0, 7))
+		topics = len(WEBHOOK_TOPICS)  # orders, refunds and products/update
+		self.assertEqual(first["created"], topics)
+		self.assertEqual((second["created"], second["unchanged"]), (0, topics))
 
 
 class TestShopifyCatalogAndInventory(ShopifyTestCase):

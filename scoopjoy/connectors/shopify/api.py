@@ -11,7 +11,7 @@ import json
 import frappe
 from frappe import _
 
-from scoopjoy.connectors.shopify import catalog, console, constants, inventory, queries, sync
+from scoopjoy.connectors.shopify import catalog, console, constants, inventory, items, queries, sync
 from scoopjoy.connectors.shopify.connector import ShopifyConnector
 from scoopjoy.connectors.shopify.mapping import gid, legacy_id
 from scoopjoy.connectors.shopify.orders import SYNC_ORDER_JOB, order_job_key
@@ -73,6 +73,19 @@ def resync_not_synced(from_date: str, to_date: str) -> dict:
 		data = console.console_data(from_date, to_date)
 	ids = [row["order_id"] for row in data["not_synced"] if row.get("can_resync", True)]
 	return resync_orders(ids)
+
+
+@frappe.whitelist(methods=["POST"])
+def create_missing_items(order_ids: list | str | None = None) -> dict:
+	"""The Sync Console's Create Items: for the Shopify orders dead-lettered because a variant has
+	no Item (all open ones, or ``order_ids``), make the Items from their Shopify products, then
+	replay those dead letters. For whoever may create Items (Item Manager, System Manager); the
+	Items are made and the orders replayed as the integration user, as a job would."""
+	frappe.has_permission("Item", "create", throw=True)
+	if isinstance(order_ids, str):
+		order_ids = json.loads(order_ids) if order_ids.strip().startswith("[") else [order_ids]
+	with user_facing_errors(title=_("Create Items from Shopify")):
+		return items.create_items_for_dead_letters(order_ids or None)
 
 
 @frappe.whitelist()

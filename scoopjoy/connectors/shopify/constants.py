@@ -45,7 +45,11 @@ WEBHOOK_TOPICS = {
 	"orders/partially_fulfilled": "ORDERS_PARTIALLY_FULFILLED",
 	"orders/cancelled": "ORDERS_CANCELLED",
 	"refunds/create": "REFUNDS_CREATE",
+	# a product's Items follow its title, description and new variants (Create Missing Items)
+	"products/update": "PRODUCTS_UPDATE",
 }
+#: the topics above whose body is a product, not an order or a refund
+PRODUCT_TOPICS = frozenset({"products/update"})
 
 #: ERPNext limits that Shopify data exceeds (ERPNext Item.item_name is Data(140); Shopify
 #: product titles go up to 255 characters).

@@ -8,6 +8,7 @@ Frappe layer only turns a plan into documents. That keeps every rounding, trunca
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -109,6 +110,15 @@ class OrderLine:
 	variant_id: str | None
 	product_id: str | None
 	is_tip: bool = False
+	is_gift_card: bool = False  # a gift card sold (a debt to its holder, not income)
+	requires_shipping: bool = True  # False: nothing to deliver (gift cards, services, digital goods)
+	only_default_variant: bool | None = None  # the product has one variant and no options
+
+	@property
+	def is_custom(self) -> bool:
+		"""No product and no variant: a custom item (draft orders, POS) or one whose product was
+		deleted since; Shopify's data does not tell the two apart."""
+		return not self.variant_id and not self.product_id
 
 
 @dataclass
@@ -169,6 +179,9 @@ def order_plan(order: dict[str, Any]) -> OrderPlan:
 			variant_id=legacy_id((node.get("variant") or {}).get("id")),
 			product_id=legacy_id((node.get("product") or {}).get("id")),
 			is_tip=is_tip(node, order),
+			is_gift_card=bool(node.get("isGiftCard")),
+			requires_shipping=node.get("requiresShipping") is not False,
+			only_default_variant=(node.get("product") or {}).get("hasOnlyDefaultVariant"),
 		)
 		for node in (order.get("lineItems") or {}).get("nodes") or []
 	]
@@ -355,3 +368,109 @@ def product_identifier(item: dict[str, Any]) -> dict[str, str]:
 
 def item_name_for(title: str) -> str:
 	return truncate(title, ERPNEXT_ITEM_NAME_MAX)
+
+
+# --- Items from Shopify products ------------------------------------------------------------------
+
+#: the option Shopify gives a product that has none (https://shopify.dev/docs/api/admin-graphql/latest/objects/ProductOption)
+DEFAULT_OPTION = ("Title", ["Default Title"])
+#: item codes of Items made from Shopify: a variant without a SKU, and the template of a product
+VARIANT_CODE_PREFIX = "SHOPIFY-"
+TEMPLATE_CODE_PREFIX = "SHOPIFY-PRODUCT-"
+
+
+@dataclass
+class VariantPlan:
+	variant_id: str
+	item_code: str  # the SKU, else SHOPIFY-<variant id>
+	item_name: str
+	description: str
+	sku: str | None
+	attributes: dict[str, str]  # option name -> value; empty for a product without options
+
+
+@dataclass
+class ProductPlan:
+	"""The ERPNext Items one Shopify product becomes (query PRODUCT_BY_ID)."""
+
+	product_id: str
+	title: str
+	item_name: str
+	description: str
+	options: list[tuple[str, list[str]]]  # [] for a product without options
+	variants: list[VariantPlan]
+
+	@property
+	def is_single(self) -> bool:
+		"""One Item (no template): a product with only its default variant."""
+		return not self.options
+
+	@property
+	def template_code(self) -> str:
+		return f"{TEMPLATE_CODE_PREFIX}{self.product_id}"
+
+
+def variant_item_code(sku: str | None, variant_id: str) -> str:
+	"""The item code of a variant's Item: its SKU (what a person searches for), else SHOPIFY-<id>."""
+	sku = (sku or "").strip()
+	if sku and len(sku) <= ERPNEXT_ITEM_NAME_MAX and not any(c in sku for c in "\n\r\t<>"):
+		return sku
+	return f"{VARIANT_CODE_PREFIX}{variant_id}"
+
+
+def item_description(
+	title: str, description_html: str | None = None, variant_title: str | None = None
+) -> str:
+	"""The full title (item_name is cut at 140 characters), then the product's own description."""
+	heading = html.escape((title or "").strip())
+	if variant_title:
+		heading += f" — {html.escape(variant_title.strip())}"
+	body = (description_html or "").strip()
+	return f"<p>{heading}</p>{body}" if body else f"<p>{heading}</p>"
+
+
+def product_plan(product: dict[str, Any]) -> ProductPlan:
+	product_id = legacy_id(product["id"])
+	title = (product.get("title") or "").strip() or f"Shopify product {product_id}"
+	options = [
+		(option.get("name") or "", [str(v) for v in option.get("values") or []])
+		for option in product.get("options") or []
+	]
+	variant_nodes = list((product.get("variants") or {}).get("nodes") or [])
+	if options == [DEFAULT_OPTION] or (not options and len(variant_nodes) <= 1):
+		options = []
+	variants = []
+	for node in variant_nodes:
+		variant_id = legacy_id(node["id"])
+		attributes = (
+			{o["name"]: str(o["value"]) for o in node.get("selectedOptions") or []} if options else {}
+		)
+		variant_title = (node.get("title") or "").strip() if options else None
+		full = f"{title} - {variant_title}" if variant_title else title
+		variants.append(
+			VariantPlan(
+				variant_id=variant_id,
+				item_code=variant_item_code(node.get("sku"), variant_id),
+				item_name=item_name_for(full),
+				description=item_description(title, product.get("descriptionHtml"), variant_title),
+				sku=(node.get("sku") or "").strip() or None,
+				attributes=attributes,
+			)
+		)
+	return ProductPlan(
+		product_id=product_id,
+		title=title,
+		item_name=item_name_for(title),
+		description=item_description(title, product.get("descriptionHtml")),
+		options=options,
+		variants=variants,
+	)
+
+
+def attribute_abbreviation(value: str, taken: set[str]) -> str:
+	"""An Item Attribute Value abbreviation unique (case-insensitively) within its attribute."""
+	base = re.sub(r"\s+", "-", value.strip().upper())[:20] or "V"
+	abbr, n = base, 2
+	while abbr.lower() in taken:
+		abbr, n = f"{base}-{n}", n + 1
+	return abbr

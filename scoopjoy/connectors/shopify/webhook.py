@@ -21,7 +21,8 @@ import frappe
 from frappe.utils import now_datetime
 
 from scoopjoy.connectors.shopify import constants
-from scoopjoy.connectors.shopify.mapping import legacy_id, order_reference_from_webhook
+from scoopjoy.connectors.shopify.items import SYNC_PRODUCT_JOB, product_job_key
+from scoopjoy.connectors.shopify.mapping import gid, legacy_id, order_reference_from_webhook
 from scoopjoy.connectors.shopify.orders import SYNC_ORDER_JOB, order_job_key
 from scoopjoy.kernel.masking import mask_payload
 from scoopjoy.kernel.signatures import verify_shopify_hmac
@@ -55,6 +56,8 @@ def receive():
 	except ValueError:
 		frappe.local.response["http_status_code"] = 400
 		return {"error": "body is not JSON"}
+	if topic in constants.PRODUCT_TOPICS:
+		return _queue_product(topic, webhook_id, payload)
 	order_gid = order_reference_from_webhook(topic, payload)
 	if frappe.db.exists(DELIVERY, webhook_id):
 		return {"status": "duplicate"}
@@ -83,6 +86,41 @@ def receive():
 			order_gid=order_gid,
 		)
 	return {"status": "queued"}  # Frappe commits a POST request, which releases the queued job
+
+
+def _queue_product(topic: str, webhook_id: str, payload: dict) -> dict:
+	"""products/update: stored like an order's delivery; one job per product re-reads it and its
+	Items follow it (items.sync_product, which finishes the delivery)."""
+	product_gid = payload.get("admin_graphql_api_id") or (
+		gid("Product", payload["id"]) if payload.get("id") else None
+	)
+	if frappe.db.exists(DELIVERY, webhook_id):
+		return {"status": "duplicate"}
+	delivery = frappe.get_doc(
+		{
+			"doctype": DELIVERY,
+			"webhook_id": webhook_id,
+			"topic": topic,
+			"product_id": legacy_id(product_gid),
+			"status": "Queued" if product_gid else "Skipped",
+			"received_at": now_datetime(),
+			"triggered_at": frappe.get_request_header(constants.WEBHOOK_TRIGGERED_AT_HEADER),
+			"payload": json.dumps(mask_payload(payload), default=str)[:STORED_PAYLOAD_CHARS],
+		}
+	)
+	try:
+		delivery.insert(ignore_permissions=True)
+	except frappe.DuplicateEntryError:
+		return {"status": "duplicate"}
+	if product_gid:
+		enqueue_integration_job(
+			SYNC_PRODUCT_JOB,
+			connector=constants.SERVICE_NAME,
+			job_key=product_job_key(product_gid),
+			external_id=legacy_id(product_gid),
+			product_gid=product_gid,
+		)
+	return {"status": "queued"}
 
 
 def endpoint_url() -> str:

@@ -10,6 +10,10 @@ frappe.ui.form.on("Shopify Settings", {
 			frm.set_query(field, () => ({ filters: { company: frm.doc.company, is_group: 0 } }));
 		}
 		frm.set_query("warehouse", () => ({ filters: { company: frm.doc.company, is_group: 0 } }));
+		// lines booked on an Item of their own: non-stock, never a template
+		for (const field of ["custom_line_item", "gift_card_item"]) {
+			frm.set_query(field, () => ({ filters: { is_stock_item: 0, has_variants: 0, disabled: 0 } }));
+		}
 	},
 	refresh(frm) {
 		const saved = () => {

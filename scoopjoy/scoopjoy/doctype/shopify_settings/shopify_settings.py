@@ -34,16 +34,20 @@ class ShopifySettings(ConnectorSettings):
 		company: DF.Link | None
 		cost_center: DF.Link | None
 		create_delivery_note: DF.Check
+		create_missing_items: DF.Check
 		create_sales_invoice: DF.Check
+		custom_line_item: DF.Link | None
 		customer_group: DF.Link | None
 		default_customer: DF.Link | None
 		duties_account: DF.Link | None
 		enabled: DF.Check
+		gift_card_item: DF.Link | None
 		item_group: DF.Link | None
 		last_inventory_push_at: DF.Datetime | None
 		last_order_sync_at: DF.Data | None
 		last_product_push_at: DF.Datetime | None
 		locations: DF.Table[ShopifyLocation]
+		new_item_group: DF.Link | None
 		payment_methods: DF.Table[ShopifyPaymentMethod]
 		previous_client_secret: DF.Password | None
 		price_list: DF.Link | None
@@ -58,6 +62,7 @@ class ShopifySettings(ConnectorSettings):
 		shop_domain: DF.Data | None
 		shop_timezone: DF.Data | None
 		skip_test_orders: DF.Check
+		stock_uom: DF.Link | None
 		sync_orders: DF.Check
 		tax_account: DF.Link | None
 		tax_accounts: DF.Table[ShopifyTaxAccount]
@@ -105,6 +110,7 @@ class ShopifySettings(ConnectorSettings):
 			frappe.msgprint(warning, title=_("Shopify API version"), indicator="orange")
 		self._validate_accounts()
 		self._validate_locations()
+		self._validate_items()
 		if self.enabled:
 			missing = [
 				self.meta.get_label(f) for f in ("shop_domain", "company", "warehouse") if not self.get(f)
@@ -165,6 +171,21 @@ class ShopifySettings(ConnectorSettings):
 							warehouse, company, self.company
 						)
 					)
+
+	def _validate_items(self):
+		if self.create_missing_items and not self.new_item_group:
+			frappe.throw(_("Set the New Item Group of the Items made from Shopify products."))
+		for fieldname in ("custom_line_item", "gift_card_item"):
+			item = self.get(fieldname)
+			if not item:
+				continue
+			is_stock_item, has_variants = frappe.db.get_value("Item", item, ["is_stock_item", "has_variants"])
+			if is_stock_item or has_variants:
+				frappe.throw(
+					_("{0} {1} must be a non-stock Item that is not a template (Maintain Stock off).").format(
+						self.meta.get_label(fieldname), item
+					)
+				)
 
 	def _validate_locations(self):
 		seen = set()

@@ -20,6 +20,7 @@ class ShopifyWebhookDelivery(Document):
 		order_id: DF.Data | None
 		payload: DF.Code | None
 		processed_at: DF.Datetime | None
+		product_id: DF.Data | None
 		received_at: DF.Datetime | None
 		result: DF.SmallText | None
 		sales_order: DF.Link | None
