@@ -81,5 +81,29 @@ frappe.pages["shopify-sync-console"].on_page_load = function (wrapper) {
 	page.add_inner_button(__("Dead letters"), () =>
 		frappe.set_route("List", "Integration Dead Letter", { connector: "Shopify" })
 	);
+	// orders dead-lettered because a variant has no Item: make the Items from Shopify, replay them
+	page.add_inner_button(__("Create Items"), () =>
+		frappe.confirm(
+			__("Make ERPNext Items from the Shopify products of the orders dead-lettered as unmapped, then replay those orders?"),
+			() =>
+				frappe
+					.call({
+						method: "scoopjoy.connectors.shopify.api.create_missing_items",
+						freeze: true,
+						freeze_message: __("Making Items from Shopify products…"),
+					})
+					.then((r) => {
+						const m = r.message;
+						const notes = [
+							__("{0} Item(s) made from Shopify products; {1} of {2} order(s) replayed into ERPNext.", [m.items, m.replayed, m.orders]),
+						];
+						if (m.still_failing) notes.push(__("{0} order(s) still fail: their dead letters say why.", [m.still_failing]));
+						if (m.left) notes.push(__("{0} more order(s) wait: press Create Items again.", [m.left]));
+						notes.push(...(m.problems || []).map(esc));
+						frappe.msgprint(notes.join("<br>"), __("Create Items"));
+						load();
+					})
+		)
+	);
 	load();
 };
