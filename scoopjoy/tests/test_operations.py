@@ -309,8 +309,11 @@ class TestOperations(ScoopJoyTestCase):
 			frappe.db.set_value("Email Account", account, "default_outgoing", 0)
 		frappe.local.outgoing_email_account = {}  # Frappe caches the account per request
 		reason = f"auth failure {frappe.generate_hash(length=4)}"
+		frappe.local.message_log = []
 		self.assertTrue(open_incident(mobile.SERVICE_NAME, reason, "token revoked"))
 		self.assertEqual(len(notifications(f"{mobile.SERVICE_NAME}: {reason}")), 1)
+		# no "set up an Email Account" dialog for whoever's request raised the alert
+		self.assertFalse([m for m in frappe.local.message_log if "Email Account" in str(m)])
 		self.assertTrue(
 			frappe.db.exists(
 				"Error Log",

@@ -102,17 +102,26 @@ class ScoopJoySettings(Document):
 		self.check_permission("write")
 		from scoopjoy.reliability.alerts import notify
 
-		notify(
+		sent = notify(
 			_("ScoopJoy Connect: test alert"),
 			_(
 				"This is a test alert sent from ScoopJoy Settings by {0}. If you can read it here, alerts reach you."
 			).format(frappe.session.user),
 			connector="ScoopJoy Connect",
 		)
-		return _("Test alert sent to the role {0}{1}.").format(
-			self.alert_role or "System Manager",
-			_(" and to Slack") if self.get_password("slack_webhook_url", raise_exception=False) else "",
+		ways = [_("the bell of {0} user(s)").format(sent["users"])]
+		if sent["email"]:
+			ways.append(_("email"))
+		if sent["slack"]:
+			ways.append(_("Slack"))
+		message = _("Test alert sent to the role {0}: {1}.").format(
+			self.alert_role or "System Manager", ", ".join(ways)
 		)
+		if self.send_alert_emails and not sent["email"]:
+			message += " " + _(
+				"No email went out: set up a default outgoing Email Account (see the Error Log)."
+			)
+		return message
 
 	def validate_positive_numbers(self):
 		for fieldname in POSITIVE_FIELDS:
