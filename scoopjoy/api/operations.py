@@ -12,7 +12,7 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
-from scoopjoy.operations.health import health_report
+from scoopjoy.operations.health import OPEN_DEAD_LETTER_STATUSES, connector_names, health_report
 from scoopjoy.reliability.alerts import open_incidents
 
 HEALTH_ROLE = "System Manager"
@@ -68,4 +68,19 @@ def open_circuits(filters: str | dict | None = None) -> dict:
 		"value": sum(1 for c in connectors if c["breaker_state"] in ("open", "half_open")),
 		"fieldtype": "Int",
 		"route": ["integration-status"],
+	}
+
+
+@frappe.whitelist(methods=["GET", "POST"])
+def open_dead_letters(filters: str | dict | None = None) -> dict:
+	"""Open, retrying and given-up dead letters of the app's connectors (not the tests' ones)."""
+	_require_system_manager()
+	statuses = list(OPEN_DEAD_LETTER_STATUSES)
+	return {
+		"value": frappe.db.count(
+			"Integration Dead Letter", {"status": ["in", statuses], "connector": ["in", connector_names()]}
+		),
+		"fieldtype": "Int",
+		"route": ["List", "Integration Dead Letter"],
+		"route_options": {"status": ["in", statuses]},
 	}

@@ -41,6 +41,11 @@ def connectors() -> list[BaseConnector]:
 	return [frappe.get_single(doctype).get_connector() for doctype in CONNECTOR_SETTINGS]
 
 
+def connector_names() -> list[str]:
+	"""The app's connectors as they name themselves in logs and dead letters (no test connectors)."""
+	return [connector.service_name for connector in connectors()]
+
+
 def alert_thresholds() -> AlertThresholds:
 	settings = scoopjoy_settings()
 	return AlertThresholds(
@@ -58,8 +63,10 @@ def health_report() -> dict:
 	thresholds = alert_thresholds()
 	facts = gather_facts(thresholds)
 	incidents = find_incidents(facts, thresholds)
+	status = overall_status(facts, incidents)
 	return {
-		"status": overall_status(facts, incidents),
+		"status": status,
+		"status_reason": status_reason(status, incidents),
 		"checked_at": now_datetime().isoformat(sep=" ", timespec="seconds"),
 		"scheduler_active": not _scheduler_disabled(),
 		"connectors": [fact.as_dict() for fact in facts],
@@ -70,6 +77,15 @@ def health_report() -> dict:
 		"thresholds": thresholds.__dict__,
 		"facts": facts,  # dropped by the API (not JSON); the alert job uses them
 	}
+
+
+def status_reason(status: str, incidents) -> str:
+	"""Why the status is what it is, in one line: the conditions found right now (they may not be
+	alerted yet: the alert job opens incidents every 5 minutes, and only while the scheduler runs)."""
+	if not incidents:
+		return "Every enabled connector is within its alert thresholds."
+	found = "; ".join(f"{incident.connector}: {incident.reason}" for incident in incidents)
+	return f"{status.capitalize()} because of {found}."
 
 
 def gather_facts(thresholds: AlertThresholds) -> list[ConnectorFacts]:
