@@ -48,7 +48,8 @@ def error_log_title(service: str, text: str) -> str:
 	then fails — losing the very record that explains the failure. Tags and angle brackets go
 	first, then the cut.
 	"""
-	title = f"{service}: {strip_html(text or '')}".replace("\n", " ")
+	text = strip_html(text or "")
+	title = (f"{service}: {text}" if service else text).replace("\n", " ")
 	title = title.replace("<", "").replace(">", "").replace("&", "and")
 	if len(title) > ERROR_LOG_TITLE_LENGTH:
 		title = title[: ERROR_LOG_TITLE_LENGTH - 1] + "…"

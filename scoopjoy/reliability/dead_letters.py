@@ -10,6 +10,7 @@ names), never credentials; errors are masked before they are stored.
 from __future__ import annotations
 
 import json
+import re
 
 import frappe
 from frappe.utils import add_to_date, now_datetime, strip_html
@@ -74,7 +75,9 @@ def _register_failure(doc, error: BaseException) -> None:
 	doc.attempts = (doc.attempts or 0) + 1
 	doc.max_attempts = settings.dead_letter_max_attempts or 8
 	doc.last_error = mask_text(_describe(error))[:2000]
-	doc.title = dead_letter_title(doc.connector, doc.last_error)
+	doc.title = dead_letter_title(
+		doc.connector, doc.last_error, job=doc.job, subject=doc.reference_name or doc.external_id
+	)
 	if doc.attempts >= doc.max_attempts:
 		doc.status = "Gave Up"
 		doc.next_retry_at = None
@@ -96,10 +99,25 @@ def _register_failure(doc, error: BaseException) -> None:
 		)
 
 
-def dead_letter_title(connector: str, error_text: str) -> str:
-	"""The list view's title: the first line of the error, as plain text."""
+#: the kernel ends its messages with "(failure_type). <advice>": the advice is on the form, not the title
+_ADVICE = re.compile(r"(\((?:" + "|".join(t.value for t in FailureType) + r")\))\. .*$")
+
+
+def dead_letter_title(
+	connector: str, error_text: str, job: str | None = None, subject: str | None = None
+) -> str:
+	"""The list view's title, as plain text: which work for what (the document or external id),
+	then the first line of the error. Not the connector (the list has a column for it, and the
+	kernel's messages start with it already), nor the advice (the form shows the whole error)."""
 	lines = strip_html(error_text or "").strip().splitlines()
-	return error_log_title(connector, lines[0] if lines else "")
+	first = lines[0] if lines else ""
+	for prefix in {f"{connector}: ", f"{connector} "} if connector else ():
+		while first.startswith(prefix):
+			first = first[len(prefix) :]
+	first = _ADVICE.sub(r"\1", first)
+	work = (job or "").rsplit(".", 1)[-1].replace("_", " ").strip().capitalize()
+	what = " ".join(part for part in (work, subject) if part)
+	return error_log_title("", f"{what} — {first}" if what and first else (what or first))
 
 
 #: how much of the provider's answer a dead letter keeps (already masked by the kernel)

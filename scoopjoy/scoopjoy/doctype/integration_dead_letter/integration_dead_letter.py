@@ -85,10 +85,14 @@ class IntegrationDeadLetter(Document):
 	def set_title(self):
 		if self.title:
 			return
-		job = (self.job or "").rsplit(".", 1)[-1]
-		subject = self.reference_name or self.external_id or self.correlation_id
-		what = " ".join(part for part in (job, subject) if part)
-		title = f"{self.connector}: {what}" if self.connector and what else (self.connector or what)
+		from scoopjoy.reliability.dead_letters import dead_letter_title
+
+		title = dead_letter_title(
+			self.connector,
+			self.last_error or "",
+			job=self.job,
+			subject=self.reference_name or self.external_id or self.correlation_id,
+		)
 		self.title = (title or _("Dead Letter"))[:TITLE_LENGTH]
 
 	@staticmethod

@@ -2,7 +2,9 @@
 // For license information, please see license.txt
 
 frappe.listview_settings["Integration Dead Letter"] = {
-	add_fields: ["status", "attempts", "max_attempts"],
+	add_fields: ["status", "attempts", "max_attempts", "connector", "failure_type"],
+	// the title says what failed; the random id says nothing (it is on the form)
+	hide_name_column: true,
 
 	// no top-level const: desk may evaluate this file more than once
 	status_colors: {
@@ -12,9 +14,24 @@ frappe.listview_settings["Integration Dead Letter"] = {
 		"Gave Up": "red",
 	},
 
+	failure_labels: {
+		auth: __("Credentials refused"),
+		config: __("Settings wrong"),
+		rate_limited: __("Rate limited"),
+		transient: __("Service down or slow"),
+		record: __("Record refused"),
+		programming: __("Bug in connector"),
+	},
+
 	get_indicator(doc) {
 		const color = frappe.listview_settings["Integration Dead Letter"].status_colors[doc.status] || "gray";
 		return [__(doc.status), color, `status,=,${doc.status}`];
+	},
+
+	formatters: {
+		failure_type(value) {
+			return value ? frappe.listview_settings["Integration Dead Letter"].failure_labels[value] || value : "";
+		},
 	},
 
 	onload(listview) {
