@@ -42,8 +42,12 @@ class ShippingSettings(ConnectorSettings):
 	connector_class = "scoopjoy.connectors.shipping.connector.CarrierConnector"
 	url_fields = ("carrier_api_url",)
 
+	def onload(self):
+		self.use_defaults_for_generated_times()
+
 	def validate(self):
 		super().validate()
+		self.use_defaults_for_generated_times()
 		if self.pickup_from and self.pickup_to and get_time(self.pickup_to) <= get_time(self.pickup_from):
 			frappe.throw(_("Pickup To must be later than Pickup From."))
 		if self.default_weight_uom and to_kg(1, self.default_weight_uom) is None:
@@ -52,3 +56,13 @@ class ShippingSettings(ConnectorSettings):
 					self.default_weight_uom
 				)
 			)
+
+	def use_defaults_for_generated_times(self):
+		"""Frappe fills every Time field of a new document with the current time, microseconds and
+		all, whatever its default: a site's first Shipping Settings got the install time as its pickup
+		window. No person enters microseconds (the desk's Time field cannot), so such a value is the
+		default that was overwritten; the field's own default replaces it. (Left as it was, the desk
+		also shows the form as "Not Saved" the moment it opens: it cuts the value to minutes.)"""
+		for field in self.meta.get("fields", {"fieldtype": "Time"}):
+			if field.default and "." in str(self.get(field.fieldname) or ""):
+				self.set(field.fieldname, field.default)
