@@ -67,7 +67,9 @@ def unreachable(error: ConnectorError) -> dict:
 	detail = str(error).replace(advice, "").strip()
 	failure = error.failure_type
 	if failure in (FailureType.AUTH, FailureType.CONFIG):
-		hint = _("Shopify refused the request: check the token, shop domain and API version in Shopify Settings.")
+		hint = _(
+			"Shopify refused the request: check the token, shop domain and API version in Shopify Settings."
+		)
 		title = _("Shopify refused the request")
 	elif failure == FailureType.RATE_LIMITED:
 		hint = _("Shopify asked us to slow down. Press Refresh in a minute.")
@@ -204,7 +206,9 @@ def _why(order: dict) -> dict:
 		"order_name": order.get("name"),
 		"created_at": order.get("createdAt"),
 		# in the site's time zone, as every other date on the desk
-		"created": str(convert_utc_to_system_timezone(created.replace(tzinfo=None)))[:19] if created else None,
+		"created": str(convert_utc_to_system_timezone(created.replace(tzinfo=None)))[:19]
+		if created
+		else None,
 		"can_resync": True,
 		"financial_status": order.get("displayFinancialStatus"),
 		"dead_letter": None,

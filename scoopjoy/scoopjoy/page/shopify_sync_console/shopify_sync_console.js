@@ -4,75 +4,126 @@
 // Shopify vs ERPNext for a window: counts and coverage per entity, and the orders that are not in
 // ERPNext with the reason for each, a resync per row and for all. Every number comes from
 // scoopjoy.connectors.shopify.api.get_sync_console (the Shopify token never reaches the browser).
+// When Shopify cannot be asked, the page says so in place, with what to do, and stays usable.
 
 frappe.pages["shopify-sync-console"].on_page_load = function (wrapper) {
 	const page = frappe.ui.make_app_page({ parent: wrapper, title: __("Shopify Sync Console"), single_column: true });
 	const today = frappe.datetime.get_today();
-	const from = page.add_field({
-		fieldname: "from_date",
-		label: __("From"),
-		fieldtype: "Date",
-		default: frappe.datetime.add_days(today, -30),
-	});
-	const to = page.add_field({ fieldname: "to_date", label: __("To"), fieldtype: "Date", default: today });
-	const body = $('<div class="shopify-sync-console"></div>').appendTo(page.main);
 	const esc = frappe.utils.escape_html;
-	let last = null;
+	const ENTITIES = {
+		products: [__("Products"), __("all products, not only the window's")],
+		customers: [__("Customers"), __("created in the window")],
+		orders: [__("Orders"), __("created in the window")],
+		invoices: [__("Invoices"), __("paid orders of the window")],
+		fulfilments: [__("Deliveries"), __("shipped orders of the window")],
+	};
+	let loading = null;
+	let ready = false; // the window's defaults are set before anything may load
+
+	const $filters = $('<div class="sync-console-window" style="max-width: 520px"></div>').appendTo(page.main);
+	const filters = new frappe.ui.FieldGroup({
+		body: $filters,
+		fields: [
+			{
+				fieldname: "from_date",
+				label: __("From"),
+				fieldtype: "Date",
+				reqd: 1,
+				default: frappe.datetime.add_days(today, -30),
+				onchange: () => ready && load(),
+			},
+			{ fieldtype: "Column Break" },
+			{ fieldname: "to_date", label: __("To"), fieldtype: "Date", reqd: 1, default: today, onchange: () => ready && load() },
+		],
+	});
+	filters.make();
+	const body = $('<div class="shopify-sync-console"></div>').appendTo(page.main);
+	const window_args = () => ({ from_date: filters.get_value("from_date"), to_date: filters.get_value("to_date") });
 
 	const load = () => {
+		const args = window_args();
+		if (!args.from_date || !args.to_date) return;
+		const key = JSON.stringify(args);
+		if (loading === key) return;
+		loading = key;
 		body.html(`<p class="text-muted">${__("Comparing Shopify and ERPNext…")}</p>`);
-		frappe
-			.call({
-				method: "scoopjoy.connectors.shopify.api.get_sync_console",
-				args: { from_date: from.get_value(), to_date: to.get_value() },
-			})
-			.then((r) => {
-				last = r.message;
-				render(last);
-			});
+		// frappe.call's promise has no finally(): both outcomes clear the guard themselves
+		frappe.call({ method: "scoopjoy.connectors.shopify.api.get_sync_console", args }).then(
+			(r) => {
+				loading = null;
+				r.message && r.message.error ? render_error(r.message.error) : render(r.message);
+			},
+			() => {
+				loading = null;
+				render_error({ title: __("The comparison failed"), hint: __("Press Refresh to try again.") });
+			}
+		);
 	};
 
+	const render_error = (error) => {
+		body.html(`
+			<div class="sync-console-error alert alert-warning" role="alert">
+				<b>${esc(error.title || __("Shopify could not be reached"))}</b>
+				${error.message ? `<div class="text-muted small">${esc(error.message)}</div>` : ""}
+				<div>${esc(error.hint || "")}</div>
+				<button class="btn btn-sm btn-default retry" style="margin-top: 8px">${__("Try again")}</button>
+				<button class="btn btn-sm btn-default status" style="margin-top: 8px">${__("Integration Status")}</button>
+			</div>`);
+		body.find(".retry").on("click", load);
+		body.find(".status").on("click", () => frappe.set_route("integration-status"));
+	};
+
+	const queued = (r) =>
+		frappe.show_alert({ message: __("{0} order(s) queued for import", [r.message.queued]), indicator: "green" });
 	const resync = (ids) =>
-		frappe
-			.call({ method: "scoopjoy.connectors.shopify.api.resync_orders", args: { order_ids: ids } })
-			.then((r) => frappe.show_alert({ message: __("{0} order(s) queued", [r.message.queued]), indicator: "green" }));
+		frappe.call({ method: "scoopjoy.connectors.shopify.api.resync_orders", args: { order_ids: ids } }).then(queued);
+
+	// "2026-11-20 10:00:00" (site time) -> the user's format, and "5 days ago"
+	const when = (value) =>
+		value
+			? `${esc(frappe.datetime.str_to_user(value))}<div class="text-muted small">${esc(frappe.datetime.prettyDate(value))}</div>`
+			: "";
 
 	const render = (data) => {
 		const counts = data.entities
-			.map(
-				(e) =>
-					`<tr><td>${esc(__(e.entity))}</td><td>${e.shopify}</td><td>${e.erpnext}</td>` +
-					`<td><span class="indicator-pill ${e.coverage >= 99 ? "green" : e.coverage >= 90 ? "orange" : "red"}">${e.coverage}%</span></td></tr>`
-			)
+			.map((e) => {
+				const [label, scope] = ENTITIES[e.entity] || [e.entity, ""];
+				const color = e.coverage >= 99 ? "green" : e.coverage >= 90 ? "orange" : "red";
+				return (
+					`<tr><td>${esc(label)}<div class="text-muted small">${esc(scope)}</div></td>` +
+					`<td>${e.shopify}</td><td>${e.erpnext}</td>` +
+					`<td><span class="indicator-pill ${color}">${e.coverage}%</span></td></tr>`
+				);
+			})
 			.join("");
 		const reasons = Object.entries(data.by_reason)
-			.map(([reason, n]) => `<span class="indicator-pill gray" style="margin-right:6px">${esc(reason)}: ${n}</span>`)
+			.map(([reason, n]) => `<span class="indicator-pill gray" style="margin-right:6px">${esc(__(reason))}: ${n}</span>`)
 			.join("");
+		const resyncable = data.not_synced.filter((row) => row.can_resync !== false);
 		const rows = data.not_synced
 			.map(
 				(row) =>
-					`<tr><td>${esc(row.order_name || row.order_id)}</td><td>${esc(row.created_at || "")}</td>` +
-					`<td>${esc(row.reason)}</td><td>${esc(row.detail || "")}` +
+					`<tr data-order="${esc(row.order_id)}"><td>${esc(row.order_name || row.order_id)}</td><td>${when(row.created)}</td>` +
+					`<td>${esc(__(row.reason))}</td><td>${esc(row.detail || "")}` +
 					(row.dead_letter
-						? ` <a href="/app/integration-dead-letter/${encodeURIComponent(row.dead_letter)}">${esc(row.dead_letter)}</a>`
+						? ` <a href="/app/integration-dead-letter/${encodeURIComponent(row.dead_letter)}">${__("Dead letter")}</a>`
 						: "") +
-					`</td><td><button class="btn btn-xs btn-default resync" data-order="${esc(row.order_id)}">${__("Resync")}</button></td></tr>`
+					`</td><td>` +
+					(row.can_resync === false
+						? `<span class="text-muted small">${__("Nothing to import")}</span>`
+						: `<button class="btn btn-xs btn-default resync">${__("Resync")}</button>`) +
+					`</td></tr>`
 			)
 			.join("");
 		body.html(`
-			<table class="table table-bordered"><thead><tr><th>${__("Entity")}</th><th>Shopify</th><th>ERPNext</th><th>${__("Coverage")}</th></tr></thead><tbody>${counts}</tbody></table>
+			<table class="table table-bordered sync-console-counts"><thead><tr><th>${__("Entity")}</th><th>Shopify</th><th>ERPNext</th><th>${__("Coverage")}</th></tr></thead><tbody>${counts}</tbody></table>
 			<h5>${__("Not synced — and why")} (${data.not_synced.length})</h5>
 			<div style="margin-bottom:8px">${reasons}</div>
-			${data.not_synced.length ? `<button class="btn btn-sm btn-primary resync-all" style="margin-bottom:8px">${__("Resync all")}</button>` : ""}
-			<table class="table table-bordered"><thead><tr><th>${__("Order")}</th><th>${__("Created")}</th><th>${__("Reason")}</th><th>${__("Detail")}</th><th></th></tr></thead><tbody>${rows}</tbody></table>`);
-		body.find(".resync").on("click", (e) => resync([$(e.currentTarget).data("order").toString()]));
+			${resyncable.length ? `<button class="btn btn-sm btn-primary resync-all" style="margin-bottom:8px">${__("Resync all ({0})", [resyncable.length])}</button>` : ""}
+			<table class="table table-bordered sync-console-missing"><thead><tr><th>${__("Order")}</th><th>${__("Created")}</th><th>${__("Reason")}</th><th>${__("Detail")}</th><th></th></tr></thead><tbody>${rows}</tbody></table>`);
+		body.find(".resync").on("click", (e) => resync([String($(e.currentTarget).closest("tr").data("order"))]));
 		body.find(".resync-all").on("click", () =>
-			frappe
-				.call({
-					method: "scoopjoy.connectors.shopify.api.resync_not_synced",
-					args: { from_date: from.get_value(), to_date: to.get_value() },
-				})
-				.then((r) => frappe.show_alert({ message: __("{0} order(s) queued", [r.message.queued]), indicator: "green" }))
+			frappe.call({ method: "scoopjoy.connectors.shopify.api.resync_not_synced", args: window_args() }).then(queued)
 		);
 	};
 
@@ -105,5 +156,6 @@ frappe.pages["shopify-sync-console"].on_page_load = function (wrapper) {
 					})
 		)
 	);
+	ready = true;
 	load();
 };
