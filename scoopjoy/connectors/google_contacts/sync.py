@@ -26,10 +26,12 @@ from scoopjoy.kernel.errors import ConnectorError, RecordError, TransientError
 from scoopjoy.reliability.dead_letters import record_dead_letter
 from scoopjoy.reliability.errors import user_facing_errors
 from scoopjoy.reliability.jobs import enqueue_integration_job, job_id_for
+from scoopjoy.reliability.progress import report
 from scoopjoy.reliability.runtime import get_redis
 
 JOBS = "scoopjoy.connectors.google_contacts.sync"
 PROGRESS_EVENT = "scoopjoy_google_contacts_progress"
+PROGRESS_KIND = "google-contacts"
 LOCK_TIMEOUT_SECONDS = 3600
 
 
@@ -57,7 +59,7 @@ def sync_now(user: str | None = None) -> str:
 
 
 def queue_sync(user: str | None = None, notify_user: str | None = None) -> bool:
-	return enqueue_integration_job(
+	queued = enqueue_integration_job(
 		f"{JOBS}.sync_contacts",
 		connector=constants.SERVICE_NAME,
 		job_key=f"sync:{user or '-'}",
@@ -65,6 +67,9 @@ def queue_sync(user: str | None = None, notify_user: str | None = None) -> bool:
 		user=user,
 		notify_user=notify_user,
 	)
+	if queued:
+		_progress(None, 0, 0, _("Queued: waiting for a background worker"), status="Queued")
+	return queued
 
 
 def scheduled_sync() -> None:
@@ -94,6 +99,15 @@ def sync_contacts(user: str | None = None, notify_user: str | None = None, limit
 		)
 	try:
 		return _sync(connector, notify_user, limit)
+	except Exception as error:
+		_progress(
+			notify_user,
+			0,
+			0,
+			str(error).splitlines()[0][:300] if str(error) else type(error).__name__,
+			status="Failed",
+		)
+		raise
 	finally:
 		lock.release()
 
@@ -279,13 +293,23 @@ def _dead_letter(customer: str, error: BaseException) -> None:
 # --- progress -----------------------------------------------------------------------------------------
 
 
-def _progress(user: str | None, done: int, total: int, description: str, result: dict | None = None) -> None:
-	if not user:
-		return
-	percent = 100 if not total else int(done * 100 / total)
-	frappe.publish_realtime(
-		PROGRESS_EVENT,
-		{"percent": percent, "done": done, "total": total, "description": description, "result": result},
+def _progress(
+	user: str | None,
+	done: int,
+	total: int,
+	description: str,
+	result: dict | None = None,
+	status: str | None = None,
+) -> None:
+	"""Sent live to whoever pressed the button, and kept for the Customer list to poll (it shows
+	progress without the realtime server too, and after a reload)."""
+	report(
+		PROGRESS_KIND,
+		done,
+		total,
+		description,
+		status=status or ("Completed" if result is not None else "Running"),
+		result=result,
+		event=PROGRESS_EVENT if user else None,
 		user=user,
-		after_commit=False,
 	)

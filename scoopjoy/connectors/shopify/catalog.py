@@ -79,7 +79,13 @@ def push_products(force: bool = False) -> dict:
 		return _push_products(force)
 	except Exception as error:
 		# the form stops showing "running"; the job's dead letter keeps the whole error
-		report(PROGRESS_KIND, 0, 0, str(error).splitlines()[0][:300] if str(error) else type(error).__name__, status="Failed")
+		report(
+			PROGRESS_KIND,
+			0,
+			0,
+			str(error).splitlines()[0][:300] if str(error) else type(error).__name__,
+			status="Failed",
+		)
 		raise
 
 

@@ -120,11 +120,16 @@ function scoopjoy_product_progress(frm) {
 		frappe
 			.xcall("scoopjoy.reliability.progress.get_progress", { kind: "shopify-products" }, "GET")
 			.then((data) => {
-				if (!data || frappe.get_route_str() !== "Form/Shopify Settings") return stop();
+				const [view, doctype] = frappe.get_route();
+				if (!data || view !== "Form" || doctype !== "Shopify Settings") return stop();
 				const running = data.status === "Queued" || data.status === "Running";
 				if (running) {
 					frm.__scoopjoy_progress_seen = true; // so its end is announced
-					frm.dashboard.show_progress(__("Publishing products"), data.percent || 0, data.description || "");
+					frm.dashboard.show_progress(
+						__("Publishing products"),
+						data.percent || 0,
+						__("Publishing products to Shopify: {0}", [data.description || ""])
+					);
 					return;
 				}
 				stop();
