@@ -385,6 +385,11 @@ class TestRefunds(ShopifyMoneyTestCase):
 		self.shop.mark_paid(order["id"])
 		refund = self.shop.refund(order["id"], {0: 1})  # before the order was ever imported
 		self.sync(order)
+		so = self.sales_order_for(order)  # what was sold, then what was given back
+		self.assertEqual(
+			[(r.item_code, r.qty) for r in so.items], [("SHOP-M-REF-CONE", 3), ("SHOP-M-REF-TUB", 1)]
+		)
+		self.assertEqual(amount(so.grand_total), amount(order["totalPriceSet"]))
 		[note] = self.credit_notes(order)
 		self.assertEqual(amount(-note.grand_total), amount(refund["totalRefundedSet"]))  # 4.00 + 0.40
 		self.assertEqual([(r.item_code, r.qty) for r in note.items], [("SHOP-M-REF-CONE", -1)])

@@ -170,9 +170,20 @@ def _scaled(amount: Decimal, part: int, whole: int) -> Decimal:
 	return amount if part == whole or not whole else cents(amount * part / whole)
 
 
-def book_order(order: dict, which: str = SHOP_MONEY, lines: list[dict] | None = None) -> Booking:
+def book_order(
+	order: dict,
+	which: str = SHOP_MONEY,
+	lines: list[dict] | None = None,
+	refunded: dict[str, int] | None = None,
+	refunded_total: Decimal = ZERO,
+) -> Booking:
 	"""The rows an order books. ``lines``: the order's line items when they were read in pages
-	(default: ``order["lineItems"]``). Lines with nothing left on the order are not booked."""
+	(default: ``order["lineItems"]``). Lines with nothing left on the order are not booked.
+
+	``refunded`` ({line item gid: units}) and ``refunded_total``: refunds made before the order is
+	booked. ``currentQuantity`` and the current total leave refunded units out, but they were sold
+	and paid for: they are booked, and each refund becomes its credit note."""
+	refunded = refunded or {}
 	taxes_included = bool(order.get("taxesIncluded"))
 	currency = (
 		order.get("presentmentCurrencyCode") if which == PRESENTMENT_MONEY else order.get("currencyCode")
@@ -188,6 +199,7 @@ def book_order(order: dict, which: str = SHOP_MONEY, lines: list[dict] | None = 
 			continue
 		original = int(line.get("quantity") or 0)
 		current = int(line["currentQuantity"]) if line.get("currentQuantity") is not None else original
+		current = min(original, current + refunded.get(line.get("id"), 0))
 		if current <= 0:
 			continue
 		gross_unit = money(line.get("originalUnitPriceSet"), which)
@@ -240,7 +252,7 @@ def book_order(order: dict, which: str = SHOP_MONEY, lines: list[dict] | None = 
 		if amount:
 			charges.append(ChargeRow(kind, description, amount))
 
-	expected = money(order.get("currentTotalPriceSet") or order.get("totalPriceSet"), which)
+	expected = money(order.get("currentTotalPriceSet") or order.get("totalPriceSet"), which) + refunded_total
 	booking = Booking(
 		currency=currency or "",
 		taxes_included=taxes_included,

@@ -264,9 +264,14 @@ def _require(settings, *fieldnames: str) -> None:
 
 def _create_sales_order(plan: OrderPlan, settings, node: dict, connector: ShopifyConnector | None = None):
 	_require(settings, "company", "warehouse")
-	booking = _booking(node, plan, settings)
+	refunded, refunded_total = _refunded_before_booking(plan, settings, connector)
+	booking = _booking(node, plan, settings, refunded, refunded_total)
 	booked_lines = {row.line_item_id: row for row in booking.items}
-	items = [(line, item_for_line(line, plan, settings, connector)) for line in _imported_lines(plan)]
+	items = [
+		(line, item_for_line(line, plan, settings, connector))
+		for line in plan.lines
+		if gid("LineItem", line.line_item_id) in booked_lines
+	]
 	if not items:
 		raise RecordError(f"Shopify order {plan.name} has no line items to import.", service="Shopify")
 	customer = _customer_for(plan, settings)
@@ -346,10 +351,31 @@ def _invoice_of(plan: OrderPlan) -> str | None:
 	)
 
 
-def _booking(node: dict, plan: OrderPlan, settings) -> Booking:
+def _refunded_before_booking(plan: OrderPlan, settings, connector) -> tuple[dict[str, int], Decimal]:
+	"""Units and money refunded before the order is booked (read only for such orders)."""
+	if not plan.refunds:
+		return {}, Decimal("0")
+	connector = connector or ShopifyConnector(settings)
+	units: dict[str, int] = {}
+	total = Decimal("0")
+	for refund in plan.refunds:
+		details = (
+			connector.query(queries.REFUND_DETAILS, {"id": refund["gid"]}, operation="RefundDetails").get(
+				"node"
+			)
+			or {}
+		)
+		for row in (details.get("refundLineItems") or {}).get("nodes") or []:
+			line_id = (row.get("lineItem") or {}).get("id")
+			units[line_id] = units.get(line_id, 0) + int(row.get("quantity") or 0)
+		total += money(details.get("totalRefundedSet"), _money_set(settings))
+	return units, total
+
+
+def _booking(node: dict, plan: OrderPlan, settings, refunded=None, refunded_total=Decimal("0")) -> Booking:
 	which = _money_set(settings)
 	try:
-		return book_order(node, which)
+		return book_order(node, which, refunded=refunded, refunded_total=refunded_total)
 	except OrderDoesNotAddUp as error:
 		raise RecordError(
 			f"{error} Nothing was booked: an amount Shopify added to the total is not yet understood here. "
