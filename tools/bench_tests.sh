@@ -69,9 +69,12 @@ install_from() {
 	"$bench_dir/env/bin/python" -m pip install --quiet -e "$app_link[test]"
 }
 cleanup() {
-	if [ -n "$fresh" ] && [ -d "$bench_dir/sites/$site" ]; then
+	# nothing of the run may fire afterwards: its queued jobs and its Redis state go (any site)
+	if [ -d "$bench_dir/sites/$site" ]; then
 		(cd "$bench_dir/sites" && "${frappe_cmd[@]}" --site "$site" execute scoopjoy.tests.setup.after_test_run) \
 			>/dev/null 2>&1 || true
+	fi
+	if [ -n "$fresh" ] && [ -d "$bench_dir/sites/$site" ]; then
 		echo "bench tests: dropping $site"
 		(cd "$bench_dir/sites" && as_db_root "${frappe_cmd[@]}" drop-site "$site" --force --no-backup) \
 			>/dev/null 2>&1 || echo "bench tests: could not drop $site (drop it by hand)" >&2
