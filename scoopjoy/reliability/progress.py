@@ -60,7 +60,6 @@ def report(
 def get_progress(kind: str) -> dict | None:
 	"""The last step reported for ``kind`` (None when nothing ran lately)."""
 	doctype = KINDS.get(kind)
-	if not doctype:
-		frappe.throw(_("Unknown progress {0}.").format(kind))
-	frappe.has_permission(doctype, "read", throw=True)
+	if not doctype or not frappe.has_permission(doctype, "read"):
+		frappe.throw(_("No progress {0} to show you.").format(kind), frappe.PermissionError)
 	return frappe.cache.get_value(_key(kind))
