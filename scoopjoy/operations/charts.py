@@ -67,6 +67,14 @@ def calls_per_day(
 	"""Connector calls per period; ``filters``: ``outcome`` (Success / Failed), ``connector``."""
 	_require_role()
 	filters = _filters(filters)
+	if chart_name and not (timespan and time_interval):  # the chart's own, unless the user chose
+		saved = frappe.db.get_value(
+			"Dashboard Chart", chart_name, ["timespan", "time_interval"], as_dict=True
+		)
+		timespan, time_interval = (
+			timespan or (saved or {}).get("timespan"),
+			time_interval or (saved or {}).get("time_interval"),
+		)
 	grain = time_interval or "Daily"
 	end = getdate(to_date) if to_date else getdate(now_datetime())
 	start = (
