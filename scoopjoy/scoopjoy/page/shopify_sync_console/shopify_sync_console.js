@@ -14,7 +14,7 @@ frappe.pages["shopify-sync-console"].on_page_load = function (wrapper) {
 		products: [__("Products"), __("all products, not only the window's")],
 		customers: [__("Customers"), __("created in the window")],
 		orders: [__("Orders"), __("created in the window")],
-		invoices: [__("Invoices"), __("paid orders of the window")],
+		invoices: [__("Paid"), __("paid in Shopify, invoice settled in ERPNext")],
 		fulfilments: [__("Deliveries"), __("shipped orders of the window")],
 	};
 	let loading = null;
@@ -92,7 +92,9 @@ frappe.pages["shopify-sync-console"].on_page_load = function (wrapper) {
 				return (
 					`<tr><td>${esc(label)}<div class="text-muted small">${esc(scope)}</div></td>` +
 					`<td>${e.shopify}</td><td>${e.erpnext}</td>` +
-					`<td><span class="indicator-pill ${color}">${e.coverage}%</span></td></tr>`
+					`<td><span class="indicator-pill ${color}">${e.coverage}%</span>` +
+					(e.extra ? ` <span class="indicator-pill orange">${__("{0} in ERPNext only", [e.extra])}</span>` : "") +
+					`</td></tr>`
 				);
 			})
 			.join("");
