@@ -474,13 +474,34 @@ class TestWholeOrders(ShopifyMoneyTestCase):
 		)
 		self.assertEqual(amount(so.grand_total), amount(order["totalPriceSet"]))
 
-	def test_an_edit_that_adds_units_after_booking_is_named_not_silently_dropped(self):
+	def test_an_unpaid_order_edited_after_booking_is_booked_again_as_it_now_is(self):
 		cone = self.mapped_variant("SHOP-M-EDIT-CONE", price="4.00")
 		tub = self.mapped_variant("SHOP-M-EDIT-TUB", price="9.00")
+		order = self.shop.add_order(lines=[{"variant": cone["id"], "quantity": 3}], shipping_lines=[])
+		self.sync(order)
+		first = self.sales_order_for(order)
+		edited = self.shop.edit_order(order["id"], remove={0: 1}, add=[{"variant": tub["id"], "quantity": 1}])
+		self.sync(order)
+		so = self.sales_order_for(order)
+		self.assertEqual(so.amended_from, first.name)
+		self.assertEqual(frappe.db.get_value("Sales Order", first.name, "docstatus"), 2)
+		self.assertEqual(
+			[(r.item_code, r.qty) for r in so.items], [("SHOP-M-EDIT-CONE", 2), ("SHOP-M-EDIT-TUB", 1)]
+		)
+		self.assertEqual(amount(so.grand_total), amount(edited["currentTotalPriceSet"]))
+		invoices = frappe.get_all(
+			"Sales Invoice",
+			filters={"custom_shopify_order_id": legacy_id(order["id"]), "is_return": 0, "docstatus": 1},
+			pluck="grand_total",
+		)
+		self.assertEqual([amount(total) for total in invoices], [amount(so.grand_total)])
+
+	def test_a_paid_order_edited_after_booking_is_named_not_silently_changed(self):
+		cone = self.mapped_variant("SHOP-M-EDIT-PAID", price="4.00")
+		tub = self.mapped_variant("SHOP-M-EDIT-PAID-TUB", price="9.00")
 		order = self.shop.add_order(lines=[{"variant": cone["id"], "quantity": 1}], shipping_lines=[])
+		self.shop.mark_paid(order["id"])
 		self.sync(order)
 		self.shop.edit_order(order["id"], add=[{"variant": tub["id"], "quantity": 1}])
-		with self.assertRaisesRegex(
-			Exception, "was edited after Sales Order .* was booked: 'SHOP-M-EDIT-TUB'"
-		):
+		with self.assertRaisesRegex(Exception, "was edited after Sales Order .* was booked, and money"):
 			self.sync(order)

@@ -153,8 +153,9 @@ def apply_order(node: dict, settings, connector: ShopifyConnector | None = None)
 	else:
 		sales_order = frappe.get_doc(SALES_ORDER, existing.name)
 		action = "updated" if existing.custom_shopify_updated_at != stamp else "unchanged"
-		if sales_order.docstatus == 1 and not plan.is_cancelled:
-			_refuse_unbooked_additions(sales_order, plan)
+		if sales_order.docstatus == 1 and not plan.is_cancelled and _edited_since_booking(sales_order, plan):
+			sales_order = _rebook_edited(sales_order, plan, settings, node, connector)
+			action = "updated"
 	if sales_order.docstatus == 1:
 		timezone = shop_timezone(settings)
 		which = _money_set(settings)
@@ -262,7 +263,13 @@ def _require(settings, *fieldnames: str) -> None:
 		)
 
 
-def _create_sales_order(plan: OrderPlan, settings, node: dict, connector: ShopifyConnector | None = None):
+def _create_sales_order(
+	plan: OrderPlan,
+	settings,
+	node: dict,
+	connector: ShopifyConnector | None = None,
+	amended_from: str | None = None,
+):
 	_require(settings, "company", "warehouse")
 	refunded, refunded_total = _refunded_before_booking(plan, settings, connector)
 	booking = _booking(node, plan, settings, refunded, refunded_total)
@@ -293,6 +300,7 @@ def _create_sales_order(plan: OrderPlan, settings, node: dict, connector: Shopif
 			"cost_center": settings.cost_center or None,
 			"custom_shopify_order_id": plan.order_id,
 			"custom_shopify_order_name": plan.name,
+			"amended_from": amended_from,
 		}
 	)
 	so.update(_currency_fields(booking, node, settings, order_date))
@@ -721,30 +729,60 @@ def _receivable_in_invoice_currency(invoice, plan: OrderPlan) -> None:
 # --- fulfilled: Delivery Note for what is not delivered yet --------------------------------------
 
 
-def _refuse_unbooked_additions(sales_order, plan: OrderPlan) -> None:
-	"""An order edited after it was booked to add lines or units: say so instead of drifting.
+def _edited_since_booking(sales_order, plan: OrderPlan) -> bool:
+	"""Shopify's lines no longer match the booked rows: an order edit added or removed units.
 
-	Units an edit removes come back as refunds (credit notes); added ones would need the Sales
-	Order amended, which is left to a person (it may already be invoiced and delivered)."""
+	A row's units still standing are its quantity less what credit notes returned (refunds lower
+	``currentQuantity`` too, and are booked as credit notes, not as edits)."""
 	rows = {
 		row.custom_shopify_line_item_id: row
 		for row in sales_order.items
 		if row.get("custom_shopify_line_item_id")
 	}
 	if not rows:
-		return  # booked before line ids were stored: nothing to compare
-	added = [
-		f"'{line.title}' ({line.current_quantity} now, {int(rows[line.line_item_id].qty) if line.line_item_id in rows else 0} booked)"
-		for line in _imported_lines(plan)
-		if line.line_item_id not in rows or line.current_quantity > rows[line.line_item_id].qty
-	]
-	if added:
+		return False  # booked before line ids were stored: nothing to compare
+	returned = {
+		so_detail: -qty
+		for so_detail, qty in frappe.db.sql(
+			"""select item.so_detail, sum(item.qty) from `tabSales Invoice Item` item
+			join `tabSales Invoice` invoice on invoice.name = item.parent
+			where invoice.is_return = 1 and invoice.docstatus = 1 and item.so_detail in %(rows)s
+			group by item.so_detail""",
+			{"rows": [row.name for row in rows.values()]},
+		)
+	}
+	wanted = {line.line_item_id: line.current_quantity for line in _imported_lines(plan)}
+	standing = {line_id: flt(row.qty) - flt(returned.get(row.name)) for line_id, row in rows.items()}
+	return any(flt(wanted.get(line_id, 0)) != qty for line_id, qty in standing.items()) or any(
+		line_id not in rows for line_id in wanted
+	)
+
+
+def _rebook_edited(sales_order, plan: OrderPlan, settings, node: dict, connector):
+	"""An edited order nobody has paid or received yet is booked again from its current state (the
+	old Sales Order and its invoice are cancelled, the new one amends it). Once money or goods have
+	moved, a person decides: the dead letter names the edit."""
+	invoice_name = _invoice_of(plan)
+	invoice = frappe.get_doc("Sales Invoice", invoice_name) if invoice_name else None
+	delivered = frappe.db.exists(
+		"Delivery Note Item", {"against_sales_order": sales_order.name, "docstatus": 1}
+	)
+	if delivered or (invoice and _money_moved(invoice)):
 		raise RecordError(
-			f"Shopify order {plan.name} was edited after Sales Order {sales_order.name} was booked: "
-			f"{', '.join(added)}. The Sales Order is not changed automatically; amend it (and its "
-			"invoice) by hand, then mark this dead letter resolved.",
+			f"Shopify order {plan.name} was edited after Sales Order {sales_order.name} was booked, and "
+			"money or goods have moved since (a payment, a credit note or a delivery). The Sales Order "
+			"is not changed automatically; amend it and its invoice by hand, then mark this dead "
+			"letter resolved.",
 			service="Shopify",
 		)
+	if invoice:
+		_cancel(invoice, plan)
+	previous = frappe.get_doc(SALES_ORDER, sales_order.name)
+	_cancel(previous, plan)
+	# the Shopify order id is unique: the cancelled version lets go of it for its amendment
+	previous.db_set("custom_shopify_order_id", None, update_modified=False)
+	rebooked = _create_sales_order(plan, settings, node, connector, amended_from=previous.name)
+	return rebooked
 
 
 def _imported_lines(plan: OrderPlan) -> list[OrderLine]:
