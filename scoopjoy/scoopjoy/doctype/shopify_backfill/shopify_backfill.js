@@ -8,7 +8,10 @@
 frappe.ui.form.on("Shopify Backfill", {
 	refresh(frm) {
 		if (frm.is_new()) return;
-		if (frm.doc.status !== "Completed") {
+		// while it runs, no Start/Resume: unless it stopped moving (a worker killed mid-run), then Resume
+		const working = ["Queued", "Running"].includes(frm.doc.status);
+		const stale = frappe.datetime.get_minute_diff(frappe.datetime.system_datetime(), frm.doc.modified) >= 10;
+		if (frm.doc.status !== "Completed" && (!working || stale)) {
 			const label = frm.doc.cursor ? __("Resume") : __("Start");
 			frm.add_custom_button(label, () =>
 				frappe
