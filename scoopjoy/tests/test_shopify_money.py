@@ -324,6 +324,19 @@ class TestPayments(ShopifyMoneyTestCase):
 		self.assertEqual([g.debit for g in journal[-1:]], [5.0])  # the liability goes down, not the cash
 		self.assert_books_balance(("Sales Invoice", invoice.name), ("Payment Entry", payment.name))
 
+	def test_more_transactions_than_the_order_query_reads_are_all_booked(self):
+		tub = self.mapped_variant("SHOP-M-PAY-MANY", price="14.00")
+		order = self.shop.add_order(lines=[{"variant": tub["id"], "quantity": 1}], shipping_lines=[])
+		for _ in range(7):  # seven instalments of 2.00
+			self.shop.add_transaction(order["id"], "SALE", "2.00", gateway="shopify_payments")
+		self.sync(order)
+		invoice = frappe.db.get_value(
+			"Sales Invoice",
+			{"custom_shopify_order_id": legacy_id(order["id"]), "is_return": 0, "docstatus": 1},
+		)
+		self.assertEqual(len(self.payments_of(invoice)), 7)
+		self.assertEqual(frappe.db.get_value("Sales Invoice", invoice, "outstanding_amount"), 0)
+
 	def test_pending_and_partly_paid_orders_are_invoiced_with_what_is_still_owed(self):
 		tub = self.mapped_variant("SHOP-M-PAY-COD", price="30.00")
 		order = self.shop.add_order(lines=[{"variant": tub["id"], "quantity": 1}], shipping_lines=[])

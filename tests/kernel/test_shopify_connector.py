@@ -64,6 +64,7 @@ PAGE_VARIABLES = {
 	"ORDER_BY_ID": {"id": "gid://shopify/Order/1", "lineItems": constants.LINE_ITEMS_PER_ORDER},
 	"ORDER_SUMMARIES_PAGE": {"first": constants.ORDER_SUMMARIES_PAGE_SIZE},
 	"ORDER_LINE_ITEMS": {"id": "gid://shopify/Order/1", "first": constants.LINE_ITEMS_PAGE_SIZE},
+	"ORDER_MONEY": {"id": "gid://shopify/Order/1"},
 }
 
 

@@ -96,6 +96,7 @@ def test_every_connector_document_executes_over_http(sim, session):
 		"ORDER_SUMMARIES_PAGE": {"first": 5},
 		"REFUND_DETAILS": {"id": refund["id"]},
 		"ORDER_LINE_ITEMS": {"id": order["id"], "first": 5},
+		"ORDER_MONEY": {"id": order["id"]},
 		"PRODUCT_BY_ID": {"id": variant["product"]["id"]},
 		"COUNTS": {"orders": "status:any"},
 		"INVENTORY_SET_QUANTITIES": {

@@ -120,7 +120,10 @@ def _mark_deliveries(order_id: str, result: OrderResult) -> None:
 
 
 def apply_order(node: dict, settings, connector: ShopifyConnector | None = None) -> OrderResult:
-	node = with_every_line(node, connector or ShopifyConnector(settings))
+	node = with_all_money(
+		with_every_line(node, connector or ShopifyConnector(settings)),
+		connector or ShopifyConnector(settings),
+	)
 	plan = order_plan(node)
 	if not settings.shop_timezone:  # asked once; documents are dated in the shop's time zone
 		(connector or ShopifyConnector(settings)).shop_timezone()
@@ -153,7 +156,11 @@ def apply_order(node: dict, settings, connector: ShopifyConnector | None = None)
 	else:
 		sales_order = frappe.get_doc(SALES_ORDER, existing.name)
 		action = "updated" if existing.custom_shopify_updated_at != stamp else "unchanged"
-		if sales_order.docstatus == 1 and not plan.is_cancelled and _edited_since_booking(sales_order, plan):
+		if (
+			sales_order.docstatus == 1
+			and not plan.is_cancelled
+			and _edited_since_booking(sales_order, plan, settings, connector)
+		):
 			sales_order = _rebook_edited(sales_order, plan, settings, node, connector)
 			action = "updated"
 	if sales_order.docstatus == 1:
@@ -201,6 +208,41 @@ def with_every_line(node: dict, connector: ShopifyConnector) -> dict:
 		nodes += found.get("nodes") or []
 		page = found.get("pageInfo") or {}
 	return {**node, "lineItems": {"nodes": nodes, "pageInfo": page}}
+
+
+def with_all_money(node: dict, connector: ShopifyConnector) -> dict:
+	"""The order with every shipping line, transaction and refund: when the order query's share was
+	full, they are read again with larger limits; more than those is refused, never cut."""
+	full = (
+		len(node.get("transactions") or []) >= queries.FIRST_TRANSACTIONS
+		or len(node.get("refunds") or []) >= queries.FIRST_REFUNDS
+		or ((node.get("shippingLines") or {}).get("pageInfo") or {}).get("hasNextPage")
+	)
+	if not full:
+		return node
+	money = (
+		connector.query(
+			queries.ORDER_MONEY,
+			{"id": node["id"]},
+			operation="OrderMoney",
+			reference=("Sales Order", legacy_id(node["id"])),
+		).get("order")
+		or {}
+	)
+	if (
+		((money.get("shippingLines") or {}).get("pageInfo") or {}).get("hasNextPage")
+		or len(money.get("transactions") or []) >= 40
+		or len(money.get("refunds") or []) >= 25
+	):
+		raise RecordError(
+			f"Shopify order {node.get('name')} has more shipping lines, transactions or refunds than "
+			"are read (10, 40 and 25): book it by hand.",
+			service="Shopify",
+		)
+	return {
+		**node,
+		**{key: money[key] for key in ("shippingLines", "transactions", "refunds") if key in money},
+	}
 
 
 def _stamp(plan: OrderPlan) -> str:
@@ -729,11 +771,12 @@ def _receivable_in_invoice_currency(invoice, plan: OrderPlan) -> None:
 # --- fulfilled: Delivery Note for what is not delivered yet --------------------------------------
 
 
-def _edited_since_booking(sales_order, plan: OrderPlan) -> bool:
+def _edited_since_booking(sales_order, plan: OrderPlan, settings, connector) -> bool:
 	"""Shopify's lines no longer match the booked rows: an order edit added or removed units.
 
-	A row's units still standing are its quantity less what credit notes returned (refunds lower
-	``currentQuantity`` too, and are booked as credit notes, not as edits)."""
+	Refunds lower ``currentQuantity`` too, and are credit notes, not edits: a booked row must equal
+	the line's units still on the order plus those refunded (read from the refunds only when the
+	quick look at the order's lines differs)."""
 	rows = {
 		row.custom_shopify_line_item_id: row
 		for row in sales_order.items
@@ -741,21 +784,21 @@ def _edited_since_booking(sales_order, plan: OrderPlan) -> bool:
 	}
 	if not rows:
 		return False  # booked before line ids were stored: nothing to compare
-	returned = {
-		so_detail: -qty
-		for so_detail, qty in frappe.db.sql(
-			"""select item.so_detail, sum(item.qty) from `tabSales Invoice Item` item
-			join `tabSales Invoice` invoice on invoice.name = item.parent
-			where invoice.is_return = 1 and invoice.docstatus = 1 and item.so_detail in %(rows)s
-			group by item.so_detail""",
-			{"rows": [row.name for row in rows.values()]},
+
+	def differs(refunded: dict[str, int]) -> bool:
+		wanted = {
+			line.line_item_id: line.current_quantity + refunded.get(gid("LineItem", line.line_item_id), 0)
+			for line in plan.lines
+			if not line.is_tip
+		}
+		wanted = {line_id: qty for line_id, qty in wanted.items() if qty > 0}
+		return any(flt(wanted.get(line_id, 0)) != flt(row.qty) for line_id, row in rows.items()) or any(
+			line_id not in rows for line_id in wanted
 		)
-	}
-	wanted = {line.line_item_id: line.current_quantity for line in _imported_lines(plan)}
-	standing = {line_id: flt(row.qty) - flt(returned.get(row.name)) for line_id, row in rows.items()}
-	return any(flt(wanted.get(line_id, 0)) != qty for line_id, qty in standing.items()) or any(
-		line_id not in rows for line_id in wanted
-	)
+
+	if not differs({}):
+		return False
+	return not plan.refunds or differs(_refunded_before_booking(plan, settings, connector)[0])
 
 
 def _rebook_edited(sales_order, plan: OrderPlan, settings, node: dict, connector):

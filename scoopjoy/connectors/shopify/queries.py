@@ -28,6 +28,18 @@ LINE_ITEM_FIELDS = f"""
 	variant {{ id }}
 	product {{ id hasOnlyDefaultVariant }}
 """
+SHIPPING_LINE_FIELDS = f"""
+	title
+	originalPriceSet {{ {MONEY} }}
+	discountedPriceSet {{ {MONEY} }}
+	taxLines {{ {TAX_LINE} }}
+"""
+TRANSACTION_FIELDS = f"id kind status gateway processedAt amountSet {{ {MONEY} }}"
+REFUND_FIELDS = f"id createdAt totalRefundedSet {{ {MONEY} }}"
+#: how many transactions and refunds come with an order; an order with as many is read again
+#: with ORDER_MONEY (transactions and refunds are plain lists in Shopify's schema: no cursor)
+FIRST_TRANSACTIONS = 5
+FIRST_REFUNDS = 5
 ORDER_FIELDS = f"""
 	id
 	legacyResourceId
@@ -67,12 +79,8 @@ ORDER_FIELDS = f"""
 		nodes {{ {LINE_ITEM_FIELDS} }}
 	}}
 	shippingLines(first: 3) {{
-		nodes {{
-			title
-			originalPriceSet {{ {MONEY} }}
-			discountedPriceSet {{ {MONEY} }}
-			taxLines {{ {TAX_LINE} }}
-		}}
+		pageInfo {{ hasNextPage }}
+		nodes {{ {SHIPPING_LINE_FIELDS} }}
 	}}
 	taxLines {{ {TAX_LINE} }}
 	totalDiscountsSet {{ {MONEY} }}
@@ -81,13 +89,9 @@ ORDER_FIELDS = f"""
 	currentTotalDutiesSet {{ {MONEY} }}
 	totalTipReceivedSet {{ {MONEY} }}
 	currentTotalAdditionalFeesSet {{ {MONEY} }}
-	transactions(first: 5) {{
-		id kind status gateway processedAt amountSet {{ {MONEY} }}
-	}}
+	transactions(first: {FIRST_TRANSACTIONS}) {{ {TRANSACTION_FIELDS} }}
 	fulfillments(first: 5) {{ createdAt }}
-	refunds(first: 5) {{
-		id createdAt totalRefundedSet {{ {MONEY} }}
-	}}
+	refunds(first: {FIRST_REFUNDS}) {{ {REFUND_FIELDS} }}
 """
 
 #: A page of orders. ``query`` uses Shopify's search syntax, e.g.
@@ -111,6 +115,16 @@ query OrderLineItems($id: ID!, $first: Int!, $after: String) {{
 			pageInfo {{ hasNextPage endCursor }}
 			nodes {{ {LINE_ITEM_FIELDS} }}
 		}}
+	}}
+}}
+"""
+#: All the money of an order with more shipping lines, transactions or refunds than ORDER_FIELDS reads.
+ORDER_MONEY = f"""
+query OrderMoney($id: ID!) {{
+	order(id: $id) {{
+		shippingLines(first: 10) {{ pageInfo {{ hasNextPage }} nodes {{ {SHIPPING_LINE_FIELDS} }} }}
+		transactions(first: 40) {{ {TRANSACTION_FIELDS} }}
+		refunds(first: 25) {{ {REFUND_FIELDS} }}
 	}}
 }}
 """
@@ -280,6 +294,7 @@ ALL_DOCUMENTS = {
 	"ORDER_SUMMARIES_PAGE": ORDER_SUMMARIES_PAGE,
 	"REFUND_DETAILS": REFUND_DETAILS,
 	"ORDER_LINE_ITEMS": ORDER_LINE_ITEMS,
+	"ORDER_MONEY": ORDER_MONEY,
 	"PRODUCT_BY_ID": PRODUCT_BY_ID,
 	"COUNTS": COUNTS,
 	"SHOP": SHOP,
