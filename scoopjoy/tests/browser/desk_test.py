@@ -275,7 +275,13 @@ def test_sync_console_explains_every_missing_order(desk, world, simulators):
 	cancelled = missing.filter(has_text="Cancelled before import")
 	assert cancelled.locator("button.resync").count() == 0, "a cancelled order offers Resync"
 	desk.check("sync-console")
+	# the README shows the "Not synced — and why" list
+	desk.page.locator(".shopify-sync-console h5", has_text="Not synced").evaluate(
+		"(h) => window.scrollTo(0, h.getBoundingClientRect().top + window.scrollY - 150)"
+	)
+	desk.screenshot("sync-console-not-synced")
 	readme_shot(desk, "sync-console")
+	desk.page.evaluate("() => window.scrollTo(0, 0)")
 
 	missing.filter(has_text="Not imported yet").locator("button.resync").click()
 	assert "1 order(s) queued" in alert_text(desk, "queued")
