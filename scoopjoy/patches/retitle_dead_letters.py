@@ -11,12 +11,13 @@ def execute():
 	for letter in frappe.get_all(
 		"Integration Dead Letter",
 		filters={"status": ["!=", "Resolved"]},
-		fields=["name", "connector", "last_error", "job", "reference_name", "external_id"],
+		fields=["name", "connector", "last_error", "job", "reference_name", "external_id", "payload"],
 	):
 		title = dead_letter_title(
 			letter.connector,
 			letter.last_error or "",
 			job=letter.job,
 			subject=letter.reference_name or letter.external_id,
+			payload=letter.payload,
 		)
 		frappe.db.set_value("Integration Dead Letter", letter.name, "title", title, update_modified=False)

@@ -76,7 +76,11 @@ def _register_failure(doc, error: BaseException) -> None:
 	doc.max_attempts = settings.dead_letter_max_attempts or 8
 	doc.last_error = mask_text(_describe(error))[:2000]
 	doc.title = dead_letter_title(
-		doc.connector, doc.last_error, job=doc.job, subject=doc.reference_name or doc.external_id
+		doc.connector,
+		doc.last_error,
+		job=doc.job,
+		subject=doc.reference_name or doc.external_id,
+		payload=doc.payload,
 	)
 	if doc.attempts >= doc.max_attempts:
 		doc.status = "Gave Up"
@@ -104,11 +108,16 @@ _ADVICE = re.compile(r"(\((?:" + "|".join(t.value for t in FailureType) + r")\))
 
 
 def dead_letter_title(
-	connector: str, error_text: str, job: str | None = None, subject: str | None = None
+	connector: str,
+	error_text: str,
+	job: str | None = None,
+	subject: str | None = None,
+	payload: str | dict | None = None,
 ) -> str:
-	"""The list view's title, as plain text: which work for what (the document or external id),
-	then the first line of the error. Not the connector (the list has a column for it, and the
-	kernel's messages start with it already), nor the advice (the form shows the whole error)."""
+	"""The list view's title, as plain text: which work for what (the document or external id, and
+	the payload's other short values, such as the status an order push carried), then the first
+	line of the error. Not the connector (the list has a column for it, and the kernel's messages
+	start with it already), nor the advice (the form shows the whole error)."""
 	lines = strip_html(error_text or "").strip().splitlines()
 	first = lines[0] if lines else ""
 	for prefix in {f"{connector}: ", f"{connector} "} if connector else ():
@@ -116,8 +125,24 @@ def dead_letter_title(
 			first = first[len(prefix) :]
 	first = _ADVICE.sub(r"\1", first)
 	work = (job or "").rsplit(".", 1)[-1].replace("_", " ").strip().capitalize()
-	what = " ".join(part for part in (work, subject) if part)
+	details = _payload_details(payload, subject)
+	what = " ".join(part for part in (work, subject, f"({details})" if details else "") if part)
 	return error_log_title("", f"{what} — {first}" if what and first else (what or first))
+
+
+def _payload_details(payload: str | dict | None, subject: str | None) -> str:
+	"""Short text values of the payload that tell two letters of the same work apart."""
+	if isinstance(payload, str):
+		try:
+			payload = json.loads(payload or "{}")
+		except ValueError:
+			return ""
+	values = [
+		value
+		for _key, value in sorted((payload or {}).items())
+		if isinstance(value, str) and value and len(value) <= 40 and not (subject and subject in value)
+	]
+	return ", ".join(values)
 
 
 #: how much of the provider's answer a dead letter keeps (already masked by the kernel)

@@ -92,6 +92,7 @@ class IntegrationDeadLetter(Document):
 			self.last_error or "",
 			job=self.job,
 			subject=self.reference_name or self.external_id or self.correlation_id,
+			payload=self.payload,
 		)
 		self.title = (title or _("Dead Letter"))[:TITLE_LENGTH]
 
