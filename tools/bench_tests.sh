@@ -7,6 +7,8 @@
 #
 # The site gets ERPNext, then payments and erpnext_shipping where the bench has them, then this
 # checkout of scoopjoy (linked in as apps/scoopjoy; the previous link is put back afterwards).
+# After Frappe's runner, the browser tier (tools/browser_tests.sh) drives the desk in headless
+# Chromium on the same site, where the bench's desk assets are built.
 # SCOOPJOY_SITE=<site> reuses that existing site instead (faster while developing: migrate, no drop).
 # The database administrator is $SCOOPJOY_DB_ROOT_USER (root) with $SCOOPJOY_DB_ROOT_PASSWORD
 # (empty by default). No bench: say so and succeed (the kernel tests and the static check still ran).
@@ -130,3 +132,5 @@ else
 	fi
 fi
 CI=1 "${frappe_cmd[@]}" --site "$site" run-tests --app scoopjoy
+# the desk in a real browser, on the same site (skipped, saying so, where the assets are not built)
+bash "$repo/tools/browser_tests.sh" "$bench_dir" "$site"
