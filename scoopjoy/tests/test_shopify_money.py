@@ -518,3 +518,47 @@ class TestWholeOrders(ShopifyMoneyTestCase):
 		self.shop.edit_order(order["id"], add=[{"variant": tub["id"], "quantity": 1}])
 		with self.assertRaisesRegex(Exception, "was edited after Sales Order .* was booked, and money"):
 			self.sync(order)
+
+
+class TestDeliveries(ShopifyMoneyTestCase):
+	def test_a_stock_shortage_fails_only_the_delivery_note_and_its_retry_delivers(self):
+		from scoopjoy.connectors.shopify.orders import delivery_job_key
+		from scoopjoy.reliability.jobs import job_id_for
+
+		world = test_world()
+		frappe.db.set_single_value("Stock Settings", "allow_negative_stock", 0)
+		variant = self.mapped_variant("SHOP-M-STOCK", price="6.00")
+		frappe.db.set_value("Item", "SHOP-M-STOCK", "is_stock_item", 1)
+		order = self.shop.add_order(lines=[{"variant": variant["id"], "quantity": 2}], shipping_lines=[])
+		self.shop.mark_paid(order["id"])
+		self.shop.fulfill(order["id"])
+		self.sync(order)  # shipped in Shopify, but the warehouse has none
+		so = self.sales_order_for(order)
+		self.assertEqual(so.docstatus, 1)  # the order, its invoice and payment stay booked
+		self.assertTrue(
+			frappe.db.exists(
+				"Sales Invoice", {"custom_shopify_order_id": legacy_id(order["id"]), "docstatus": 1}
+			)
+		)
+		key = job_id_for("Shopify", delivery_job_key(legacy_id(order["id"])))
+		letter = frappe.get_doc("Integration Dead Letter", {"dedup_key": key})
+		self.assertIn("Delivery Note", letter.last_error)
+		self.assertEqual((letter.reference_doctype, letter.reference_name), ("Sales Order", so.name))
+
+		receipt = frappe.get_doc(
+			{
+				"doctype": "Stock Entry",
+				"stock_entry_type": "Material Receipt",
+				"company": world.company,
+				"items": [
+					{"item_code": "SHOP-M-STOCK", "qty": 5, "t_warehouse": world.warehouse, "basic_rate": 2}
+				],
+			}
+		).insert(ignore_permissions=True)
+		receipt.submit()
+		self.sync(order)  # the dead letter's replay
+		delivered = frappe.get_all(
+			"Delivery Note Item", filters={"against_sales_order": so.name, "docstatus": 1}, pluck="qty"
+		)
+		self.assertEqual(delivered, [2])
+		self.assertEqual(frappe.db.get_value("Integration Dead Letter", letter.name, "status"), "Resolved")

@@ -183,7 +183,7 @@ def apply_order(node: dict, settings, connector: ShopifyConnector | None = None)
 		if plan.is_cancelled:
 			_settle_cancelled(sales_order, plan, invoice)
 		elif settings.create_delivery_note and plan.fulfilled:
-			_ensure_delivery(sales_order, plan, node, timezone)
+			_deliver_or_dead_letter(sales_order, plan, node, timezone)
 	sales_order.db_set("custom_shopify_updated_at", stamp, update_modified=False)
 	return OrderResult(action, sales_order.name)
 
@@ -851,6 +851,43 @@ def _rows_by_line(sales_order, plan: OrderPlan) -> dict:
 		for index, line in enumerate((line for line in plan.lines if line.quantity > 0), start=1)
 		if index in by_position
 	}
+
+
+def delivery_job_key(order_id: str) -> str:
+	"""The dead letter of an order's Delivery Note alone (the order itself is booked)."""
+	return f"{order_job_key(order_id)}:delivery"
+
+
+def _deliver_or_dead_letter(sales_order, plan: OrderPlan, node: dict, timezone) -> None:
+	"""A Delivery Note that ERPNext refuses (not enough stock in the warehouse, with negative stock
+	disallowed, as by default) fails alone: its dead letter says why, the Sales Order, invoice and
+	payments stay booked, and replaying it (the order's import) delivers once the stock is there."""
+	from scoopjoy.reliability.dead_letters import record_dead_letter, resolve_dead_letter
+	from scoopjoy.reliability.jobs import job_id_for
+
+	dedup_key = job_id_for(constants.SERVICE_NAME, delivery_job_key(plan.order_id))
+	frappe.db.savepoint("shopify_delivery")
+	try:
+		_ensure_delivery(sales_order, plan, node, timezone)
+	except frappe.ValidationError as error:
+		frappe.db.rollback(save_point="shopify_delivery")
+		record_dead_letter(
+			connector=constants.SERVICE_NAME,
+			job=SYNC_ORDER_JOB,
+			payload={"order_gid": plan.gid},
+			error=RecordError(
+				f"Shopify order {plan.name}: the Delivery Note for what Shopify shipped could not be "
+				f"made: {frappe.utils.strip_html(str(error))}. The Sales Order and invoice are booked; "
+				"bring the stock in (or fix the cause), then retry this dead letter.",
+				service="Shopify",
+			),
+			dedup_key=dedup_key,
+			reference_doctype=SALES_ORDER,
+			reference_name=sales_order.name,
+			external_id=plan.order_id,
+		)
+	else:
+		resolve_dead_letter(dedup_key)
 
 
 def _ensure_delivery(sales_order, plan: OrderPlan, node: dict, timezone) -> None:
