@@ -131,18 +131,17 @@ def failures_by_reason(
 	"""Failed calls of the last 30 days by failure type, labelled for a person."""
 	_require_role()
 	filters = _filters(filters)
-	conditions = {
-		"outcome": "Failed",
-		"connector": filters.get("connector") or ["in", connector_names()],
-		"creation": [">=", add_to_date(now_datetime(), days=-int(filters.get("days") or 30))],
-	}
-	rows = frappe.get_all(
-		"Connector Request Log",
-		filters=conditions,
-		fields=["failure_type", "count(*) as failures"],
-		group_by="failure_type",
-		order_by="failures desc",
-	)
+	log = frappe.qb.DocType("Connector Request Log")
+	connectors = [filters["connector"]] if filters.get("connector") else connector_names()
+	since = add_to_date(now_datetime(), days=-int(filters.get("days") or 30))
+	# the query builder: Frappe v16 refuses SQL functions in get_all's field strings
+	rows = (
+		frappe.qb.from_(log)
+		.select(log.failure_type, Count("*").as_("failures"))
+		.where((log.outcome == "Failed") & log.connector.isin(connectors) & (log.creation >= since))
+		.groupby(log.failure_type)
+		.orderby(Count("*"), order=frappe.qb.desc)
+	).run(as_dict=True)
 	return {
 		"labels": [failure_label(row.failure_type) for row in rows],
 		"datasets": [{"name": _("Failed calls"), "values": [int(row.failures) for row in rows]}],
@@ -156,14 +155,10 @@ def open_dead_letters_by_connector(
 	"""Open, retrying and given-up dead letters of the app's connectors."""
 	_require_role()
 	counts = Counter(
-		dict(
-			frappe.get_all(
-				"Integration Dead Letter",
-				filters={"status": ["in", OPEN_DEAD_LETTER_STATUSES], "connector": ["in", connector_names()]},
-				fields=["connector", "count(*) as letters"],
-				group_by="connector",
-				as_list=True,
-			)
+		frappe.get_all(
+			"Integration Dead Letter",
+			filters={"status": ["in", OPEN_DEAD_LETTER_STATUSES], "connector": ["in", connector_names()]},
+			pluck="connector",
 		)
 	)
 	ordered = counts.most_common()
