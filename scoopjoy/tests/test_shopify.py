@@ -112,6 +112,39 @@ class ShopifyTestCase(ScoopJoyTestCase):
 		)
 		return variant
 
+	def import_in_two_workers(self, two_orders: list[dict]) -> list[str]:
+		"""Import two orders at the same moment in two threads, each its own database connection
+		(as two RQ workers would); returns what failed."""
+		import threading
+
+		frappe.db.set_single_value(SETTINGS, "shop_timezone", "UTC")
+		# Commit on purpose: the two workers are other database connections and must see the setup.
+		frappe.db.commit()  # nosemgrep
+		site, sites_path = frappe.local.site, frappe.local.sites_path
+		start = threading.Barrier(len(two_orders))
+		failures: list[str] = []
+
+		def worker(order: dict) -> None:
+			frappe.init(site=site, sites_path=sites_path)
+			frappe.connect()
+			try:
+				frappe.set_user("Administrator")
+				start.wait(timeout=30)
+				orders.sync_order(order["id"])
+				frappe.db.commit()
+			except Exception as error:
+				failures.append(f"{type(error).__name__}: {error}")
+				frappe.db.rollback()
+			finally:
+				frappe.destroy()
+
+		threads = [threading.Thread(target=worker, args=(order,)) for order in two_orders]
+		for thread in threads:
+			thread.start()
+		for thread in threads:
+			thread.join(timeout=120)
+		return failures
+
 	def sales_order_for(self, order: dict):
 		name = frappe.db.get_value("Sales Order", {"custom_shopify_order_id": legacy_id(order["id"])})
 		return frappe.get_doc("Sales Order", name) if name else None
@@ -648,7 +681,6 @@ class TestShopifyOrderLock(ScoopJoyTestCase):
 
 class TestTwoWorkersAtOnce(ShopifyTestCase):
 	def test_two_workers_importing_orders_of_one_new_customer_make_one_customer(self):
-		import threading
 
 		variant = self.mapped_variant("SHOP-T-RACE")
 		customer = self.shop.add_customer(first_name="Mei", last_name="Chan")
@@ -656,33 +688,7 @@ class TestTwoWorkersAtOnce(ShopifyTestCase):
 			self.shop.add_order(customer=customer, lines=[{"variant": variant["id"], "quantity": n + 1}])
 			for n in range(2)
 		]
-		frappe.db.set_single_value(SETTINGS, "shop_timezone", "UTC")
-		# Commit on purpose: the two workers are other database connections and must see the setup.
-		frappe.db.commit()  # nosemgrep
-		site, sites_path = frappe.local.site, frappe.local.sites_path
-		start = threading.Barrier(2)
-		failures: list[str] = []
-
-		def worker(order: dict) -> None:
-			frappe.init(site=site, sites_path=sites_path)
-			frappe.connect()
-			try:
-				frappe.set_user("Administrator")
-				start.wait(timeout=30)
-				orders.sync_order(order["id"])
-				frappe.db.commit()
-			except Exception as error:
-				failures.append(f"{type(error).__name__}: {error}")
-				frappe.db.rollback()
-			finally:
-				frappe.destroy()
-
-		threads = [threading.Thread(target=worker, args=(order,)) for order in orders_of_one_customer]
-		for thread in threads:
-			thread.start()
-		for thread in threads:
-			thread.join(timeout=120)
-		self.assertEqual(failures, [])
+		self.assertEqual(self.import_in_two_workers(orders_of_one_customer), [])
 		self.assertEqual(
 			frappe.db.count("Customer", {"custom_shopify_customer_id": legacy_id(customer["id"])}), 1
 		)

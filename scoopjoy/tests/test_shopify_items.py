@@ -14,7 +14,6 @@ https://shopify.dev/docs/api/admin-graphql/latest/objects/Product).
 from __future__ import annotations
 
 import json
-import threading
 from collections import Counter
 from decimal import Decimal
 
@@ -428,33 +427,7 @@ class TestTwoWorkersOneNewProduct(ShopifyItemsTestCase):
 			self.shop.add_order(lines=[{"variant": variant["id"], "quantity": 1}], shipping_lines=[])
 			for variant in product["variants"]
 		]
-		frappe.db.set_single_value(SETTINGS, "shop_timezone", "UTC")
-		# Commit on purpose: the two workers are other database connections and must see the setup.
-		frappe.db.commit()  # nosemgrep
-		site, sites_path = frappe.local.site, frappe.local.sites_path
-		start = threading.Barrier(2)
-		failures: list[str] = []
-
-		def worker(order: dict) -> None:
-			frappe.init(site=site, sites_path=sites_path)
-			frappe.connect()
-			try:
-				frappe.set_user("Administrator")
-				start.wait(timeout=30)
-				orders.sync_order(order["id"])
-				frappe.db.commit()
-			except Exception as error:
-				failures.append(f"{type(error).__name__}: {error}")
-				frappe.db.rollback()
-			finally:
-				frappe.destroy()
-
-		threads = [threading.Thread(target=worker, args=(order,)) for order in two_orders]
-		for thread in threads:
-			thread.start()
-		for thread in threads:
-			thread.join(timeout=120)
-		self.assertEqual(failures, [])
+		self.assertEqual(self.import_in_two_workers(two_orders), [])
 		product_id = legacy_id(product["id"])
 		self.assertEqual(frappe.db.count("Item", {"custom_shopify_product_id": product_id}), 1)
 		template = frappe.db.get_value("Item", {"custom_shopify_product_id": product_id})
