@@ -94,6 +94,7 @@ frappe.pages["integration-status"].on_page_load = function (wrapper) {
 	};
 
 	const load = () => {
+		wrapper.scoopjoy_loaded_at = Date.now();
 		if (!body.children().length) body.html(`<p class="text-muted">${__("Loading...")}</p>`);
 		return frappe
 			.call({ method: "scoopjoy.api.operations.health_check", type: "GET" })
@@ -105,7 +106,13 @@ frappe.pages["integration-status"].on_page_load = function (wrapper) {
 	page.add_inner_button(__("ScoopJoy Settings"), () => frappe.set_route("Form", "ScoopJoy Settings"));
 	page.add_inner_button(__("Dead Letters"), () => frappe.set_route("List", "Integration Dead Letter"));
 	page.add_inner_button(__("Request Log"), () => frappe.set_route("List", "Connector Request Log"));
+	wrapper.scoopjoy_refresh = load;
 	load();
 	// a status page left open stays current
 	setInterval(() => frappe.get_route_str() === "integration-status" && load(), 60000);
+};
+
+// back on the page from a list or a form (the desk keeps the page): show what is true now
+frappe.pages["integration-status"].on_page_show = function (wrapper) {
+	if (wrapper.scoopjoy_refresh && Date.now() - (wrapper.scoopjoy_loaded_at || 0) > 2000) wrapper.scoopjoy_refresh();
 };

@@ -46,6 +46,7 @@ frappe.pages["shopify-sync-console"].on_page_load = function (wrapper) {
 		const key = JSON.stringify(args);
 		if (loading === key) return;
 		loading = key;
+		wrapper.scoopjoy_loaded_at = Date.now();
 		body.html(`<p class="text-muted">${__("Comparing Shopify and ERPNext…")}</p>`);
 		// frappe.call's promise has no finally(): both outcomes clear the guard themselves
 		frappe.call({ method: "scoopjoy.connectors.shopify.api.get_sync_console", args }).then(
@@ -159,5 +160,11 @@ frappe.pages["shopify-sync-console"].on_page_load = function (wrapper) {
 		)
 	);
 	ready = true;
+	wrapper.scoopjoy_refresh = load;
 	load();
+};
+
+// back on the page from a list or a form (the desk keeps the page): show what is true now
+frappe.pages["shopify-sync-console"].on_page_show = function (wrapper) {
+	if (wrapper.scoopjoy_refresh && Date.now() - (wrapper.scoopjoy_loaded_at || 0) > 2000) wrapper.scoopjoy_refresh();
 };
