@@ -18,6 +18,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -114,6 +115,7 @@ def world(site, simulators, password):
 	data["whatsapp_orders"] = seed.seed_sales_orders(data["world"])
 	data["delivery_note"] = seed.seed_delivery_note(data["world"], simulators["carrier"])
 	data["franchisees"] = seed.seed_franchisees(data["world"])
+	data["outlet"] = seed.seed_outlet()
 	seed.configure_google(simulators["google"])
 	seed.configure_whatsapp(simulators["whatsapp"])
 	data["shopify"] = seed.seed_shopify(simulators["shop"], data["world"])
@@ -240,35 +242,42 @@ def artifacts():
 
 
 class Jobs:
-	"""Runs the jobs a button queued, in a separate process, as a worker would (see seed.run_queued_jobs)."""
+	"""Runs the jobs a button queued, as a worker would (seed.run_queued_jobs), in a thread of this
+	process with its own site connection: the test watches the page while the job works, and the
+	simulators the job calls live in this process too."""
 
 	def __init__(self):
-		self.process = None
+		self.thread = None
+		self.error = None
+
+	def _work(self) -> None:
+		import frappe
+
+		from scoopjoy.tests.browser.seed import run_queued_jobs
+
+		try:
+			frappe.init(site=SITE, sites_path=str(SITES))
+			frappe.connect()
+			self.ran = run_queued_jobs()
+		except BaseException as error:  # reported by wait()
+			self.error = error
+		finally:
+			frappe.destroy()
 
 	def start(self) -> None:
-		"""In the background: the test watches the page while the job works."""
-		assert self.process is None or self.process.poll() is not None, "a job run is still going"
-		self.log = open(ARTIFACTS / "jobs.log", "a")
-		self.process = subprocess.Popen(
-			[
-				sys.executable,
-				"-m",
-				"frappe.utils.bench_helper",
-				"frappe",
-				"--site",
-				SITE,
-				"execute",
-				"scoopjoy.tests.browser.seed.run_queued_jobs",
-			],
-			cwd=SITES,
-			stdout=self.log,
-			stderr=subprocess.STDOUT,
-		)
+		assert not self.running(), "a job run is still going"
+		self.error, self.ran = None, []
+		self.thread = threading.Thread(target=self._work, name="scoopjoy-jobs", daemon=True)
+		self.thread.start()
+
+	def running(self) -> bool:
+		return bool(self.thread and self.thread.is_alive())
 
 	def wait(self, timeout: float = 120) -> None:
-		code = self.process.wait(timeout=timeout)
-		self.log.close()
-		assert code == 0, f"the queued jobs failed; see {ARTIFACTS / 'jobs.log'}"
+		self.thread.join(timeout)
+		assert not self.thread.is_alive(), f"the queued jobs still run after {timeout} s"
+		if self.error:
+			raise AssertionError(f"the queued jobs failed: {self.error!r}") from self.error
 
 	def run(self, timeout: float = 120) -> None:
 		self.start()

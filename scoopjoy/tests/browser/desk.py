@@ -70,20 +70,42 @@ class Desk:
 
 	# --- navigation -----------------------------------------------------------------------------
 
-	def goto(self, route: str, ready: str | None = None) -> None:
-		"""Open /app/<route>, wait for the desk to render it and (``ready``) for a selector."""
-		self.page.goto(f"{self.base_url}/app/{route}", wait_until="domcontentloaded")
+	def goto(self, route: str, ready: str | None = None, routed: bool = False) -> None:
+		"""Open /app/<route>, wait for the desk to render it and (``ready``) for a selector.
+
+		A new page load, unless ``routed``: then, inside a loaded desk, the way a click goes (the
+		pages seen before stay in the DOM, hidden, so selectors must then look at visible ones)."""
+		url = f"/app/{route}"
+		routed = routed and self.page.evaluate(
+			"""(url) => {
+				if (!(window.frappe && frappe.router && frappe.container && frappe.container.page)) return false;
+				if (location.pathname + location.search === url) return false;
+				frappe.router.push_state(url);
+				return true;
+			}""",
+			url,
+		)
+		if not routed:
+			self.page.goto(f"{self.base_url}{url}", wait_until="domcontentloaded")
 		self.wait_desk()
 		if ready:
 			self.page.locator(ready).first.wait_for(state="visible", timeout=READY_TIMEOUT_MS)
 		self.wait_loaded()
 
 	def wait_desk(self) -> None:
-		self.page.wait_for_function(
-			"() => window.frappe && frappe.boot && frappe.container && frappe.container.page"
-			" && !document.querySelector('#freeze.in, .freeze:not(.hide)')",
-			timeout=READY_TIMEOUT_MS,
-		)
+		try:
+			self.page.wait_for_function(
+				"() => window.frappe && frappe.boot && frappe.container && frappe.container.page"
+				" && ![...document.querySelectorAll('#freeze')].some((el) => el.offsetWidth || el.offsetHeight)",
+				timeout=READY_TIMEOUT_MS,
+			)
+		except Exception as error:
+			state = self.page.evaluate(
+				"""() => ({ url: location.href, frappe: !!window.frappe, boot: !!(window.frappe && frappe.boot),
+					page: !!(window.frappe && frappe.container && frappe.container.page),
+					freeze: [...document.querySelectorAll('#freeze')].map((el) => el.outerHTML.slice(0, 200)) })"""
+			)
+			raise AssertionError(f"the desk did not come up: {state}") from error
 
 	def wait_loaded(self, timeout_ms: int = READY_TIMEOUT_MS) -> None:
 		"""No frozen screen, no pending request, no loading placeholder in the page body, twice in a

@@ -54,9 +54,9 @@ def form_ready(desk, doctype: str, name: str | None = None) -> None:
 		assert not dirty, f"{doctype} {name} opens as Not Saved"
 
 
-def open_form(desk, doctype: str, name: str | None = None) -> None:
+def open_form(desk, doctype: str, name: str | None = None, routed: bool = False) -> None:
 	route = frappe.scrub(doctype).replace("_", "-") + (f"/{name}" if name else "")
-	desk.goto(route)
+	desk.goto(route, routed=routed)
 	form_ready(desk, doctype, name or doctype)
 
 
@@ -176,14 +176,63 @@ def test_workspace_shows_its_cards_and_readable_charts(desk, world):
 
 
 def test_workspace_shortcuts_and_links_open(desk, world):
+	"""The shortcuts open from the workspace; its cards link every Settings, log and record list,
+	and the pages no other test opens are opened here."""
 	desk.goto("scoopjoy-integrations")
-	desk.page.locator(".shortcut-widget-box", has_text="Integration Status").first.click()
-	desk.page.locator(".integration-status table").wait_for()
-	desk.check("shortcut-integration-status")
-	desk.goto("scoopjoy-integrations")
-	desk.page.locator(".links-widget-box .link-item", has_text="Shopify Backfill").first.click()
-	list_ready(desk, "Shopify Backfill")
-	desk.check("link-shopify-backfill-list")
+	shortcuts = [t.strip() for t in desk.page.locator(".shortcut-widget-box .widget-title").all_inner_texts()]
+	assert set(shortcuts) >= {"Integration Status", "Dead Letters", "Request Log", "Shopify Sync Console"}
+	links = dict(
+		desk.page.evaluate(
+			"""() => [...document.querySelectorAll('.links-widget-box a.link-item')]
+				.map((a) => [a.innerText.trim(), a.getAttribute('href')])"""
+		)
+	)
+	for doctype in (
+		"ScoopJoy Settings",
+		"Shopify Settings",
+		"WhatsApp Settings",
+		"Mobile App Settings",
+		"Google Contacts Settings",
+		"Shipping Settings",
+		"Connector Request Log",
+		"Integration Dead Letter",
+		"Error Log",
+		"Shopify Webhook Delivery",
+		"Shopify Backfill",
+		"Franchise Outlet",
+	):
+		assert links.get(doctype) == "/app/" + frappe.scrub(doctype).replace("_", "-"), (doctype, links)
+	for label in ("Dead Letters",):
+		name = desk.page.locator(".widget-title", has_text=re.compile(rf"^\s*{re.escape(label)}\s*$"))
+		target = desk.page.locator(".shortcut-widget-box:visible").filter(has=name).first
+		target.wait_for(state="visible")
+		target.click()
+		page_ready(desk)
+		desk.check(f"workspace-shortcut-{frappe.scrub(label)}".replace("_", "-"))
+	for label in ("Error Log", "Shopify Webhook Delivery", "Franchise Outlet"):
+		desk.goto(links[label].removeprefix("/app/"), routed=True)
+		page_ready(desk)
+		desk.check(f"workspace-link-{frappe.scrub(label)}".replace("_", "-"))
+	open_list(desk, "WhatsApp Message")
+	desk.check("whatsapp-message-list")
+
+
+def page_ready(desk) -> None:
+	desk.page.wait_for_function("() => frappe.get_route()[0] !== 'Workspaces'")
+	desk.page.wait_for_function(
+		"""() => (window.cur_list && frappe.get_route()[0] === 'List' && document.querySelector('.frappe-list .result'))
+			|| (window.cur_frm && frappe.get_route()[0] === 'Form' && cur_frm.fields_dict)
+			|| document.querySelector('.integration-status table, .shopify-sync-console table, .sync-console-error')"""
+	)
+	desk.wait_loaded()
+
+
+def test_franchise_outlet_sync_button(desk, world, jobs):
+	open_form(desk, "Franchise Outlet", world["outlet"])
+	button(desk, "Sync outlet")
+	alert_text(desk, "queued")
+	desk.check("franchise-outlet-sync")
+	jobs.discard()
 
 
 # --- Integration Status ---------------------------------------------------------------------------------
@@ -215,10 +264,10 @@ def test_integration_status_says_why_it_is_not_ok(desk, world):
 		("Dead Letters", "Integration Dead Letter"),
 		("Request Log", "Connector Request Log"),
 	):
-		desk.goto("integration-status", ready=".integration-status table")
+		desk.goto("integration-status", ready=".integration-status table", routed=True)
 		button(desk, label)
 		list_ready(desk, doctype)
-	desk.goto("integration-status", ready=".integration-status table")
+	desk.goto("integration-status", ready=".integration-status table", routed=True)
 	button(desk, "ScoopJoy Settings")
 	form_ready(desk, "ScoopJoy Settings")
 	desk.check("integration-status-buttons")
@@ -304,6 +353,10 @@ def test_sync_console_explains_every_missing_order(desk, world, simulators):
 		button(desk, label)
 		desk.page.wait_for_function("(route) => frappe.get_route_str().startsWith(route)", arg=route)
 		desk.wait_loaded()
+	# back on the page inside the desk: it compares again instead of showing what it showed before
+	with desk.page.expect_response(lambda r: "get_sync_console" in r.url):
+		desk.page.evaluate("() => frappe.set_route('shopify-sync-console')")
+	console_ready(desk)
 	desk.check("sync-console-buttons")
 	assert Jobs.discard() >= 1  # what the Resync buttons queued
 
@@ -480,7 +533,7 @@ def test_product_publish_shows_its_progress(desk, world, simulators, jobs):
 	try:
 		jobs.start()
 		deadline = time.monotonic() + 120
-		while jobs.process.poll() is None and time.monotonic() < deadline:
+		while jobs.running() and time.monotonic() < deadline:
 			text = desk.page.locator(".form-dashboard").first.inner_text()
 			seen.update(re.findall(r"(\d+) of (\d+) products", text))
 			desk.page.wait_for_timeout(300)
@@ -505,7 +558,7 @@ def test_backfill_shows_its_progress_while_it_runs(desk, world, simulators, jobs
 	try:
 		jobs.start()
 		deadline = time.monotonic() + 150
-		while jobs.process.poll() is None and time.monotonic() < deadline:
+		while jobs.running() and time.monotonic() < deadline:
 			text = desk.page.locator(".form-dashboard").first.inner_text()
 			now = re.findall(r"(\d+) of (\d+) orders", text)
 			if not any(0 < int(d) < int(t) for d, t in seen) and any(0 < int(d) < int(t) for d, t in now):
@@ -536,7 +589,7 @@ def test_other_settings_forms(desk, world):
 		("Google Contacts Settings", ["Test connection"]),
 		("Shipping Settings", ["Test carrier connection"]),
 	):
-		open_form(desk, doctype)
+		open_form(desk, doctype, routed=True)
 		desk.check(frappe.scrub(doctype).replace("_", "-"))
 		for label in buttons:
 			button(desk, label)
@@ -550,9 +603,9 @@ def test_other_settings_forms(desk, world):
 
 def test_sales_order_shows_its_whatsapp_confirmation(desk, world, jobs):
 	orders = world["whatsapp_orders"]
-	shown = desk.page.locator(".form-message-container .scoopjoy-whatsapp-state")
-	for state, name in orders.items():
-		open_form(desk, "Sales Order", name)
+	shown = desk.page.locator(".form-message-container:visible .scoopjoy-whatsapp-state")
+	for index, (state, name) in enumerate(orders.items()):
+		open_form(desk, "Sales Order", name, routed=index > 0)  # from one order to the next in the desk
 		shown.wait_for(state="visible")
 		text = shown.inner_text()
 		assert f"WhatsApp confirmation: {state.lower()}" in text, (state, text)
@@ -612,7 +665,7 @@ def test_customer_list_google_sync_shows_progress(desk, world, simulators, jobs)
 	try:
 		jobs.start()
 		deadline = time.monotonic() + 120
-		while jobs.process.poll() is None and time.monotonic() < deadline:
+		while jobs.running() and time.monotonic() < deadline:
 			modal = desk.page.locator(".modal.show", has_text="Google Contacts")
 			if modal.count():
 				seen.update(re.findall(r"Created (\d+) contact", modal.first.inner_text()))

@@ -698,3 +698,21 @@ def remove_seeded_records() -> None:
 	# the company's pickup address stays (shipments link it) but is no one else's pickup address
 	frappe.db.set_value("Address", {"address_title": "Browser Central Kitchen"}, "disabled", 1)
 	frappe.db.commit()
+
+
+def seed_outlet() -> str:
+	name = "Browser Outlet Mitte"
+	if not frappe.db.exists("Franchise Outlet", name):
+		frappe.get_doc(
+			{
+				"doctype": "Franchise Outlet",
+				"outlet_name": name,
+				"is_active": 1,
+				"opening_time": "10:00:00",
+				"closing_time": "22:00:00",
+				"latitude": 52.52,
+				"longitude": 13.405,
+			}
+		).insert(ignore_permissions=True)
+	frappe.db.commit()
+	return name
