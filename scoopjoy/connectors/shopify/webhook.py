@@ -59,6 +59,24 @@ def receive():
 	if topic in constants.PRODUCT_TOPICS:
 		return _queue_product(topic, webhook_id, payload)
 	order_gid = order_reference_from_webhook(topic, payload)
+	return _record_and_queue(
+		topic,
+		webhook_id,
+		payload,
+		{"order_id": legacy_id(order_gid)},
+		order_gid
+		and dict(
+			method=SYNC_ORDER_JOB,
+			job_key=order_job_key(order_gid),
+			external_id=legacy_id(order_gid),
+			order_gid=order_gid,
+		),
+	)
+
+
+def _record_and_queue(topic: str, webhook_id: str, payload: dict, subject: dict, job: dict | None) -> dict:
+	"""Store the delivery once (its id is the name: a retry or a twin a few milliseconds earlier is a
+	duplicate), then queue the one job of its order or product; nothing to do: stored as Skipped."""
 	if frappe.db.exists(DELIVERY, webhook_id):
 		return {"status": "duplicate"}
 	delivery = frappe.get_doc(
@@ -66,8 +84,8 @@ def receive():
 			"doctype": DELIVERY,
 			"webhook_id": webhook_id,
 			"topic": topic,
-			"order_id": legacy_id(order_gid),
-			"status": "Queued" if order_gid else "Skipped",
+			**subject,
+			"status": "Queued" if job else "Skipped",
 			"received_at": now_datetime(),
 			"triggered_at": frappe.get_request_header(constants.WEBHOOK_TRIGGERED_AT_HEADER),
 			"payload": json.dumps(mask_payload(payload), default=str)[:STORED_PAYLOAD_CHARS],
@@ -77,14 +95,8 @@ def receive():
 		delivery.insert(ignore_permissions=True)
 	except frappe.DuplicateEntryError:
 		return {"status": "duplicate"}  # the same delivery, a few milliseconds earlier
-	if order_gid:
-		enqueue_integration_job(
-			SYNC_ORDER_JOB,
-			connector=constants.SERVICE_NAME,
-			job_key=order_job_key(order_gid),
-			external_id=legacy_id(order_gid),
-			order_gid=order_gid,
-		)
+	if job:
+		enqueue_integration_job(job.pop("method"), connector=constants.SERVICE_NAME, **job)
 	return {"status": "queued"}  # Frappe commits a POST request, which releases the queued job
 
 
@@ -94,33 +106,19 @@ def _queue_product(topic: str, webhook_id: str, payload: dict) -> dict:
 	product_gid = payload.get("admin_graphql_api_id") or (
 		gid("Product", payload["id"]) if payload.get("id") else None
 	)
-	if frappe.db.exists(DELIVERY, webhook_id):
-		return {"status": "duplicate"}
-	delivery = frappe.get_doc(
-		{
-			"doctype": DELIVERY,
-			"webhook_id": webhook_id,
-			"topic": topic,
-			"product_id": legacy_id(product_gid),
-			"status": "Queued" if product_gid else "Skipped",
-			"received_at": now_datetime(),
-			"triggered_at": frappe.get_request_header(constants.WEBHOOK_TRIGGERED_AT_HEADER),
-			"payload": json.dumps(mask_payload(payload), default=str)[:STORED_PAYLOAD_CHARS],
-		}
-	)
-	try:
-		delivery.insert(ignore_permissions=True)
-	except frappe.DuplicateEntryError:
-		return {"status": "duplicate"}
-	if product_gid:
-		enqueue_integration_job(
-			SYNC_PRODUCT_JOB,
-			connector=constants.SERVICE_NAME,
+	return _record_and_queue(
+		topic,
+		webhook_id,
+		payload,
+		{"product_id": legacy_id(product_gid)},
+		product_gid
+		and dict(
+			method=SYNC_PRODUCT_JOB,
 			job_key=product_job_key(product_gid),
 			external_id=legacy_id(product_gid),
 			product_gid=product_gid,
-		)
-	return {"status": "queued"}
+		),
+	)
 
 
 def endpoint_url() -> str:
