@@ -30,8 +30,9 @@ from scoopjoy.reliability.call_log import _request_log_row
 from scoopjoy.reliability.dead_letters import record_dead_letter
 from scoopjoy.reliability.jobs import run_integration_job
 from scoopjoy.simulators.harness import Fault
-from scoopjoy.simulators.shopify import ShopifySimulator
 from scoopjoy.tests.records import test_world
+from scoopjoy.tests.test_shipping import ensure_address
+from scoopjoy.tests.test_shopify import _Simulator
 from scoopjoy.tests.utils import make_customer, make_delivery_note, make_item, make_sales_order
 
 USER = "browser-tests@scoopjoy.example"
@@ -58,15 +59,8 @@ WHATSAPP_TOKEN = "EAAGscoopjoyBrowserToken0123456789abcdef"
 WHATSAPP_PHONE_ID = "106540352242922"
 
 
-class BrowserShop(ShopifySimulator):
-	"""Ids unique to this run: Sales Orders of an earlier run on the same site stay there."""
-
-	def __init__(self, *args, **kwargs):
-		self.id_base = int(time.time() * 1000) % 10**9 * 1000
-		super().__init__(*args, **kwargs)
-
-	def _next_id(self, kind: str) -> int:
-		return super()._next_id(kind) + self.id_base
+#: Ids unique to this run: Sales Orders of an earlier run on the same site stay there.
+BrowserShop = _Simulator
 
 
 def require_test_site() -> None:
@@ -347,37 +341,14 @@ def seed_sales_orders(world) -> dict[str, str]:
 CARRIER_KEYS = ("pk_browser_carrier", "browser-carrier-secret-0123")
 
 
-def _address(title: str, link_doctype: str, link_name: str, address_type: str, **extra) -> str:
-	name = frappe.db.get_value("Address", {"address_title": title})
-	if name:
-		return name
-	return (
-		frappe.get_doc(
-			{
-				"doctype": "Address",
-				"address_title": title,
-				"address_type": address_type,
-				"address_line1": "Hauptstr. 1",
-				"city": "Berlin",
-				"pincode": "10115",
-				"country": "Germany",
-				"links": [{"link_doctype": link_doctype, "link_name": link_name}],
-				**extra,
-			}
-		)
-		.insert(ignore_permissions=True)
-		.name
-	)
-
-
 def seed_delivery_note(world, carrier) -> str:
 	"""A submitted Delivery Note that can be shipped: addresses, weights, a carrier to ask."""
 	customer = make_customer("Browser Test Customer", "+91 98450 12345")
-	kitchen = _address(
+	kitchen = ensure_address(
 		"Browser Central Kitchen", "Company", world.company, "Warehouse", is_your_company_address=1
 	)
 	frappe.db.set_value("Address", kitchen, "disabled", 0)  # disabled after each run (see below)
-	address = _address("Browser Eiscafe", "Customer", customer, "Shipping")
+	address = ensure_address("Browser Eiscafe", "Customer", customer, "Shipping")
 	item = make_item("BROWSER-SCOOP-TUB")
 	frappe.db.set_value("Item", item, {"weight_per_unit": 2.5, "weight_uom": "Kg"})
 	settings = frappe.get_single("Shipping Settings")
