@@ -13,6 +13,8 @@ from graphql import parse
 
 from scoopjoy.connectors.shopify import constants, queries
 from scoopjoy.connectors.shopify.graphql_client import (
+	DEFAULT_ESTIMATED_COST,
+	RedisCostMemory,
 	ShopifyGraphQL,
 	graphql_response_rule,
 	raise_user_errors,
@@ -45,7 +47,7 @@ def shop():
 	sim.stop()
 
 
-def client_for(shop, *, limiter=None, token=TOKEN, sleep=None) -> ShopifyGraphQL:
+def client_for(shop, *, limiter=None, token=TOKEN, sleep=None, cost_memory=None) -> ShopifyGraphQL:
 	transport = HttpTransport(
 		service="Shopify",
 		base_url=shop.url,
@@ -56,12 +58,16 @@ def client_for(shop, *, limiter=None, token=TOKEN, sleep=None) -> ShopifyGraphQL
 		auth_headers=lambda: {constants.ACCESS_TOKEN_HEADER: token},
 		headers={"Content-Type": "application/json"},
 	)
-	return ShopifyGraphQL(transport, shop.api_version, sleep=sleep)
+	return ShopifyGraphQL(transport, shop.api_version, sleep=sleep, cost_memory=cost_memory)
 
 
 PAGE_VARIABLES = {
 	"ORDERS_PAGE": {"first": constants.ORDERS_PAGE_SIZE, "lineItems": constants.LINE_ITEMS_PER_ORDER},
 	"ORDER_BY_ID": {"id": "gid://shopify/Order/1", "lineItems": constants.LINE_ITEMS_PER_ORDER},
+	"ORDERS_BY_IDS": {
+		"ids": [f"gid://shopify/Order/{n}" for n in range(1, constants.ORDERS_PER_FETCH + 1)],
+		"lineItems": constants.LINE_ITEMS_PER_ORDER,
+	},
 	"ORDER_SUMMARIES_PAGE": {"first": constants.ORDER_SUMMARIES_PAGE_SIZE},
 	"ORDER_LINE_ITEMS": {"id": "gid://shopify/Order/1", "first": constants.LINE_ITEMS_PAGE_SIZE},
 	"ORDER_MONEY": {"id": "gid://shopify/Order/1"},
@@ -96,6 +102,29 @@ def test_a_client_sharing_the_budget_never_meets_throttled(shop, redis_server, k
 	assert seen == 90
 	assert shop.throttled_count == 0  # waited for points instead of being refused
 	assert client.throttled == 0
+
+
+def test_a_new_jobs_first_query_reserves_what_the_query_really_requests(shop, redis_server, key_prefix):
+	"""Each job builds its own client: the cost learned by an earlier job is shared through Redis,
+	so only the site's very first query of an operation reserves a guess."""
+	shop.add_order()
+	memory = RedisCostMemory(redis_server, f"{key_prefix}query-cost")
+	limiter = RateLimiter(redis_server, "shop", capacity=2000, refill_per_second=100, key_prefix=key_prefix)
+	reserved = []
+
+	def spy(client):
+		request = client.transport.request
+		client.transport.request = lambda *a, **kw: (reserved.append(kw["cost"]), request(*a, **kw))[1]
+		return client
+
+	variables = {"id": gid("Order", 1), "lineItems": constants.LINE_ITEMS_PER_ORDER}
+	first_job = spy(client_for(shop, limiter=limiter, cost_memory=memory))
+	first_job.execute(queries.ORDER_BY_ID, variables, operation="OneOrder")
+	next_job = spy(client_for(shop, limiter=limiter, cost_memory=memory))
+	next_job.execute(queries.ORDER_BY_ID, variables, operation="OneOrder")
+	operation = parse(queries.ORDER_BY_ID).definitions[0]
+	expected = CostCalculator(SCHEMA, operation, {}, variables).requested()
+	assert reserved == [DEFAULT_ESTIMATED_COST, expected]
 
 
 def test_without_a_shared_budget_throttled_answers_are_absorbed(shop):

@@ -15,8 +15,13 @@ from frappe import _
 
 from scoopjoy.connectors.base import BaseConnector
 from scoopjoy.connectors.shopify import constants, queries
-from scoopjoy.connectors.shopify.graphql_client import ShopifyGraphQL, graphql_response_rule
+from scoopjoy.connectors.shopify.graphql_client import (
+	RedisCostMemory,
+	ShopifyGraphQL,
+	graphql_response_rule,
+)
 from scoopjoy.kernel.errors import ConfigError
+from scoopjoy.reliability.runtime import get_redis
 
 REQUIRED_SCOPES = ("read_orders", "read_all_orders", "read_products", "read_customers")
 
@@ -69,9 +74,13 @@ class ShopifyConnector(BaseConnector):
 	@property
 	def graphql(self) -> ShopifyGraphQL:
 		if self._graphql is None:
-			self._graphql = ShopifyGraphQL(
-				self.transport, self.settings.api_version or constants.DEFAULT_API_VERSION
+			version = self.settings.api_version or constants.DEFAULT_API_VERSION
+			# what each query requested last time, shared by every job of the site: a job's first
+			# query reserves its real cost from the shared bucket, not a guess
+			memory = RedisCostMemory(
+				get_redis(), f"scoopjoy:shopify:{frappe.local.site}:query-cost:{version}"
 			)
+			self._graphql = ShopifyGraphQL(self.transport, version, cost_memory=memory)
 		return self._graphql
 
 	def query(

@@ -7,7 +7,9 @@ by request count (https://shopify.dev/docs/api/usage/limits#graphql-admin-api-ra
   token bucket (capacity 2,000, 100 points/s on Standard) so every worker of the site waits for
   points *before* sending instead of collecting ``THROTTLED`` errors;
 - the points a query needs are its *requested* cost, which we learn from the first response of
-  each operation and reserve before the next one;
+  each operation and reserve before the next one. Learned costs can be shared (``cost_memory``,
+  a Redis hash on a site) so that a new job's first query reserves what it will really request,
+  not a guess;
 - ``THROTTLED`` (HTTP 200) is still classified as rate-limited and retried after the bucket
   refills; other GraphQL error codes map onto our failure types; ``userErrors`` of a mutation
   are a problem with that record (RecordError), never retried.
@@ -39,7 +41,9 @@ ERROR_CODES: dict[str, FailureType] = {
 	"MAX_COST_EXCEEDED": FailureType.PROGRAMMING,
 }
 
-#: points reserved for an operation we have not seen a response for yet
+#: points reserved for an operation this site has never had a response for (once in its life: the
+#: requested cost is then remembered for every job); should it be too few, Shopify answers
+#: THROTTLED, which is absorbed and teaches the real cost
 DEFAULT_ESTIMATED_COST = 100.0
 _PARSED = "_scoopjoy_graphql_body"
 
@@ -77,6 +81,21 @@ def graphql_response_rule(response: requests.Response) -> FailureType | None:
 			return ERROR_CODES[code]
 	# a document the schema rejects is our bug; retrying will not help
 	return FailureType.PROGRAMMING if not (body or {}).get("data") else None
+
+
+class RedisCostMemory:
+	"""The requested cost of each operation, shared by every worker of a site (a Redis hash)."""
+
+	def __init__(self, client, key: str):
+		self.client = client
+		self.key = key
+
+	def get(self, operation: str, default: float | None) -> float | None:
+		value = self.client.hget(self.key, operation)
+		return float(value) if value is not None else default
+
+	def __setitem__(self, operation: str, cost: float) -> None:
+		self.client.hset(self.key, operation, cost)
 
 
 @dataclass(frozen=True)
@@ -131,11 +150,14 @@ class ShopifyGraphQL:
 		*,
 		max_throttle_retries: int = 8,
 		sleep: Callable[[float], None] | None = None,
+		cost_memory: RedisCostMemory | None = None,
 	):
 		self.transport = transport
 		self.path = f"/admin/api/{api_version}/graphql.json"
 		self.max_throttle_retries = max_throttle_retries
-		self.estimated_cost: dict[str, float] = {}
+		self.estimated_cost: dict[str, float] | RedisCostMemory = (
+			cost_memory if cost_memory is not None else {}
+		)
 		self.throttled = 0  # THROTTLED answers we absorbed (a benchmark reports it)
 		self._last_cost = QueryCost(None, None, None)
 		self._sleep = sleep
@@ -202,8 +224,9 @@ class ShopifyGraphQL:
 		return iterate_graphql_pages(run, connection_path, start_cursor=start_cursor)
 
 	def _learn(self, operation: str) -> None:
-		if self._last_cost.requested is not None:
-			self.estimated_cost[operation] = self._last_cost.requested
+		requested = self._last_cost.requested
+		if requested is not None and requested != self.estimated_cost.get(operation, None):
+			self.estimated_cost[operation] = requested
 
 	def _refill_wait(self) -> float:
 		budget = self._last_cost.budget
