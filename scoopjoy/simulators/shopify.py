@@ -2424,15 +2424,18 @@ class ShopifySimulator(SimulatorServer):
 		lines: Mapping[Any, int] | Iterable[tuple[Any, int]] | None = None,
 		*,
 		at: Any = None,
+		location: Any = None,
 	) -> dict:
-		"""A SUCCESS fulfillment of ``lines`` ({line item id or index: quantity}; None: all that is left).
+		"""A SUCCESS fulfillment of ``lines`` ({line item id or index: quantity}; None: all that is left)
+		from ``location`` (a location or its id; default the primary one): Shopify's
+		``Fulfillment.location``, REST ``location_id``.
 
 		Returns the fulfillment; the order becomes PARTIALLY_FULFILLED or FULFILLED. Tips are never
 		fulfilled.
 		"""
 		with self.lock:
 			order = self._find(self.orders, "Order", order_id)
-			return self._fulfill(order, lines, at)
+			return self._fulfill(order, lines, at, location)
 
 	def _line(self, order: dict, ref: Any) -> dict:
 		if (
@@ -2447,8 +2450,12 @@ class ShopifySimulator(SimulatorServer):
 				return line
 		raise KeyError(f"no line item {ref!r} in order {order['name']}")
 
-	def _fulfill(self, order: dict, lines: Any, at: Any) -> dict:
+	def _fulfill(self, order: dict, lines: Any, at: Any, location: Any = None) -> dict:
 		stamp = to_iso(at) if at else self._now_iso()
+		if location is None:
+			where = next(loc for loc in self.locations.values() if loc["isActive"])
+		else:
+			where = self._find(self.locations, "Location", location)
 		if lines is None:
 			wanted = [
 				(line, line["currentQuantity"] - line["_fulfilled"])
@@ -2475,6 +2482,7 @@ class ShopifySimulator(SimulatorServer):
 			"status": "SUCCESS",
 			"createdAt": stamp,
 			"updatedAt": stamp,
+			"location": where,
 			"fulfillmentLineItems": [
 				{
 					"__typename": "FulfillmentLineItem",
@@ -3257,6 +3265,7 @@ class ShopifySimulator(SimulatorServer):
 					"order_id": order["_n"],
 					"name": f["name"],
 					"status": f["status"].lower(),
+					"location_id": f["location"]["_n"],
 					"created_at": self._rest_time(f["createdAt"]),
 					"updated_at": self._rest_time(f["updatedAt"]),
 					"line_items": [

@@ -270,7 +270,7 @@ type FulfillmentLineItemConnection {
 }
 type Fulfillment implements Node {
 	id: ID! legacyResourceId: UnsignedInt64! name: String! status: FulfillmentStatus! createdAt: DateTime!
-	updatedAt: DateTime!
+	updatedAt: DateTime! location: Location
 	fulfillmentLineItems(first: Int, after: String, last: Int, before: String, reverse: Boolean = false): FulfillmentLineItemConnection!
 }
 

@@ -7,7 +7,7 @@ decided here: savepoints, commits per page, the webhook inbox and its job dedupe
 per order, dead letters and their replay. So on a real site, against the Shopify simulator:
 
 - poll: ``sync.queue_order_poll`` (the scheduler's job) run by a worker;
-- webhook: deliveries posted to ``webhook.receive``, then the ``orders.sync_order`` jobs it queued;
+- webhook: deliveries posted to ``webhook.receive``, then the inbox drain jobs it queued (drain.py);
 - backfill: a Shopify Backfill started with ``sync.start_backfill`` and its ``run_backfill`` job.
 
 Each cell: a fresh simulator (own ids and shop domain, so its breaker and rate budget are its
@@ -58,7 +58,7 @@ from frappe.utils import add_days, now_datetime, nowdate
 from frappe.utils.background_jobs import execute_job, get_job_status, get_queue
 from rq.job import JobStatus
 
-from scoopjoy.connectors.shopify import constants, orders, queries, sync
+from scoopjoy.connectors.shopify import constants, drain, orders, queries, sync
 from scoopjoy.connectors.shopify.connector import ShopifyConnector
 from scoopjoy.connectors.shopify.mapping import legacy_id, parse_time
 from scoopjoy.reliability import dead_letters
@@ -73,6 +73,12 @@ CORE_SETTINGS = "ScoopJoy Settings"
 DEAD_LETTER = "Integration Dead Letter"
 BACKFILL_JOB = "scoopjoy.connectors.shopify.sync.run_backfill"
 POLL_JOB_ID = job_id_for(constants.SERVICE_NAME, "poll")
+#: the webhook inbox's drain jobs (every lane, and each one's follow-up)
+DRAIN_JOB_IDS = {
+	job_id
+	for lane in range(constants.DEFAULT_WEBHOOK_IMPORT_JOBS)
+	for job_id in job_ids_for(constants.SERVICE_NAME, drain.drain_job_key(lane))
+}
 ITEM_CODES = ("FM-BENCH-CONE", "FM-BENCH-TUB")
 
 #: scaled time (see the module docstring)
@@ -196,7 +202,7 @@ class Shop:
 		# second Sales Order with the same customer's PO number (Selling Settings)
 		self.customer = self.sim.add_customer("Fault", "Matrix")
 		self.order_ids: list[str] = []
-		self.job_ids: set[str] = {POLL_JOB_ID}
+		self.job_ids: set[str] = {POLL_JOB_ID, *DRAIN_JOB_IDS}
 		self.backfill_keys: set[str] = set()
 		self.job_errors: list[str] = []
 		frappe.db.commit()  # jobs commit anyway; a cell starts from committed settings and items
@@ -376,7 +382,7 @@ class Shop:
 		"""An open letter will bring this order in: its own, or the poll's or a backfill's of this cell."""
 		keys = set(frappe.get_all(DEAD_LETTER, filters={"name": ["in", letters]}, pluck="dedup_key"))
 		own = job_id_for(constants.SERVICE_NAME, orders.order_job_key(gid))
-		return own in keys or bool(keys & ({POLL_JOB_ID} | self.backfill_keys))
+		return own in keys or bool(keys & ({POLL_JOB_ID} | DRAIN_JOB_IDS | self.backfill_keys))
 
 	def fired(self) -> int:
 		"""Requests the simulator answered with a fault, a 401, or THROTTLED."""
@@ -886,14 +892,14 @@ def cancelled_after_payment_cell(path: str) -> Row:
 
 
 def webhook_during_its_job_cell() -> Row:
-	"""orders/paid arrives while the job for that order (queued by orders/create) is running: after
-	it read the order, before it committed. Shopify sends create and paid within a second of each
+	"""orders/paid arrives while the drain importing that order (queued by orders/create) is running:
+	after it read the order, before it committed. Shopify sends create and paid within a second of each
 	other, so this is the everyday case, not a corner."""
 
 	def body(shop: Shop, row: Row) -> None:
 		[gid] = shop.add_orders(["open"])
 		row.attempted = 1
-		job_id = job_id_for(constants.SERVICE_NAME, orders.order_job_key(gid))
+		job_id = job_id_for(constants.SERVICE_NAME, drain.drain_job_key(drain.lane_of(legacy_id(gid))))
 		shop.deliver(*shop.sim.webhook_request("orders/create", gid))
 		seen: dict = {}
 		site, sites_path = frappe.local.site, frappe.local.sites_path
@@ -912,7 +918,7 @@ def webhook_during_its_job_cell() -> Row:
 				frappe.destroy()
 
 		def take_order_query(request):
-			if b"OneOrder" in (request.body or b"") and "thread" not in seen:
+			if b"OrdersByIds" in (request.body or b"") and "thread" not in seen:
 				seen["thread"] = threading.Thread(target=web_worker)
 				seen["thread"].start()
 			return shop._take_with_hooks(request)

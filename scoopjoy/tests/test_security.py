@@ -28,7 +28,7 @@ from scoopjoy.connectors.mobile_app import constants as mobile
 from scoopjoy.connectors.mobile_app.connector import MobileAppConnector
 from scoopjoy.connectors.settings import ConnectorSettings
 from scoopjoy.connectors.shopify import constants as shopify
-from scoopjoy.connectors.shopify import orders
+from scoopjoy.connectors.shopify import drain
 from scoopjoy.connectors.shopify import webhook as shopify_webhook
 from scoopjoy.connectors.shopify.mapping import legacy_id
 from scoopjoy.connectors.whatsapp import constants as whatsapp
@@ -127,8 +127,11 @@ class TestShopifyWebhookSecurity(test_shopify.ShopifyTestCase, WebhookRequests):
 		super().setUp()
 		variant = self.mapped_variant("SEC-SHOP-SCOOP")
 		self.order = self.shop.add_order(lines=[{"variant": variant["id"], "quantity": 1}])
-		self.job_id = job_id_for(shopify.SERVICE_NAME, orders.order_job_key(self.order["id"]))
-		self.addCleanup(delete_jobs_mentioning, self.order["id"])
+		self.job_id = job_id_for(
+			shopify.SERVICE_NAME, drain.drain_job_key(drain.lane_of(legacy_id(self.order["id"])))
+		)
+		test_shopify.forget_drain_jobs()
+		self.addCleanup(test_shopify.forget_drain_jobs)
 
 	def test_forged_unsigned_and_altered_deliveries_get_401_and_leave_no_trace(self):
 		raw, headers = self.shop.webhook_request("orders/create", self.order["id"])
@@ -157,8 +160,8 @@ class TestShopifyWebhookSecurity(test_shopify.ShopifyTestCase, WebhookRequests):
 			frappe.get_all(DELIVERY, filters={"order_id": legacy_id(self.order["id"])}, pluck="name"),
 			[headers["X-Shopify-Webhook-Id"]],
 		)
+		self.assertEqual((first["jobs queued"], replay["jobs queued"]), ([self.job_id], []))
 		self.assertTrue(is_job_enqueued(self.job_id))
-		self.assertEqual([job.id for job in jobs_mentioning(self.order["id"])], [site_job_id(self.job_id)])
 
 
 class TestWhatsAppWebhookSecurity(ScoopJoyTestCase, WebhookRequests):

@@ -9,12 +9,23 @@ import json
 import time
 from collections import Counter
 from decimal import Decimal
+from unittest.mock import patch
 
 import frappe
 from frappe.utils import add_days, nowdate
 from frappe.utils.nestedset import get_root_of
 
-from scoopjoy.connectors.shopify import api, catalog, console, inventory, orders, queries, sync, webhook
+from scoopjoy.connectors.shopify import (
+	api,
+	catalog,
+	console,
+	drain,
+	inventory,
+	orders,
+	queries,
+	sync,
+	webhook,
+)
 from scoopjoy.connectors.shopify.connector import ShopifyConnector
 from scoopjoy.connectors.shopify.constants import ORDERS_PAGE_SIZE, WEBHOOK_TOPICS
 from scoopjoy.connectors.shopify.mapping import legacy_id
@@ -61,6 +72,21 @@ def _company_defaults() -> dict:
 		"price_list": world.price_list,
 		"item_group": ITEM_GROUP,
 	}
+
+
+def forget_drain_jobs() -> None:
+	"""No worker runs on a test bench: a drain job queued by an earlier test would still be waiting,
+	so a new delivery would (rightly) queue nothing. Tests that look at what is queued start clean."""
+	from frappe.utils.background_jobs import get_queue
+
+	from scoopjoy.reliability.jobs import job_ids_for, site_job_id
+
+	queue = get_queue("short")
+	for lane in range(8):
+		for job_id in job_ids_for("Shopify", drain.drain_job_key(lane)):
+			job = queue.fetch_job(site_job_id(job_id))
+			if job:
+				job.delete()
 
 
 class ShopifyTestCase(ScoopJoyTestCase):
@@ -115,22 +141,27 @@ class ShopifyTestCase(ScoopJoyTestCase):
 	def import_in_two_workers(self, two_orders: list[dict]) -> list[str]:
 		"""Import two orders at the same moment in two threads, each its own database connection
 		(as two RQ workers would); returns what failed."""
+		return self.in_workers([lambda order=order: orders.sync_order(order["id"]) for order in two_orders])
+
+	def in_workers(self, jobs: list) -> list[str]:
+		"""Run each job at the same moment in its own thread and database connection (as RQ workers
+		would), committing what it did; returns what failed."""
 		import threading
 
 		frappe.db.set_single_value(SETTINGS, "shop_timezone", "UTC")
-		# Commit on purpose: the two workers are other database connections and must see the setup.
+		# Commit on purpose: the workers are other database connections and must see the setup.
 		frappe.db.commit()  # nosemgrep
 		site, sites_path = frappe.local.site, frappe.local.sites_path
-		start = threading.Barrier(len(two_orders))
+		start = threading.Barrier(len(jobs))
 		failures: list[str] = []
 
-		def worker(order: dict) -> None:
+		def worker(job) -> None:
 			frappe.init(site=site, sites_path=sites_path)
 			frappe.connect()
 			try:
 				frappe.set_user("Administrator")
 				start.wait(timeout=30)
-				orders.sync_order(order["id"])
+				job()
 				frappe.db.commit()
 			except Exception as error:
 				failures.append(f"{type(error).__name__}: {error}")
@@ -138,7 +169,7 @@ class ShopifyTestCase(ScoopJoyTestCase):
 			finally:
 				frappe.destroy()
 
-		threads = [threading.Thread(target=worker, args=(order,)) for order in two_orders]
+		threads = [threading.Thread(target=worker, args=(job,)) for job in jobs]
 		for thread in threads:
 			thread.start()
 		for thread in threads:
@@ -387,6 +418,11 @@ class TestShopifyBackfill(ShopifyTestCase):
 
 
 class TestShopifyWebhooks(ShopifyTestCase):
+	def setUp(self):
+		super().setUp()
+		forget_drain_jobs()
+		self.addCleanup(forget_drain_jobs)
+
 	def post(self, raw: bytes, headers: dict):
 		frappe.local.response = frappe._dict()
 		frappe.local.request = webhook_request("POST", raw, headers)
@@ -416,10 +452,16 @@ class TestShopifyWebhooks(ShopifyTestCase):
 		self.assertEqual(frappe.db.count("Shopify Webhook Delivery"), deliveries_before)
 		self.assertFalse(getattr(frappe.local, "scoopjoy_jobs_in_transaction", None))
 
-	def test_a_delivery_is_stored_once_and_queues_one_job_per_order(self):
+	def drain_job_ids(self) -> set[str]:
+		from scoopjoy.reliability.jobs import job_id_for
+
+		return {job_id_for("Shopify", drain.drain_job_key(lane)) for lane in range(2)}
+
+	def test_a_delivery_is_stored_once_and_queues_the_inbox_drain(self):
 		variant = self.mapped_variant("SHOP-T-HOOK")
 		order = self.shop.add_order(lines=[{"variant": variant["id"], "quantity": 1}])
 		raw, headers = self.delivery(order)
+		frappe.local.scoopjoy_jobs_in_transaction = set()
 		self.assertEqual(self.post(raw, headers), {"status": "queued"})
 		self.assertEqual(self.post(raw, headers), {"status": "duplicate"})  # Shopify's retry
 		webhook_id = headers["X-Shopify-Webhook-Id"]
@@ -429,19 +471,103 @@ class TestShopifyWebhooks(ShopifyTestCase):
 			("orders/create", legacy_id(order["id"]), "Queued"),
 		)
 		self.assertNotIn(order.get("email") or "@", stored.payload)  # personal data masked
-		# a second event for the same order while the first job waits: still one job
+		# a second event for the same order while the drain waits: still one job
 		raw2, headers2 = self.delivery(order, topic="orders/updated")
 		self.post(raw2, headers2)
-		from scoopjoy.reliability.jobs import job_id_for
-
-		queued = getattr(frappe.local, "scoopjoy_jobs_in_transaction", set())
-		self.assertEqual(
-			[j for j in queued if j == job_id_for("Shopify", orders.order_job_key(order["id"]))],
-			[job_id_for("Shopify", orders.order_job_key(order["id"]))],
-		)
-		self.sync(order)  # the job
+		queued = frappe.local.scoopjoy_jobs_in_transaction
+		self.assertEqual(len(queued), 1)
+		self.assertLessEqual(queued, self.drain_job_ids())
+		drain.drain_webhook_orders()  # the job
 		self.assertEqual(frappe.db.get_value("Shopify Webhook Delivery", webhook_id, "status"), "Processed")
 		self.assertTrue(self.sales_order_for(order))
+
+	def fetches(self) -> int:
+		return sum(1 for r in self.shop.requests if b"OrdersByIds" in (r.body or b""))
+
+	def test_a_burst_is_imported_by_one_drain_a_few_orders_per_fetch_each_order_once(self):
+		"""Seven orders, some announced three times, one deleted in Shopify since, one that cannot be
+		booked: the drain imports each order once, reads three orders per query, and closes every
+		delivery with what became of its order."""
+		variant = self.mapped_variant("SHOP-T-BURST")
+		good = [self.shop.add_order(lines=[{"variant": variant["id"], "quantity": n + 1}]) for n in range(5)]
+		gone = self.shop.add_order(lines=[{"variant": variant["id"], "quantity": 1}])
+		bad = self.shop.add_order(lines=[{"deleted": True, "title": "Gone Sorbet", "quantity": 1}])
+		frappe.local.scoopjoy_jobs_in_transaction = set()
+		webhook_ids = {}
+		for order in [*good, gone, bad]:
+			topics = (
+				("orders/create", "orders/updated", "orders/paid")
+				if order in good[:2]
+				else ("orders/create",)
+			)
+			for topic in topics:
+				raw, headers = self.delivery(order, topic=topic)
+				self.assertEqual(self.post(raw, headers), {"status": "queued"})
+				webhook_ids.setdefault(order["id"], []).append(headers["X-Shopify-Webhook-Id"])
+		self.assertLessEqual(frappe.local.scoopjoy_jobs_in_transaction, self.drain_job_ids())
+		del self.shop.orders[gone["_n"]]  # deleted in Shopify since the delivery
+		before = self.fetches()
+
+		counts = drain.drain_webhook_orders()
+
+		self.assertEqual(self.fetches() - before, 3)  # 7 orders, 3 per query
+		self.assertEqual((counts.get("created"), counts.get("skipped"), counts.get("failed")), (5, 1, 1))
+		for order in good:
+			so = self.sales_order_for(order)
+			self.assertEqual(so.docstatus, 1)
+			self.assertEqual(
+				frappe.db.count("Sales Order", {"custom_shopify_order_id": legacy_id(order["id"])}), 1
+			)
+			self.assertEqual(
+				{
+					tuple(d.values())
+					for d in frappe.get_all(
+						"Shopify Webhook Delivery",
+						filters={"name": ["in", webhook_ids[order["id"]]]},
+						fields=["status", "sales_order"],
+					)
+				},
+				{("Processed", so.name)},
+			)
+		self.assertEqual(
+			frappe.db.get_value("Shopify Webhook Delivery", webhook_ids[gone["id"]][0], "status"), "Skipped"
+		)
+		failed = frappe.get_doc("Shopify Webhook Delivery", webhook_ids[bad["id"]][0])
+		self.assertEqual(failed.status, "Failed")
+		letter = frappe.get_doc("Integration Dead Letter", failed.dead_letter)
+		self.assertEqual((letter.job, letter.external_id), (orders.SYNC_ORDER_JOB, legacy_id(bad["id"])))
+		self.assertIn("deleted in Shopify", letter.last_error)
+
+	def test_a_delivery_that_arrives_after_its_order_was_read_is_imported_by_the_next_pass(self):
+		"""The order is paid while the drain is reading it: the paid delivery is not closed with the
+		unpaid state; the drain reads the order again and books the payment."""
+		variant = self.mapped_variant("SHOP-T-LATER")
+		order = self.shop.add_order(lines=[{"variant": variant["id"], "quantity": 1}])
+		self.post(*self.delivery(order))
+		read = drain._fetch
+		late = {}
+
+		def read_then_paid(connector, order_ids):
+			nodes = read(connector, order_ids)
+			if not late:
+				self.shop.mark_paid(order["id"])
+				raw, headers = self.delivery(order, topic="orders/paid")
+				late["id"] = headers["X-Shopify-Webhook-Id"]
+				self.post(raw, headers)
+			return nodes
+
+		before = self.fetches()
+		with patch.object(drain, "_fetch", read_then_paid):
+			counts = drain.drain_webhook_orders()
+
+		self.assertEqual(self.fetches() - before, 2)
+		self.assertEqual((counts.get("created"), counts.get("updated")), (1, 1))
+		self.assertEqual(frappe.db.get_value("Shopify Webhook Delivery", late["id"], "status"), "Processed")
+		self.assertTrue(
+			frappe.db.exists(
+				"Sales Invoice", {"custom_shopify_order_id": legacy_id(order["id"]), "docstatus": 1}
+			)
+		)
 
 	def test_a_paid_event_for_an_order_not_yet_imported_imports_it_first(self):
 		variant = self.mapped_variant("SHOP-T-LATE")
@@ -509,9 +635,7 @@ class TestShopifyWebhooks(ShopifyTestCase):
 			frappe.db.get_value("Integration Dead Letter", failed.dead_letter, "last_error"),
 		)
 
-	def test_a_delivery_no_job_will_finish_gets_its_order_queued_again(self):
-		from scoopjoy.reliability.jobs import job_id_for
-
+	def test_a_delivery_no_job_will_finish_gets_a_drain_queued_again(self):
 		order = self.shop.add_order(
 			lines=[{"variant": self.mapped_variant("SHOP-T-ORPHAN")["id"], "quantity": 1}]
 		)
@@ -520,11 +644,9 @@ class TestShopifyWebhooks(ShopifyTestCase):
 		frappe.local.scoopjoy_jobs_in_transaction = set()  # its job was lost (e.g. Redis flushed)
 		self.age(headers["X-Shopify-Webhook-Id"])
 		webhook.finish_deliveries()
-		self.assertIn(
-			job_id_for("Shopify", orders.order_job_key(order["id"])),
-			frappe.local.scoopjoy_jobs_in_transaction,
-		)
-		self.sync(order)  # the job queued again runs
+		self.assertEqual(len(frappe.local.scoopjoy_jobs_in_transaction), 1)
+		self.assertLessEqual(frappe.local.scoopjoy_jobs_in_transaction, self.drain_job_ids())
+		drain.drain_webhook_orders()  # the drain queued again runs
 		self.assertEqual(
 			frappe.db.get_value("Shopify Webhook Delivery", headers["X-Shopify-Webhook-Id"], "status"),
 			"Processed",
@@ -700,3 +822,26 @@ class TestTwoWorkersAtOnce(ShopifyTestCase):
 			filters={"parenttype": "Address", "link_doctype": "Customer", "link_name": names.pop()},
 		)
 		self.assertEqual(len(addresses), 1)
+
+	def test_two_drains_at_once_import_every_order_once(self):
+		"""Two workers each run a drain during a burst: each order is claimed by one of them, so no
+		order is imported twice and neither waits for the other."""
+		variant = self.mapped_variant("SHOP-T-TWO-DRAINS")
+		burst = [self.shop.add_order(lines=[{"variant": variant["id"], "quantity": 1}]) for _ in range(8)]
+		hooks = TestShopifyWebhooks()
+		hooks.shop = self.shop
+		for order in burst:
+			hooks.post(*hooks.delivery(order))
+		results: list[dict] = []
+		failures = self.in_workers(
+			[lambda lane=lane: results.append(drain.drain_webhook_orders(lane)) for lane in range(2)]
+		)
+		self.assertEqual(failures, [])
+		self.assertEqual(sum(r.get("created", 0) for r in results), len(burst), results)
+		self.assertEqual(sum(r.get("unchanged", 0) + r.get("updated", 0) for r in results), 0)
+		ids = [legacy_id(order["id"]) for order in burst]
+		self.assertEqual(frappe.db.count("Sales Order", {"custom_shopify_order_id": ["in", ids]}), len(burst))
+		self.assertEqual(
+			frappe.db.count("Shopify Webhook Delivery", {"order_id": ["in", ids], "status": "Processed"}),
+			len(burst),
+		)

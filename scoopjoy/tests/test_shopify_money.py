@@ -562,3 +562,116 @@ class TestDeliveries(ShopifyMoneyTestCase):
 		)
 		self.assertEqual(delivered, [2])
 		self.assertEqual(frappe.db.get_value("Integration Dead Letter", letter.name, "status"), "Resolved")
+
+	def outlet_warehouse(self, name: str) -> str:
+		world = test_world()
+		found = frappe.db.get_value("Warehouse", {"company": world.company, "warehouse_name": name})
+		if found:
+			return found
+		parent = frappe.db.get_value("Warehouse", world.warehouse, "parent_warehouse")
+		return (
+			frappe.get_doc(
+				{
+					"doctype": "Warehouse",
+					"warehouse_name": name,
+					"company": world.company,
+					"parent_warehouse": parent,
+				}
+			)
+			.insert(ignore_permissions=True)
+			.name
+		)
+
+	def receive(self, item_code: str, warehouse: str, qty: float) -> None:
+		frappe.get_doc(
+			{
+				"doctype": "Stock Entry",
+				"stock_entry_type": "Material Receipt",
+				"company": test_world().company,
+				"items": [{"item_code": item_code, "qty": qty, "t_warehouse": warehouse, "basic_rate": 2}],
+			}
+		).insert(ignore_permissions=True).submit()
+
+	def test_each_location_delivers_from_its_warehouse_and_a_shortage_fails_only_that_note(self):
+		"""Downtown and Harbour are mapped to their warehouses in Shopify Settings. Downtown ships two
+		tubs, Harbour one tub and a cone, but Harbour's warehouse has no cones: Downtown's Delivery
+		Note is submitted, Harbour's is dead-lettered naming its warehouse; once the cones are in, the
+		retry delivers Harbour's part and nothing twice."""
+		from scoopjoy.connectors.shopify.orders import delivery_job_key
+		from scoopjoy.reliability.jobs import job_id_for
+
+		frappe.db.set_single_value("Stock Settings", "allow_negative_stock", 0)
+		downtown, harbour = self.shop.add_location("Downtown"), self.shop.add_location("Harbour")
+		warehouses = {
+			"Downtown": self.outlet_warehouse("Downtown"),
+			"Harbour": self.outlet_warehouse("Harbour"),
+		}
+		settings = frappe.get_single("Shopify Settings")
+		for location in (downtown, harbour):
+			settings.append(
+				"locations",
+				{
+					"location_id": location["id"],
+					"location_name": location["name"],
+					"warehouse": warehouses[location["name"]],
+				},
+			)
+		settings.save()
+		tub, cone = (
+			self.mapped_variant("SHOP-M-LOC-TUB", price="9.00"),
+			self.mapped_variant("SHOP-M-LOC-CONE"),
+		)
+		for code in ("SHOP-M-LOC-TUB", "SHOP-M-LOC-CONE"):
+			frappe.db.set_value("Item", code, "is_stock_item", 1)
+		self.receive("SHOP-M-LOC-TUB", warehouses["Downtown"], 5)
+		self.receive("SHOP-M-LOC-TUB", warehouses["Harbour"], 5)
+		order = self.shop.add_order(
+			lines=[{"variant": tub["id"], "quantity": 3}, {"variant": cone["id"], "quantity": 1}],
+			shipping_lines=[],
+		)
+		self.shop.mark_paid(order["id"])
+		self.shop.fulfill(order["id"], {0: 2}, location=downtown["id"])
+		self.shop.fulfill(order["id"], {0: 1, 1: 1}, location=harbour["id"])
+
+		self.sync(order)
+
+		so = self.sales_order_for(order)
+		self.assertEqual(so.docstatus, 1)
+		self.assertTrue(
+			frappe.db.exists(
+				"Sales Invoice", {"custom_shopify_order_id": legacy_id(order["id"]), "docstatus": 1}
+			)
+		)
+
+		def delivered() -> list[tuple]:
+			return sorted(
+				(row.warehouse, row.item_code, row.qty)
+				for row in frappe.get_all(
+					"Delivery Note Item",
+					filters={"against_sales_order": so.name, "docstatus": 1},
+					fields=["warehouse", "item_code", "qty"],
+				)
+			)
+
+		self.assertEqual(delivered(), [(warehouses["Downtown"], "SHOP-M-LOC-TUB", 2)])
+		letter = frappe.get_doc(
+			"Integration Dead Letter",
+			{"dedup_key": job_id_for("Shopify", delivery_job_key(legacy_id(order["id"])))},
+		)
+		self.assertIn(warehouses["Harbour"], letter.last_error)
+		self.assertNotIn(warehouses["Downtown"], letter.last_error)
+
+		self.receive("SHOP-M-LOC-CONE", warehouses["Harbour"], 3)
+		self.sync(order)  # the dead letter's replay
+
+		self.assertEqual(
+			delivered(),
+			sorted(
+				[
+					(warehouses["Downtown"], "SHOP-M-LOC-TUB", 2),
+					(warehouses["Harbour"], "SHOP-M-LOC-CONE", 1),
+					(warehouses["Harbour"], "SHOP-M-LOC-TUB", 1),
+				]
+			),
+		)
+		self.assertEqual(frappe.db.get_value("Integration Dead Letter", letter.name, "status"), "Resolved")

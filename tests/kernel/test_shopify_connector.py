@@ -26,6 +26,7 @@ from scoopjoy.connectors.shopify.mapping import (
 	order_reference_from_webhook,
 	product_identifier,
 	product_set_input,
+	shipments_by_warehouse,
 	truncate,
 	version_support_end,
 	version_warning,
@@ -212,6 +213,36 @@ def test_an_order_maps_to_lines_charges_payment_and_shipped_quantities(shop):
 	assert plan.paid_amount == plan.total
 	assert plan.fulfilled == {plan.lines[0].line_item_id: 1}
 	assert plan.customer["customer_id"] == legacy_id(order["customer"]["id"])
+
+
+def test_what_each_location_shipped_goes_to_its_warehouse(shop):
+	"""Two locations fulfil parts of one order (Fulfillment.location); a third location, not mapped
+	in Settings, ships from the default warehouse."""
+	product = shop.add_product(
+		"Scoops", variants=[{"sku": "CONE", "price": "4.50"}, {"sku": "TUB", "price": "9"}]
+	)
+	cone, tub = product["variants"]
+	downtown, harbour, popup = (shop.add_location(name) for name in ("Downtown", "Harbour", "Pop-up"))
+	order = shop.add_order(
+		lines=[{"variant": cone["id"], "quantity": 3}, {"variant": tub["id"], "quantity": 2}]
+	)
+	shop.fulfill(order["id"], {0: 2}, location=downtown["id"], at="2026-11-20T09:00:00Z")
+	shop.fulfill(order["id"], {0: 1, 1: 1}, location=harbour["id"], at="2026-11-21T09:00:00Z")
+	shop.fulfill(order["id"], {1: 1}, location=popup["id"], at="2026-11-22T09:00:00Z")
+	found = shop.run(queries.ORDER_FULFILLMENTS, {"id": order["id"]})["data"]["order"]["fulfillments"]
+	shipments = shipments_by_warehouse(
+		found,
+		{legacy_id(downtown["id"]): "Downtown - SJ", legacy_id(harbour["id"]): "Harbour - SJ"},
+		"Stores - SJ",
+	)
+	cone_line, tub_line = (legacy_id(line["id"]) for line in order["lineItems"])
+	assert {w: (s.quantities, s.shipped_at[:10]) for w, s in shipments.items()} == {
+		"Downtown - SJ": ({cone_line: 2}, "2026-11-20"),
+		"Harbour - SJ": ({cone_line: 1, tub_line: 1}, "2026-11-21"),
+		"Stores - SJ": ({tub_line: 1}, "2026-11-22"),
+	}
+	rest = shop.webhook_payload("orders/fulfilled", order["id"])["fulfillments"]
+	assert [f["location_id"] for f in rest] == [downtown["_n"], harbour["_n"], popup["_n"]]
 
 
 def test_a_line_of_a_deleted_product_is_unmapped():

@@ -93,10 +93,12 @@ def test_every_connector_document_executes_over_http(sim, session):
 	variables = {
 		"ORDERS_PAGE": {"first": 1, "lineItems": 5},
 		"ORDER_BY_ID": {"id": order["id"], "lineItems": 5},
+		"ORDERS_BY_IDS": {"ids": [order["id"], "gid://shopify/Order/999999"], "lineItems": 5},
 		"ORDER_SUMMARIES_PAGE": {"first": 5},
 		"REFUND_DETAILS": {"id": refund["id"]},
 		"ORDER_LINE_ITEMS": {"id": order["id"], "first": 5},
 		"ORDER_MONEY": {"id": order["id"]},
+		"ORDER_FULFILLMENTS": {"id": order["id"]},
 		"PRODUCT_BY_ID": {"id": variant["product"]["id"]},
 		"COUNTS": {"orders": "status:any"},
 		"INVENTORY_SET_QUANTITIES": {

@@ -65,6 +65,11 @@ ORDERS_PAGE_SIZE = 2
 #: the first lines of each order come with it; an order with more reads the rest in pages of
 #: LINE_ITEMS_PAGE_SIZE (the booked total is checked against Shopify's, so none can be missed)
 LINE_ITEMS_PER_ORDER = 10
+#: orders the webhook drain reads in one ``nodes(ids:)`` query: the single-order query requests
+#: about 300 points with 10 lines, so 3 stay under the 1,000-point limit (a kernel test checks it)
+ORDERS_PER_FETCH = 3
+#: drain jobs webhooks may keep busy at once when Shopify Settings do not say
+DEFAULT_WEBHOOK_IMPORT_JOBS = 2
 LINE_ITEMS_PAGE_SIZE = 40
 ORDER_SUMMARIES_PAGE_SIZE = 15
 PRODUCTS_PAGE_SIZE = 50

@@ -260,6 +260,40 @@ def refund_lines(refund_node: dict[str, Any]) -> dict[str, int]:
 	}
 
 
+@dataclass
+class Shipment:
+	"""What one warehouse shipped of an order: {line item id: quantity}, and when it last shipped."""
+
+	warehouse: str
+	quantities: dict[str, int] = field(default_factory=dict)
+	shipped_at: str | None = None
+
+
+def shipments_by_warehouse(
+	fulfillments: list[dict[str, Any]], warehouse_of_location: dict[str, str], default_warehouse: str
+) -> dict[str, Shipment]:
+	"""Shopify's successful fulfilments grouped by the ERPNext warehouse of the location each shipped
+	from (a location without a mapped warehouse ships from ``default_warehouse``). Cancelled
+	fulfilments shipped nothing."""
+	shipments: dict[str, Shipment] = {}
+	for fulfillment in fulfillments:
+		if (fulfillment.get("status") or "SUCCESS") != "SUCCESS":
+			continue
+		location = legacy_id((fulfillment.get("location") or {}).get("id"))
+		warehouse = warehouse_of_location.get(location or "", default_warehouse)
+		shipment = shipments.setdefault(warehouse, Shipment(warehouse))
+		for line in (fulfillment.get("fulfillmentLineItems") or {}).get("nodes") or []:
+			line_item_id = legacy_id((line.get("lineItem") or {}).get("id"))
+			if line_item_id:
+				shipment.quantities[line_item_id] = shipment.quantities.get(line_item_id, 0) + int(
+					line.get("quantity") or 0
+				)
+		shipment.shipped_at = max(
+			filter(None, (shipment.shipped_at, fulfillment.get("createdAt"))), default=None
+		)
+	return shipments
+
+
 def customer_display_name(plan: OrderPlan) -> str:
 	"""A name for a new ERPNext Customer: the person, else the order's contact, else the order."""
 	customer = plan.customer or {}

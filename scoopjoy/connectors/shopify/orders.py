@@ -42,6 +42,7 @@ from scoopjoy.connectors.shopify.items import item_for_line
 from scoopjoy.connectors.shopify.mapping import (
 	OrderLine,
 	OrderPlan,
+	Shipment,
 	customer_display_name,
 	gid,
 	item_name_for,
@@ -49,6 +50,7 @@ from scoopjoy.connectors.shopify.mapping import (
 	order_plan,
 	parse_time,
 	refund_lines,
+	shipments_by_warehouse,
 )
 from scoopjoy.kernel.errors import ConfigError, RecordError, TransientError
 from scoopjoy.reliability.runtime import get_redis
@@ -73,8 +75,10 @@ def order_job_key(order_id: str) -> str:
 
 
 def sync_order(order_gid: str) -> str:
-	"""Job: fetch the order's current state and apply it (webhooks, replays, the console's resync)."""
+	"""Job: fetch the order's current state and apply it (replays, the console's resync, the items'
+	replay). Webhooks go through the inbox's drain (drain.py), which applies orders the same way."""
 	connector = ShopifyConnector()
+	fetched_at = frappe.utils.now_datetime()
 	data = connector.query(
 		queries.ORDER_BY_ID,
 		{"id": gid("Order", order_gid), "lineItems": constants.LINE_ITEMS_PER_ORDER},
@@ -91,29 +95,43 @@ def sync_order(order_gid: str) -> str:
 		except StaleSnapshot:
 			frappe.db.rollback()  # nothing of this order was kept: a fresh snapshot sees the new record
 			result = apply_order(node, connector.settings, connector)
-	_mark_deliveries(order_id, result)
+	close_deliveries(deliveries_of(order_id, received_before=fetched_at, failed_too=True), result)
 	return result.action
 
 
-def _mark_deliveries(order_id: str, result: OrderResult) -> None:
-	"""The order's state is applied: its waiting deliveries, and those of a failed import that a
-	retry has now done, are finished."""
-	for name in frappe.get_all(
-		"Shopify Webhook Delivery",
-		filters={"order_id": order_id, "status": ["in", ("Queued", "Failed")]},
-		pluck="name",
-	):
-		frappe.db.set_value(
-			"Shopify Webhook Delivery",
-			name,
-			{
-				"status": "Skipped" if result.action == "skipped" else "Processed",
-				"processed_at": frappe.utils.now_datetime(),
-				"sales_order": result.sales_order,
-				"dead_letter": None,
-				"result": result.reason or result.action,
-			},
-		)
+DELIVERY = "Shopify Webhook Delivery"
+
+
+def deliveries_of(order_id: str, *, received_before=None, failed_too: bool = False) -> list[str]:
+	"""The order's deliveries still waiting (and, ``failed_too``, those of a failed import that a
+	retry may now finish). Only those received before the order was fetched: a later one may
+	announce a state this fetch did not see, so it stays Queued for the next import."""
+	filters = {"order_id": order_id, "status": ["in", ("Queued", "Failed") if failed_too else ("Queued",)]}
+	if received_before:
+		filters["received_at"] = ["<=", received_before]
+	return frappe.get_all(DELIVERY, filters=filters, pluck="name")
+
+
+def close_deliveries(
+	names: list[str], result: OrderResult | None, *, dead_letter: str | None = None, error: str = ""
+) -> None:
+	"""Deliveries end Processed (or Skipped) with the order's result, or Failed with its dead letter."""
+	if not names:
+		return
+	if result is None:
+		values = {"status": "Failed", "dead_letter": dead_letter, "result": error[:500]}
+	else:
+		values = {
+			"status": "Skipped" if result.action == "skipped" else "Processed",
+			"sales_order": result.sales_order,
+			"dead_letter": None,
+			"result": result.reason or result.action,
+		}
+	frappe.db.set_value(
+		DELIVERY,
+		{"name": ["in", names]},
+		{**values, "processed_at": frappe.utils.now_datetime()},
+	)
 
 
 # --- applying one order --------------------------------------------------------------------------
@@ -183,7 +201,7 @@ def apply_order(node: dict, settings, connector: ShopifyConnector | None = None)
 		if plan.is_cancelled:
 			_settle_cancelled(sales_order, plan, invoice)
 		elif settings.create_delivery_note and plan.fulfilled:
-			_deliver_or_dead_letter(sales_order, plan, node, timezone)
+			_deliver_or_dead_letter(sales_order, plan, node, timezone, settings, connector)
 	sales_order.db_set("custom_shopify_updated_at", stamp, update_modified=False)
 	return OrderResult(action, sales_order.name)
 
@@ -626,7 +644,16 @@ def _customer_for(plan: OrderPlan, settings) -> str:
 			"mobile_no": info.get("phone") or None,
 		}
 	)
-	customer.insert()
+	try:
+		customer.insert()
+	except frappe.DuplicateEntryError as error:
+		# ERPNext numbers customers of one name ("Asha Rao - 7") from what this transaction's snapshot
+		# shows; another worker's new "Asha Rao" committed since then took that number
+		raise StaleSnapshot(
+			f"Shopify: another worker just named a new customer {customer.name}; applied again in a "
+			"fresh transaction.",
+			service="Shopify",
+		) from error
 	return customer.name
 
 
@@ -858,77 +885,125 @@ def delivery_job_key(order_id: str) -> str:
 	return f"{order_job_key(order_id)}:delivery"
 
 
-def _deliver_or_dead_letter(sales_order, plan: OrderPlan, node: dict, timezone) -> None:
-	"""A Delivery Note that ERPNext refuses (not enough stock in the warehouse, with negative stock
-	disallowed, as by default) fails alone: its dead letter says why, the Sales Order, invoice and
-	payments stay booked, and replaying it (the order's import) delivers once the stock is there."""
+def _deliver_or_dead_letter(sales_order, plan: OrderPlan, node: dict, timezone, settings, connector) -> None:
+	"""Deliver what Shopify shipped: one Delivery Note per warehouse it shipped from (the warehouse
+	Shopify Settings map to the fulfilling location; unmapped: the Settings warehouse). A note
+	ERPNext refuses (not enough stock there, with negative stock disallowed, as by default) fails
+	alone: its dead letter says which warehouse and why, the Sales Order, invoice, payments and the
+	other warehouses' notes stay booked, and replaying it (the order's import) delivers the rest."""
 	from scoopjoy.reliability.dead_letters import record_dead_letter, resolve_dead_letter
 	from scoopjoy.reliability.jobs import job_id_for
 
 	dedup_key = job_id_for(constants.SERVICE_NAME, delivery_job_key(plan.order_id))
-	frappe.db.savepoint("shopify_delivery")
+	refused = []
 	try:
-		_ensure_delivery(sales_order, plan, node, timezone)
-	except frappe.ValidationError as error:
-		frappe.db.rollback(save_point="shopify_delivery")
-		record_dead_letter(
-			connector=constants.SERVICE_NAME,
-			job=SYNC_ORDER_JOB,
-			payload={"order_gid": plan.gid},
-			error=RecordError(
-				f"Shopify order {plan.name}: the Delivery Note for what Shopify shipped could not be "
-				f"made: {frappe.utils.strip_html(str(error))}. The Sales Order and invoice are booked; "
-				"bring the stock in (or fix the cause), then retry this dead letter.",
-				service="Shopify",
-			),
-			dedup_key=dedup_key,
-			reference_doctype=SALES_ORDER,
-			reference_name=sales_order.name,
-			external_id=plan.order_id,
-		)
-	else:
+		notes = _delivery_notes_wanted(sales_order, plan, node, timezone, settings, connector)
+	except RecordError as error:
+		notes, refused = [], [str(error)]
+	for note in notes:
+		frappe.db.savepoint("shopify_delivery")
+		try:
+			note.insert()
+			note.submit()
+		except frappe.ValidationError as error:
+			frappe.db.rollback(save_point="shopify_delivery")
+			refused.append(f"from {note.set_warehouse}: {frappe.utils.strip_html(str(error))}")
+	if not refused:
 		resolve_dead_letter(dedup_key)
+		return
+	record_dead_letter(
+		connector=constants.SERVICE_NAME,
+		job=SYNC_ORDER_JOB,
+		payload={"order_gid": plan.gid},
+		error=RecordError(
+			f"Shopify order {plan.name}: the Delivery Note for what Shopify shipped could not be made "
+			f"{'; '.join(refused)}. The Sales Order and invoice are booked; bring the stock in (or fix "
+			"the cause), then retry this dead letter.",
+			service="Shopify",
+		),
+		dedup_key=dedup_key,
+		reference_doctype=SALES_ORDER,
+		reference_name=sales_order.name,
+		external_id=plan.order_id,
+	)
 
 
-def _ensure_delivery(sales_order, plan: OrderPlan, node: dict, timezone) -> None:
-	"""Deliver, per line, Shopify's fulfilled quantity minus what ERPNext has delivered already,
-	dated the day of the latest fulfilment in the shop's time zone. A row finds its line by the
-	line item id stored on it. Lines that need no shipping (gift cards, services: Shopify's
-	``requiresShipping`` false) are booked but never delivered."""
+def _delivery_notes_wanted(sales_order, plan: OrderPlan, node: dict, timezone, settings, connector) -> list:
+	"""Unsaved Delivery Notes, one per warehouse, for Shopify's fulfilled quantity of each line minus
+	what ERPNext has delivered already (from that warehouse), dated the day of that warehouse's
+	latest fulfilment in the shop's time zone. Lines that need no shipping (gift cards, services:
+	Shopify's ``requiresShipping`` false) are booked but never delivered."""
 	from erpnext.selling.doctype.sales_order.sales_order import make_delivery_note
 
 	not_shipped = {line.line_item_id for line in plan.lines if not line.requires_shipping}
-	wanted: dict[str, float] = {}
-	for line_item_id, row in _rows_by_line(sales_order, plan).items():
-		if line_item_id in not_shipped:
-			continue
-		fulfilled = plan.fulfilled.get(line_item_id, 0)
-		already = _delivered_or_drafted(row.name)
-		if fulfilled - already > 0:
-			wanted[row.name] = min(fulfilled, row.qty) - already
-	wanted = {k: v for k, v in wanted.items() if v > 0}
-	if not wanted:
-		return
-	note = make_delivery_note(sales_order.name)
-	note.items = [row for row in note.items if row.so_detail in wanted]
-	for row in note.items:
-		row.qty = wanted[row.so_detail]
-	shipped_on = max(
+	rows = {k: row for k, row in _rows_by_line(sales_order, plan).items() if k not in not_shipped}
+	left = {}
+	for line_item_id, row in rows.items():
+		missing = min(plan.fulfilled.get(line_item_id, 0), row.qty) - _delivered_or_drafted(row.name)
+		if missing > 0:
+			left[line_item_id] = missing
+	if not left:
+		return []
+	shipments = _shipments(plan, node, settings, connector)
+	wanted: dict[str, dict[str, float]] = {}
+	for shipment in shipments.values():
+		for line_item_id, shipped in shipment.quantities.items():
+			row = rows.get(line_item_id)
+			if not row or left.get(line_item_id, 0) <= 0:
+				continue
+			need = min(left[line_item_id], shipped - _delivered_or_drafted(row.name, shipment.warehouse))
+			if need > 0:
+				wanted.setdefault(shipment.warehouse, {})[row.name] = need
+				left[line_item_id] -= need
+	notes = []
+	for warehouse, quantities in wanted.items():
+		note = make_delivery_note(sales_order.name)
+		note.items = [row for row in note.items if row.so_detail in quantities]
+		note.set_warehouse = warehouse
+		for row in note.items:
+			row.qty = quantities[row.so_detail]
+			row.warehouse = warehouse
+		if shipments[warehouse].shipped_at:
+			note.set_posting_time = 1
+			note.posting_date = ledger.local_date(shipments[warehouse].shipped_at, timezone)
+		notes.append(note)
+	return notes
+
+
+def _shipments(plan: OrderPlan, node: dict, settings, connector) -> dict[str, Shipment]:
+	"""What each warehouse shipped. Without a location mapped in Settings everything ships from the
+	Settings warehouse (no extra query); with one, each fulfilment's location and lines are read."""
+	latest = max(
 		(f.get("createdAt") for f in node.get("fulfillments") or [] if f.get("createdAt")), default=None
 	)
-	if shipped_on:
-		note.set_posting_time = 1
-		note.posting_date = ledger.local_date(shipped_on, timezone)
-	note.insert()
-	note.submit()
+	if not settings.locations:
+		return {settings.warehouse: Shipment(settings.warehouse, dict(plan.fulfilled), latest)}
+	order = (connector or ShopifyConnector(settings)).query(
+		queries.ORDER_FULFILLMENTS,
+		{"id": plan.gid},
+		operation="OrderFulfillments",
+		reference=("Sales Order", plan.order_id),
+	).get("order") or {}
+	fulfillments = order.get("fulfillments") or []
+	if len(fulfillments) >= queries.FIRST_FULFILLMENTS or any(
+		((f.get("fulfillmentLineItems") or {}).get("pageInfo") or {}).get("hasNextPage") for f in fulfillments
+	):
+		raise RecordError(
+			f"Shopify order {plan.name} has more fulfilments or fulfilled lines than are read "
+			f"({queries.FIRST_FULFILLMENTS} and {queries.FULFILLMENT_LINES}): deliver it by hand.",
+			service="Shopify",
+		)
+	warehouse_of_location = {}
+	for row in settings.locations:
+		warehouse_of_location.setdefault(legacy_id(row.location_id), row.warehouse)
+	return shipments_by_warehouse(fulfillments, warehouse_of_location, settings.warehouse)
 
 
-def _delivered_or_drafted(so_detail: str) -> float:
-	rows = frappe.get_all(
-		"Delivery Note Item",
-		filters={"so_detail": so_detail, "docstatus": ["<", 2]},
-		fields=["qty"],
-	)
+def _delivered_or_drafted(so_detail: str, warehouse: str | None = None) -> float:
+	filters = {"so_detail": so_detail, "docstatus": ["<", 2]}
+	if warehouse:
+		filters["warehouse"] = warehouse
+	rows = frappe.get_all("Delivery Note Item", filters=filters, fields=["qty"])
 	return sum(flt(r.qty) for r in rows)
 
 

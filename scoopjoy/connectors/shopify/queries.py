@@ -133,6 +133,33 @@ query OneOrder($id: ID!, $lineItems: Int!) {{
 	order(id: $id) {{ {ORDER_FIELDS} }}
 }}
 """
+#: Where an order's fulfilments shipped from, and what each shipped (Delivery Notes from the
+#: warehouse of each location); read only when Shopify Settings map locations to warehouses.
+#: ``Fulfillment.location``: https://shopify.dev/docs/api/admin-graphql/latest/objects/Fulfillment
+FIRST_FULFILLMENTS = 10
+FULFILLMENT_LINES = 20
+ORDER_FULFILLMENTS = f"""
+query OrderFulfillments($id: ID!) {{
+	order(id: $id) {{
+		fulfillments(first: {FIRST_FULFILLMENTS}) {{
+			status
+			createdAt
+			location {{ id }}
+			fulfillmentLineItems(first: {FULFILLMENT_LINES}) {{
+				pageInfo {{ hasNextPage }}
+				nodes {{ quantity lineItem {{ id }} }}
+			}}
+		}}
+	}}
+}}
+"""
+#: Several orders by id (the webhook drain): ``nodes(ids:)`` costs the node's fields once per id
+#: (https://shopify.dev/docs/api/admin-graphql/latest/queries/nodes); a deleted order is null.
+ORDERS_BY_IDS = f"""
+query OrdersByIds($ids: [ID!]!, $lineItems: Int!) {{
+	nodes(ids: $ids) {{ ... on Order {{ {ORDER_FIELDS} }} }}
+}}
+"""
 
 #: What one refund gave back, read only for a refund that has no credit note yet: nesting this in
 #: the order query would multiply its cost past Shopify's 1,000-point limit per query
@@ -291,6 +318,8 @@ mutation WebhookUpdate($id: ID!, $webhookSubscription: WebhookSubscriptionInput!
 ALL_DOCUMENTS = {
 	"ORDERS_PAGE": ORDERS_PAGE,
 	"ORDER_BY_ID": ORDER_BY_ID,
+	"ORDERS_BY_IDS": ORDERS_BY_IDS,
+	"ORDER_FULFILLMENTS": ORDER_FULFILLMENTS,
 	"ORDER_SUMMARIES_PAGE": ORDER_SUMMARIES_PAGE,
 	"REFUND_DETAILS": REFUND_DETAILS,
 	"ORDER_LINE_ITEMS": ORDER_LINE_ITEMS,

@@ -13,6 +13,7 @@ A backfill names no ``status:`` filter, so open, closed, archived and cancelled 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import timedelta
 
 import frappe
@@ -21,7 +22,13 @@ from frappe.utils import get_datetime, now_datetime
 from scoopjoy.connectors.shopify import constants, queries
 from scoopjoy.connectors.shopify.connector import ShopifyConnector
 from scoopjoy.connectors.shopify.mapping import legacy_id
-from scoopjoy.connectors.shopify.orders import SYNC_ORDER_JOB, StaleSnapshot, apply_order, order_job_key
+from scoopjoy.connectors.shopify.orders import (
+	SYNC_ORDER_JOB,
+	OrderResult,
+	StaleSnapshot,
+	apply_order,
+	order_job_key,
+)
 from scoopjoy.kernel.errors import FailureType
 from scoopjoy.reliability.dead_letters import record_dead_letter, resolve_dead_letter
 from scoopjoy.reliability.errors import classify, is_deadlock
@@ -39,43 +46,61 @@ def _order_variables(query: str) -> dict:
 	return {"first": constants.ORDERS_PAGE_SIZE, "query": query, "lineItems": constants.LINE_ITEMS_PER_ORDER}
 
 
+@dataclass
+class OrderOutcome:
+	"""One order applied (``result``) or dead-lettered (``dead_letter``, ``error``)."""
+
+	result: OrderResult | None = None
+	dead_letter: str | None = None
+	error: str = ""
+
+
+def apply_in_savepoint(node: dict, settings, connector: ShopifyConnector | None = None) -> OrderOutcome:
+	"""Apply one order in its own savepoint: a bad order is rolled back alone and dead-lettered under
+	its order's key (its replay is ``sync_order`` for that order), and the caller goes on.
+
+	Raised instead: a deadlock (MariaDB rolled the whole transaction back, savepoint included) and
+	an auth or configuration failure (every order would fail the same way)."""
+	order_id = legacy_id(node["id"])
+	dedup_key = job_id_for(constants.SERVICE_NAME, order_job_key(order_id))
+	frappe.db.savepoint("shopify_order")
+	try:
+		try:
+			result = apply_order(node, settings, connector)
+		except StaleSnapshot:
+			frappe.db.rollback(save_point="shopify_order")
+			# Commit on purpose: a new transaction's snapshot sees the customer another worker just
+			# made; what this transaction did before this order is complete and idempotent.
+			frappe.db.commit()  # nosemgrep
+			frappe.db.savepoint("shopify_order")
+			result = apply_order(node, settings, connector)
+	except Exception as error:
+		if is_deadlock(error):
+			raise
+		frappe.db.rollback(save_point="shopify_order")
+		if classify(error) in (FailureType.AUTH, FailureType.CONFIG):
+			raise
+		letter = record_dead_letter(
+			connector=constants.SERVICE_NAME,
+			job=SYNC_ORDER_JOB,
+			payload={"order_gid": node["id"]},
+			error=error,
+			dedup_key=dedup_key,
+			external_id=order_id,
+		)
+		return OrderOutcome(dead_letter=letter, error=str(error))
+	resolve_dead_letter(dedup_key)
+	return OrderOutcome(result=result)
+
+
 def import_orders(
 	nodes: list[dict], settings, counts: Counter, connector: ShopifyConnector | None = None
 ) -> str | None:
 	"""Apply a page of orders, each in its own savepoint. Returns the newest ``updatedAt`` seen."""
 	newest = None
 	for node in nodes:
-		order_id = legacy_id(node["id"])
-		dedup_key = job_id_for(constants.SERVICE_NAME, order_job_key(order_id))
-		frappe.db.savepoint("shopify_order")
-		try:
-			try:
-				result = apply_order(node, settings, connector)
-			except StaleSnapshot:
-				frappe.db.rollback(save_point="shopify_order")
-				# Commit on purpose: a new transaction's snapshot sees the customer another worker
-				# just made; the page's earlier orders are complete and applying them is idempotent.
-				frappe.db.commit()  # nosemgrep
-				frappe.db.savepoint("shopify_order")
-				result = apply_order(node, settings, connector)
-		except Exception as error:
-			if is_deadlock(error):
-				raise  # MariaDB rolled everything back, savepoint included: the page is retried
-			frappe.db.rollback(save_point="shopify_order")
-			if classify(error) in (FailureType.AUTH, FailureType.CONFIG):
-				raise  # the settings are wrong: every order would fail the same way
-			record_dead_letter(
-				connector=constants.SERVICE_NAME,
-				job=SYNC_ORDER_JOB,
-				payload={"order_gid": node["id"]},
-				error=error,
-				dedup_key=dedup_key,
-				external_id=order_id,
-			)
-			counts["failed"] += 1
-		else:
-			counts[result.action] += 1
-			resolve_dead_letter(dedup_key)
+		outcome = apply_in_savepoint(node, settings, connector)
+		counts[outcome.result.action if outcome.result else "failed"] += 1
 		counts["seen"] += 1
 		if node.get("updatedAt") and (newest is None or node["updatedAt"] > newest):
 			newest = node["updatedAt"]

@@ -8,9 +8,10 @@ https://shopify.dev/docs/apps/build/webhooks/subscribe/https
 - ``X-Shopify-Webhook-Id`` is the same on every retry of one delivery
   (https://shopify.dev/docs/apps/build/webhooks/ignore-duplicates): it is the name of the stored
   Shopify Webhook Delivery, so a duplicate is answered 200 and dropped.
-- The work is one job per *order* (job key ``order:<id>``), which fetches the order's current
-  state: late and out-of-order deliveries cannot apply an old state, and a burst of events for
-  one order becomes one job.
+- The work is done by the inbox's drain jobs (drain.py), which fetch each announced order's
+  current state: late and out-of-order deliveries cannot apply an old state, a burst of events
+  for one order is one import, and a burst of orders is imported by warm jobs, not one cold job
+  per order. A product's delivery is one job per product.
 """
 
 from __future__ import annotations
@@ -21,14 +22,14 @@ import frappe
 from frappe.utils import now_datetime
 
 from scoopjoy.connectors.shopify import constants
+from scoopjoy.connectors.shopify.drain import queue_drain
 from scoopjoy.connectors.shopify.items import SYNC_PRODUCT_JOB, product_job_key
 from scoopjoy.connectors.shopify.mapping import gid, legacy_id, order_reference_from_webhook
-from scoopjoy.connectors.shopify.orders import SYNC_ORDER_JOB, order_job_key
+from scoopjoy.connectors.shopify.orders import DELIVERY, OrderResult, close_deliveries, order_job_key
 from scoopjoy.kernel.masking import mask_payload
 from scoopjoy.kernel.signatures import verify_shopify_hmac
 from scoopjoy.reliability.jobs import enqueue_integration_job
 
-DELIVERY = "Shopify Webhook Delivery"
 ENDPOINT = "scoopjoy.connectors.shopify.webhook.receive"
 STORED_PAYLOAD_CHARS = 20000
 
@@ -58,25 +59,19 @@ def receive():
 		return {"error": "body is not JSON"}
 	if topic in constants.PRODUCT_TOPICS:
 		return _queue_product(topic, webhook_id, payload)
-	order_gid = order_reference_from_webhook(topic, payload)
+	order_id = legacy_id(order_reference_from_webhook(topic, payload))
 	return _record_and_queue(
 		topic,
 		webhook_id,
 		payload,
-		{"order_id": legacy_id(order_gid)},
-		order_gid
-		and dict(
-			method=SYNC_ORDER_JOB,
-			job_key=order_job_key(order_gid),
-			external_id=legacy_id(order_gid),
-			order_gid=order_gid,
-		),
+		{"order_id": order_id},
+		order_id and (lambda: queue_drain(order_id, settings)),
 	)
 
 
-def _record_and_queue(topic: str, webhook_id: str, payload: dict, subject: dict, job: dict | None) -> dict:
+def _record_and_queue(topic: str, webhook_id: str, payload: dict, subject: dict, queue) -> dict:
 	"""Store the delivery once (its id is the name: a retry or a twin a few milliseconds earlier is a
-	duplicate), then queue the one job of its order or product; nothing to do: stored as Skipped."""
+	duplicate), then ``queue()`` the job that will do its work; nothing to do: stored as Skipped."""
 	if frappe.db.exists(DELIVERY, webhook_id):
 		return {"status": "duplicate"}
 	delivery = frappe.get_doc(
@@ -85,7 +80,7 @@ def _record_and_queue(topic: str, webhook_id: str, payload: dict, subject: dict,
 			"webhook_id": webhook_id,
 			"topic": topic,
 			**subject,
-			"status": "Queued" if job else "Skipped",
+			"status": "Queued" if queue else "Skipped",
 			"received_at": now_datetime(),
 			"triggered_at": frappe.get_request_header(constants.WEBHOOK_TRIGGERED_AT_HEADER),
 			"payload": json.dumps(mask_payload(payload), default=str)[:STORED_PAYLOAD_CHARS],
@@ -95,8 +90,8 @@ def _record_and_queue(topic: str, webhook_id: str, payload: dict, subject: dict,
 		delivery.insert(ignore_permissions=True)
 	except frappe.DuplicateEntryError:
 		return {"status": "duplicate"}  # the same delivery, a few milliseconds earlier
-	if job:
-		enqueue_integration_job(job.pop("method"), connector=constants.SERVICE_NAME, **job)
+	if queue:
+		queue()
 	return {"status": "queued"}  # Frappe commits a POST request, which releases the queued job
 
 
@@ -112,11 +107,14 @@ def _queue_product(topic: str, webhook_id: str, payload: dict) -> dict:
 		payload,
 		{"product_id": legacy_id(product_gid)},
 		product_gid
-		and dict(
-			method=SYNC_PRODUCT_JOB,
-			job_key=product_job_key(product_gid),
-			external_id=legacy_id(product_gid),
-			product_gid=product_gid,
+		and (
+			lambda: enqueue_integration_job(
+				SYNC_PRODUCT_JOB,
+				connector=constants.SERVICE_NAME,
+				job_key=product_job_key(product_gid),
+				external_id=legacy_id(product_gid),
+				product_gid=product_gid,
+			)
 		),
 	)
 
@@ -137,8 +135,8 @@ def finish_deliveries() -> dict:
 	arrived while the order's job and its follow-up were both running (nothing new was queued), or
 	the job failed and became a dead letter. For each delivery still Queued after a minute: an open
 	dead letter for its order makes it Failed (linked; the retry that succeeds marks it Processed);
-	an order whose applied state is as new as the delivery makes it Processed; otherwise the
-	order's job is queued again (one job per order), and a later sweep finishes it.
+	an order whose applied state is as new as the delivery makes it Processed; otherwise a drain
+	is queued again (drain.py), and it or a later sweep finishes it.
 	"""
 	from frappe.utils import add_to_date
 
@@ -154,7 +152,7 @@ def finish_deliveries() -> dict:
 		limit=SWEEP_LIMIT,
 	)
 	counts = {"failed": 0, "processed": 0, "requeued": 0}
-	enabled = frappe.get_cached_doc(constants.SETTINGS_DOCTYPE).enabled
+	settings = frappe.get_cached_doc(constants.SETTINGS_DOCTYPE)
 	requeued: set[str] = set()
 	for delivery in waiting:
 		job_key = order_job_key(delivery.order_id)
@@ -168,7 +166,7 @@ def finish_deliveries() -> dict:
 			as_dict=True,
 		)
 		if letter:
-			_finish(delivery.name, "Failed", dead_letter=letter.name, result=(letter.last_error or "")[:500])
+			close_deliveries([delivery.name], None, dead_letter=letter.name, error=letter.last_error or "")
 			counts["failed"] += 1
 			continue
 		applied = frappe.db.get_value(
@@ -178,17 +176,13 @@ def finish_deliveries() -> dict:
 			as_dict=True,
 		)
 		if applied and (applied.custom_shopify_updated_at or "") >= _announced_stamp(delivery):
-			_finish(delivery.name, "Processed", sales_order=applied.name, result="applied by a later import")
-			counts["processed"] += 1
-		elif enabled and delivery.order_id not in requeued:
-			requeued.add(delivery.order_id)
-			counts["requeued"] += enqueue_integration_job(
-				SYNC_ORDER_JOB,
-				connector=constants.SERVICE_NAME,
-				job_key=job_key,
-				external_id=delivery.order_id,
-				order_gid=f"gid://shopify/Order/{delivery.order_id}",
+			close_deliveries(
+				[delivery.name], OrderResult("updated", applied.name, "applied by a later import")
 			)
+			counts["processed"] += 1
+		elif settings.enabled and delivery.order_id not in requeued:
+			requeued.add(delivery.order_id)
+			counts["requeued"] += queue_drain(delivery.order_id, settings)
 	return counts
 
 
@@ -203,7 +197,3 @@ def _announced_stamp(delivery) -> str:
 		announced = None
 	moment = parse_time(announced or delivery.triggered_at)
 	return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if moment else "~"  # "~" sorts after any stamp
-
-
-def _finish(name: str, status: str, **values) -> None:
-	frappe.db.set_value(DELIVERY, name, {"status": status, "processed_at": now_datetime(), **values})

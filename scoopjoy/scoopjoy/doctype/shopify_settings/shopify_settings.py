@@ -68,6 +68,7 @@ class ShopifySettings(ConnectorSettings):
 		tax_accounts: DF.Table[ShopifyTaxAccount]
 		tips_account: DF.Link | None
 		warehouse: DF.Link | None
+		webhook_import_jobs: DF.Int
 	# end: auto-generated types
 
 	connector_class = "scoopjoy.connectors.shopify.connector.ShopifyConnector"
