@@ -48,6 +48,12 @@ fault-matrix-bench:
 benchmark-order-import: $(PY)
 	$(PY) benchmarks/order_import.py
 
+# A burst of signed Shopify webhooks into a real bench with 1 and 2 workers, against the poll
+# (benchmarks/webhook_burst.py); needs SCOOPJOY_SITE like the order import.
+.PHONY: benchmark-webhook-burst
+benchmark-webhook-burst: $(PY)
+	$(PY) benchmarks/webhook_burst.py
+
 # The benchmarks as one table of ratios, also written to benchmarks/REPORT.md.
 benchmark-report: $(PY)
 	$(PY) benchmarks/report.py

@@ -2,12 +2,12 @@
 
 Why: the numbers that matter (what the kernel costs per call, how close a backfill runs to
 Shopify's rate-limit bound, whether throttling ever reaches a user, whether memory stays flat,
-how fast a webhook is acknowledged, what the order import costs over raw ERPNext) live in four
-scripts with four output formats; a release note or an issue needs them side by side. The
+how fast a webhook is acknowledged, what the order import costs over raw ERPNext, how fast a
+burst of webhooks reaches ERPNext next to the poll) live in five scripts with their own outputs; a release note or an issue needs them side by side. The
 scripts are run as they are (subprocesses, so each measures in a fresh interpreter) and their
-tables parsed; sizes default to a run of a few minutes. The order import needs a bench and a test
-site (``SCOOPJOY_BENCH``, ``SCOOPJOY_SITE``; see benchmarks/order_import.py); without them its
-rows say why they were skipped.
+tables parsed; sizes default to a run of a few minutes. The order import and the webhook burst
+need a bench and a test site (``SCOOPJOY_BENCH``, ``SCOOPJOY_SITE``; see benchmarks/order_import.py
+and benchmarks/webhook_burst.py); without them their rows say why they were skipped.
 
 Run: ``make benchmark-report`` or ``python benchmarks/report.py [--out benchmarks/REPORT.md]``.
 """
@@ -15,6 +15,7 @@ Run: ``make benchmark-report`` or ``python benchmarks/report.py [--out benchmark
 from __future__ import annotations
 
 import argparse
+import json
 import platform
 import re
 import subprocess
@@ -29,6 +30,7 @@ sys.path.insert(0, str(HERE))
 
 import order_import  # sibling scripts, importable once HERE is on the path
 import webhook_ack
+import webhook_burst
 
 
 def run_script(name: str, *args: str, timeout: float = 600) -> str:
@@ -136,12 +138,54 @@ def order_import_lines(result: dict) -> list[str]:
 	return lines
 
 
+def webhook_burst_result(orders: int) -> dict:
+	"""webhook_burst.py's BURST_RESULT line; or {"skipped": why} / {"failed": why}."""
+	try:
+		out = run_script("webhook_burst.py", "--orders", str(orders), timeout=3600)
+	except (RuntimeError, subprocess.TimeoutExpired) as error:
+		lines = [line for line in str(error).splitlines() if line.strip()]
+		return {"failed": (lines[-1] if lines else repr(error)).replace("|", "/")}
+	if out.startswith(webhook_burst.SKIPPED):
+		return {"skipped": out.removeprefix(webhook_burst.SKIPPED).strip()}
+	found = re.search(r"^BURST_RESULT (.*)$", out, re.MULTILINE)
+	return json.loads(found.group(1)) if found else {"failed": "webhook_burst.py printed no result"}
+
+
+def webhook_burst_lines(result: dict) -> list[str]:
+	if "runs" not in result:
+		status = "skipped" if "skipped" in result else "failed"
+		return [f"| Shopify webhook burst: drain ÷ poll (orders/min) | {status} | {result[status]} |"]
+	by = {run["workers"]: run for run in result["runs"]}
+	lines = [
+		f"| Shopify webhook burst, {w} worker{'s' if w > 1 else ''}: drain ÷ poll (orders/min) "
+		f"| {run['rate'] / result['poll_rate']:.2f} | ≥ 0.8 ({run['rate']:.0f} vs {result['poll_rate']:.0f} "
+		f"orders/min; {result['orders']} orders from {result['senders']} senders) |"
+		for w, run in sorted(by.items())
+	]
+	if 1 in by and 2 in by:
+		lines.append(
+			f"| Shopify webhook burst: 2 workers ÷ 1 worker (orders/min) | {by[2]['rate'] / by[1]['rate']:.2f} "
+			"| > 1: the drain scales with workers |"
+		)
+	worst = max(result["runs"], key=lambda run: run["ack_burst_p99"])
+	lines += [
+		f"| Shopify webhook ack p50 / p99 idle, bench (ms) | {worst['ack_idle_p50']:.0f} / "
+		f"{worst['ack_idle_p99']:.0f} | one at a time |",
+		f"| Shopify webhook ack p50 / p99 during the burst, bench (ms) | {worst['ack_burst_p50']:.0f} / "
+		f"{worst['ack_burst_p99']:.0f} | p99 ≤ 250 (Shopify waits 5 s) |",
+		f"| Shopify webhook burst: dead letters / duplicated orders / duplicated customers | "
+		f"{result['dead_letters']} / {result['duplicated_orders']} / {result['duplicated_customers']} | 0 / 0 / 0 |",
+	]
+	return lines
+
+
 def build_report(args) -> str:
 	started = time.monotonic()
 	kernel = kernel_vs_requests(args.calls, args.rounds)
 	backfill = shopify_backfill(args.sizes, args.speedup)
 	ack = webhook_ack.run(args.deliveries)
 	imports = order_import_vs_raw(args.order_rounds, args.order_batch)
+	burst = webhook_burst_result(args.burst_orders)
 	small, large = min(backfill["rows"]), max(backfill["rows"])
 	rows = backfill["rows"]
 	lines = [
@@ -178,6 +222,7 @@ def build_report(args) -> str:
 			else "; full round trip to the bench's receive endpoint |"
 		),
 		*order_import_lines(imports),
+		*webhook_burst_lines(burst),
 		"",
 		f"Backfill: {backfill['header'] or 'see benchmarks/shopify_backfill.py'}. Kernel: {args.rounds} rounds "
 		f"x {args.calls} loopback GETs, median."
@@ -201,6 +246,7 @@ def main() -> None:
 	parser.add_argument(
 		"--order-batch", type=int, default=20, help="order_import.py orders per side per round"
 	)
+	parser.add_argument("--burst-orders", type=int, default=150, help="webhook_burst.py orders")
 	args = parser.parse_args()
 	report = build_report(args)
 	Path(args.out).write_text(report, encoding="utf-8")

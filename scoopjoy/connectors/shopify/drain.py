@@ -56,7 +56,7 @@ DRAIN_TIMEOUT = DRAIN_SECONDS + 300
 CLAIM_SECONDS = 300
 #: deliveries read per pass (a burst of one order's updates is many rows for one order)
 SCAN_LIMIT = 500
-#: deadlocks a drain retries (the orders stay Queued) before it gives up and is dead-lettered
+#: times a drain imports an order again after a deadlock undid it, before leaving it to the sweep
 MAX_DEADLOCKS = 3
 
 
@@ -92,18 +92,22 @@ def drain_webhook_orders(lane: int = 0) -> dict:
 	connector = ShopifyConnector()
 	settings = connector.settings
 	counts: Counter = Counter()
+	deadlocked: Counter = Counter()  # per order: MariaDB undid its import this many times
 	deadline = time.monotonic() + DRAIN_SECONDS
 	while True:
 		if time.monotonic() > deadline:
 			counts["handed over"] += _queue_lane(lane)
 			frappe.db.commit()  # nosemgrep: the follow-up job is queued after commit
 			break
-		waiting = _claim_waiting_orders(constants.ORDERS_PER_FETCH)
+		skip = {order_id for order_id, times in deadlocked.items() if times >= MAX_DEADLOCKS}
+		waiting = _claim_waiting_orders(constants.ORDERS_PER_FETCH, skip)
 		if not waiting:
 			break
+		current = None
 		try:
 			nodes = _fetch(connector, list(waiting))
 			for order_id, (deliveries, claim) in waiting.items():
+				current = order_id
 				_import(order_id, nodes.get(order_id), deliveries, settings, connector, counts)
 				# Commit per order on purpose: its documents and its deliveries' status become
 				# durable together, and its locks go before the next order (others may wait on them).
@@ -111,18 +115,21 @@ def drain_webhook_orders(lane: int = 0) -> dict:
 				_release(claim)
 		except Exception as error:
 			frappe.db.rollback()
-			if not is_deadlock(error) or counts["deadlocks"] >= MAX_DEADLOCKS:
+			if not is_deadlock(error) or current is None:
 				raise
-			counts["deadlocks"] += 1  # MariaDB undid the order: its deliveries are still Queued
+			# MariaDB undid this order (the ones before it are committed): its deliveries are still
+			# Queued, so a later pass imports it again; one that keeps deadlocking is left to the sweep
+			deadlocked[current] += 1
+			counts["deadlocks"] += 1
 		finally:
 			for _deliveries, claim in waiting.values():
 				_release(claim)
 	return {key: value for key, value in counts.items() if value}
 
 
-def _claim_waiting_orders(how_many: int) -> dict[str, tuple[list[str], object]]:
-	"""Up to ``how_many`` orders with Queued deliveries, oldest first, that no other drain holds:
-	{order id: (its deliveries received so far, the claim)}."""
+def _claim_waiting_orders(how_many: int, skip: set[str]) -> dict[str, tuple[list[str], object]]:
+	"""Up to ``how_many`` orders with Queued deliveries, oldest first, that no other drain holds
+	(nor ``skip``): {order id: (its deliveries received so far, the claim)}."""
 	rows = frappe.get_all(
 		DELIVERY,
 		filters={"status": "Queued", "order_id": ["is", "set"]},
@@ -135,6 +142,8 @@ def _claim_waiting_orders(how_many: int) -> dict[str, tuple[list[str], object]]:
 		by_order.setdefault(row.order_id, []).append(row.name)
 	claimed = {}
 	for order_id, deliveries in by_order.items():
+		if order_id in skip:
+			continue
 		claim = get_redis().lock(
 			f"scoopjoy:shopify:{frappe.local.site}:draining:{order_id}", timeout=CLAIM_SECONDS
 		)

@@ -620,16 +620,17 @@ def _customer_for(plan: OrderPlan, settings) -> str:
 			service="Shopify",
 		)
 	email = (info.get("email") or "").strip().lower()
-	name = _existing_customer(info, email, locking=False)
+	name = _existing_customer(info, email)
 	if name:
 		return name
 	# A new customer: one worker makes it (and its address) while the others wait, then find it.
 	# The lock is per name, because ERPNext names customers by name ("Mei Chan - 1") and two new
-	# customers of the same name would race for that too; customers that exist take no lock. Reads
-	# after the lock are locking reads, which see what the other worker committed (a plain read
-	# keeps this transaction's snapshot).
+	# customers of the same name would race for that too; customers that exist take no lock. A
+	# worker whose snapshot predates the other's commit does not see its customer; its insert then
+	# meets the unique Shopify customer id (or the name) and is retried in a fresh transaction. No
+	# locking read: on Customer (no index on email) it would lock every row and deadlock workers.
 	_lock_until_transaction_ends(customer_display_name(plan).lower(), kind="customer")
-	name = _existing_customer(info, email, locking=True)
+	name = _existing_customer(info, email)
 	if name:
 		return name
 	_require(settings, "customer_group")
@@ -647,28 +648,25 @@ def _customer_for(plan: OrderPlan, settings) -> str:
 	try:
 		customer.insert()
 	except frappe.DuplicateEntryError as error:
-		# ERPNext numbers customers of one name ("Asha Rao - 7") from what this transaction's snapshot
-		# shows; another worker's new "Asha Rao" committed since then took that number
+		# another worker committed this customer (its unique Shopify id) or took the numbered name
+		# ("Asha Rao - 7") after this transaction's snapshot was taken
 		raise StaleSnapshot(
-			f"Shopify: another worker just named a new customer {customer.name}; applied again in a "
+			f"Shopify: another worker just made customer {customer.customer_name}; applied again in a "
 			"fresh transaction.",
 			service="Shopify",
 		) from error
 	return customer.name
 
 
-def _existing_customer(info: dict, email: str, *, locking: bool) -> str | None:
+def _existing_customer(info: dict, email: str) -> str | None:
 	"""The Customer of a Shopify customer: by its id, else by email (then the id is stored on it)."""
 	if info.get("customer_id"):
-		name = frappe.db.get_value(
-			"Customer", {"custom_shopify_customer_id": info["customer_id"]}, for_update=locking
-		)
+		name = frappe.db.get_value("Customer", {"custom_shopify_customer_id": info["customer_id"]})
 		if name:
-			return _visible(name, "Customer")
+			return name
 	if email:
-		name = frappe.db.get_value("Customer", {"email_id": email}, for_update=locking)
+		name = frappe.db.get_value("Customer", {"email_id": email})
 		if name:
-			_visible(name, "Customer")
 			if info.get("customer_id") and not frappe.db.get_value(
 				"Customer", name, "custom_shopify_customer_id"
 			):
@@ -680,7 +678,7 @@ def _existing_customer(info: dict, email: str, *, locking: bool) -> str | None:
 class StaleSnapshot(TransientError):
 	"""Another worker committed a record this transaction's snapshot predates: apply the order again
 	in a fresh transaction (it then sees the record). MariaDB's REPEATABLE READ keeps the snapshot
-	of the first read; the locking reads above see the latest commit, the document code does not."""
+	of the first read, so a record committed by another worker since is not seen until then."""
 
 
 def _visible(name: str, doctype: str) -> str:
