@@ -40,13 +40,24 @@ def bench_and_site() -> tuple[Path, str] | str:
 	return bench, site
 
 
-def command(bench: Path, site: str, rounds: int, batch: int, warmup: int) -> list[str]:
-	kwargs = repr({"rounds": rounds, "batch": batch, "warmup": warmup})
-	return [
-		str(bench / "env" / "bin" / "python"),
-		*("-m", "frappe.utils.bench_helper", "frappe", "--site", site),
-		*("execute", MODULE, "--kwargs", kwargs),
-	]
+def run_in_bench(function: str, kwargs: dict, skipped: str) -> int:
+	"""``bench execute`` of a measuring function on the test site, its output passed through; without
+	a bench and site, say why (``skipped`` first) and succeed."""
+	found = bench_and_site()
+	if isinstance(found, str):
+		print(f"{skipped} {found}")
+		return 0
+	bench, site = found
+	sys.stdout.flush()
+	return subprocess.run(
+		[
+			str(bench / "env" / "bin" / "python"),
+			*("-m", "frappe.utils.bench_helper", "frappe", "--site", site),
+			*("execute", function, "--kwargs", repr(kwargs)),
+		],
+		cwd=bench / "sites",
+		check=False,
+	).returncode
 
 
 def main() -> int:
@@ -55,15 +66,7 @@ def main() -> int:
 	parser.add_argument("--batch", type=int, default=20, help="orders per side per round")
 	parser.add_argument("--warmup", type=int, default=3, help="orders per side before timing")
 	args = parser.parse_args()
-	found = bench_and_site()
-	if isinstance(found, str):
-		print(f"{SKIPPED} {found}")
-		return 0
-	bench, site = found
-	sys.stdout.flush()
-	return subprocess.run(
-		command(bench, site, args.rounds, args.batch, args.warmup), cwd=bench / "sites", check=False
-	).returncode
+	return run_in_bench(MODULE, {"rounds": args.rounds, "batch": args.batch, "warmup": args.warmup}, SKIPPED)
 
 
 if __name__ == "__main__":

@@ -18,25 +18,15 @@ Run: ``SCOOPJOY_BENCH=~/frappe-bench SCOOPJOY_SITE=dev15.localhost python benchm
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from order_import import bench_and_site  # the same bench and site as the order import benchmark
+from order_import import run_in_bench  # the same bench and site as the order import benchmark
 
 MODULE = "scoopjoy.tests.webhook_burst_benchmark.run"
 SKIPPED = "webhook burst benchmark skipped:"
-
-
-def command(bench: Path, site: str, orders: int, senders: int, idle: int, workers: str) -> list[str]:
-	kwargs = repr({"orders": orders, "senders": senders, "idle": idle, "workers": workers})
-	return [
-		str(bench / "env" / "bin" / "python"),
-		*("-m", "frappe.utils.bench_helper", "frappe", "--site", site),
-		*("execute", MODULE, "--kwargs", kwargs),
-	]
 
 
 def main() -> int:
@@ -46,17 +36,7 @@ def main() -> int:
 	parser.add_argument("--idle", type=int, default=20, help="deliveries timed one at a time first")
 	parser.add_argument("--workers", default="1,2", help="worker counts to run the burst with")
 	args = parser.parse_args()
-	found = bench_and_site()
-	if isinstance(found, str):
-		print(f"{SKIPPED} {found}")
-		return 0
-	bench, site = found
-	sys.stdout.flush()
-	return subprocess.run(
-		command(bench, site, args.orders, args.senders, args.idle, args.workers),
-		cwd=bench / "sites",
-		check=False,
-	).returncode
+	return run_in_bench(MODULE, vars(args), SKIPPED)
 
 
 if __name__ == "__main__":

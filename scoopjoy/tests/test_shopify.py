@@ -176,6 +176,12 @@ class ShopifyTestCase(ScoopJoyTestCase):
 			thread.join(timeout=120)
 		return failures
 
+	def invoice_for(self, order: dict) -> str | None:
+		"""The order's submitted Sales Invoice."""
+		return frappe.db.exists(
+			"Sales Invoice", {"custom_shopify_order_id": legacy_id(order["id"]), "docstatus": 1}
+		)
+
 	def sales_order_for(self, order: dict):
 		name = frappe.db.get_value("Sales Order", {"custom_shopify_order_id": legacy_id(order["id"])})
 		return frappe.get_doc("Sales Order", name) if name else None
@@ -565,11 +571,7 @@ class TestShopifyWebhooks(ShopifyTestCase):
 		self.assertEqual(self.fetches() - before, 2)
 		self.assertEqual((counts.get("created"), counts.get("updated")), (1, 1))
 		self.assertEqual(frappe.db.get_value("Shopify Webhook Delivery", late["id"], "status"), "Processed")
-		self.assertTrue(
-			frappe.db.exists(
-				"Sales Invoice", {"custom_shopify_order_id": legacy_id(order["id"]), "docstatus": 1}
-			)
-		)
+		self.assertTrue(self.invoice_for(order))
 
 	def test_a_paid_event_for_an_order_not_yet_imported_imports_it_first(self):
 		variant = self.mapped_variant("SHOP-T-LATE")
@@ -580,11 +582,7 @@ class TestShopifyWebhooks(ShopifyTestCase):
 		self.sync(order)
 		so = self.sales_order_for(order)
 		self.assertEqual(so.docstatus, 1)
-		self.assertTrue(
-			frappe.db.exists(
-				"Sales Invoice", {"custom_shopify_order_id": legacy_id(order["id"]), "docstatus": 1}
-			)
-		)
+		self.assertTrue(self.invoice_for(order))
 
 	def age(self, *webhook_ids: str, minutes: int = 5) -> None:
 		"""The deliveries were received a while ago (the sweep leaves young ones to their job)."""

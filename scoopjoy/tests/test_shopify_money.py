@@ -535,11 +535,7 @@ class TestDeliveries(ShopifyMoneyTestCase):
 		self.sync(order)  # shipped in Shopify, but the warehouse has none
 		so = self.sales_order_for(order)
 		self.assertEqual(so.docstatus, 1)  # the order, its invoice and payment stay booked
-		self.assertTrue(
-			frappe.db.exists(
-				"Sales Invoice", {"custom_shopify_order_id": legacy_id(order["id"]), "docstatus": 1}
-			)
-		)
+		self.assertTrue(self.invoice_for(order))
 		key = job_id_for("Shopify", delivery_job_key(legacy_id(order["id"])))
 		letter = frappe.get_doc("Integration Dead Letter", {"dedup_key": key})
 		self.assertIn("Delivery Note", letter.last_error)
@@ -637,11 +633,7 @@ class TestDeliveries(ShopifyMoneyTestCase):
 
 		so = self.sales_order_for(order)
 		self.assertEqual(so.docstatus, 1)
-		self.assertTrue(
-			frappe.db.exists(
-				"Sales Invoice", {"custom_shopify_order_id": legacy_id(order["id"]), "docstatus": 1}
-			)
-		)
+		self.assertTrue(self.invoice_for(order))
 
 		def delivered() -> list[tuple]:
 			return sorted(
