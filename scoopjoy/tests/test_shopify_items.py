@@ -279,6 +279,45 @@ class TestItemsFromShopify(ShopifyItemsTestCase):
 		self.assertIn("Pistachio", flavours)
 		self.assertEqual(frappe.db.get_value("Shopify Webhook Delivery", delivery, "status"), "Processed")
 
+	def test_a_product_delivery_whose_job_was_lost_gets_its_job_queued_again(self):
+		"""The sweep finishes product deliveries too: a lost job is queued again; a failed one's
+		delivery ends Failed with its dead letter."""
+		from scoopjoy.reliability.jobs import job_id_for
+
+		product = self.shop.add_product("Lost Sundae", variants=[{"sku": self.sku("LOST"), "price": "5"}])
+		raw, headers = self.shop.webhook_request("products/update", product["id"])
+		frappe.local.response = frappe._dict()
+		frappe.local.request = webhook_request("POST", raw, headers)
+		webhook.receive()
+		delivery = headers["X-Shopify-Webhook-Id"]
+		frappe.local.scoopjoy_jobs_in_transaction = set()  # its job was lost (e.g. Redis flushed)
+		frappe.db.set_value(
+			"Shopify Webhook Delivery",
+			delivery,
+			"received_at",
+			frappe.utils.add_to_date(frappe.utils.now_datetime(), minutes=-5),
+		)
+
+		webhook.finish_deliveries()
+
+		job_id = job_id_for("Shopify", items.product_job_key(product["id"]))
+		self.assertIn(job_id, frappe.local.scoopjoy_jobs_in_transaction)
+		self.assertEqual(frappe.db.get_value("Shopify Webhook Delivery", delivery, "status"), "Queued")
+		from scoopjoy.reliability.dead_letters import record_dead_letter
+
+		letter = record_dead_letter(
+			connector="Shopify",
+			job=items.SYNC_PRODUCT_JOB,
+			payload={"product_gid": product["id"]},
+			error=RuntimeError("the product job failed"),
+			dedup_key=job_id,
+		)
+		webhook.finish_deliveries()
+		self.assertEqual(
+			frappe.db.get_value("Shopify Webhook Delivery", delivery, ["status", "dead_letter"]),
+			("Failed", letter),
+		)
+
 	def test_with_the_setting_off_an_unmapped_variant_is_dead_lettered(self):
 		self.settings(create_missing_items=0)
 		product = self.single_product("Rum Raisin Tub", self.sku("OFF"))

@@ -106,16 +106,17 @@ def _queue_product(topic: str, webhook_id: str, payload: dict) -> dict:
 		webhook_id,
 		payload,
 		{"product_id": legacy_id(product_gid)},
-		product_gid
-		and (
-			lambda: enqueue_integration_job(
-				SYNC_PRODUCT_JOB,
-				connector=constants.SERVICE_NAME,
-				job_key=product_job_key(product_gid),
-				external_id=legacy_id(product_gid),
-				product_gid=product_gid,
-			)
-		),
+		product_gid and (lambda: _queue_product_job(product_gid)),
+	)
+
+
+def _queue_product_job(product_gid: str) -> bool:
+	return enqueue_integration_job(
+		SYNC_PRODUCT_JOB,
+		connector=constants.SERVICE_NAME,
+		job_key=product_job_key(product_gid),
+		external_id=legacy_id(product_gid),
+		product_gid=product_gid,
 	)
 
 
@@ -131,23 +132,20 @@ SWEEP_LIMIT = 500
 def finish_deliveries() -> dict:
 	"""Scheduler (every 5 minutes): every delivery ends Processed, Skipped or Failed.
 
-	A job marks its order's deliveries when it applies the order, but a delivery can miss that: it
-	arrived while the order's job and its follow-up were both running (nothing new was queued), or
-	the job failed and became a dead letter. For each delivery still Queued after a minute: an open
-	dead letter for its order makes it Failed (linked; the retry that succeeds marks it Processed);
-	an order whose applied state is as new as the delivery makes it Processed; otherwise a drain
-	is queued again (drain.py), and it or a later sweep finishes it.
+	A job marks its order's deliveries when it applies the order, but a delivery can miss that: its
+	job was lost (Redis flushed), or it failed and became a dead letter. For each delivery still
+	Queued after a minute: an open dead letter for its order (or product) makes it Failed (linked;
+	the retry that succeeds marks it Processed); an order whose applied state is as new as the
+	delivery makes it Processed; otherwise its work is queued again (a drain, or the product's
+	job), and it or a later sweep finishes it.
 	"""
 	from frappe.utils import add_to_date
-
-	from scoopjoy.operations.health import OPEN_DEAD_LETTER_STATUSES
-	from scoopjoy.reliability.jobs import job_id_for
 
 	cutoff = add_to_date(now_datetime(), seconds=-SETTLING_SECONDS)
 	waiting = frappe.get_all(
 		DELIVERY,
-		filters={"status": "Queued", "received_at": ["<", cutoff], "order_id": ["is", "set"]},
-		fields=["name", "order_id", "triggered_at", "payload"],
+		filters={"status": "Queued", "received_at": ["<", cutoff]},
+		fields=["name", "order_id", "product_id", "triggered_at", "payload"],
 		order_by="received_at",
 		limit=SWEEP_LIMIT,
 	)
@@ -155,21 +153,17 @@ def finish_deliveries() -> dict:
 	settings = frappe.get_cached_doc(constants.SETTINGS_DOCTYPE)
 	requeued: set[str] = set()
 	for delivery in waiting:
-		job_key = order_job_key(delivery.order_id)
-		letter = frappe.db.get_value(
-			"Integration Dead Letter",
-			{
-				"dedup_key": job_id_for(constants.SERVICE_NAME, job_key),
-				"status": ["in", OPEN_DEAD_LETTER_STATUSES],
-			},
-			["name", "last_error"],
-			as_dict=True,
+		if not (delivery.order_id or delivery.product_id):
+			continue
+		job_key = (
+			order_job_key(delivery.order_id) if delivery.order_id else product_job_key(delivery.product_id)
 		)
+		letter = _open_dead_letter(job_key)
 		if letter:
 			close_deliveries([delivery.name], None, dead_letter=letter.name, error=letter.last_error or "")
 			counts["failed"] += 1
 			continue
-		applied = frappe.db.get_value(
+		applied = delivery.order_id and frappe.db.get_value(
 			"Sales Order",
 			{"custom_shopify_order_id": delivery.order_id},
 			["name", "custom_shopify_updated_at"],
@@ -180,10 +174,29 @@ def finish_deliveries() -> dict:
 				[delivery.name], OrderResult("updated", applied.name, "applied by a later import")
 			)
 			counts["processed"] += 1
-		elif settings.enabled and delivery.order_id not in requeued:
-			requeued.add(delivery.order_id)
-			counts["requeued"] += queue_drain(delivery.order_id, settings)
+		elif settings.enabled and job_key not in requeued:
+			requeued.add(job_key)
+			counts["requeued"] += (
+				queue_drain(delivery.order_id, settings)
+				if delivery.order_id
+				else _queue_product_job(gid("Product", delivery.product_id))
+			)
 	return counts
+
+
+def _open_dead_letter(job_key: str):
+	from scoopjoy.operations.health import OPEN_DEAD_LETTER_STATUSES
+	from scoopjoy.reliability.jobs import job_id_for
+
+	return frappe.db.get_value(
+		"Integration Dead Letter",
+		{
+			"dedup_key": job_id_for(constants.SERVICE_NAME, job_key),
+			"status": ["in", OPEN_DEAD_LETTER_STATUSES],
+		},
+		["name", "last_error"],
+		as_dict=True,
+	)
 
 
 def _announced_stamp(delivery) -> str:
