@@ -609,6 +609,9 @@ def create_items_for_dead_letters(order_ids: list[str] | None = None) -> dict:
 	made: list[str] = []
 	replayed = resolved = 0
 	problems: list[str] = []
+	# the work is a job's, done in this request: what ERPNext says meanwhile to a person at a form
+	# ("Changed customer name to …", once per order) is not for the console; the summary is
+	shown = list(getattr(frappe.local, "message_log", None) or [])
 	with as_integration_user():
 		connector = ShopifyConnector()
 		settings = connector.settings
@@ -626,6 +629,7 @@ def create_items_for_dead_letters(order_ids: list[str] | None = None) -> dict:
 			replayed += 1
 			resolved += bool(replay_dead_letter(letter.name))
 			frappe.db.commit()  # nosemgrep: each replayed order is kept, whatever the next one does
+	frappe.local.message_log = shown  # an error raised above keeps its message
 	return {
 		"items": len(made),
 		"item_codes": made,

@@ -10,6 +10,8 @@ the tests start there, so the site's web server talks to them on 127.0.0.1:
   answers 500, then does not answer at all) and by a Shopify order that cannot be imported;
 - Shopify Settings pointing at the Shopify simulator, with orders that are imported and orders
   that are not, for every reason the Sync Console gives;
+- (asked for by its test) a Shopify order dead-lettered because its product has no Item, for the
+  Sync Console's Create Items;
 - submitted Sales Orders whose WhatsApp confirmation is sent, delivered, read, failed, uncertain;
   a submitted Delivery Note; franchise customers for the Google Contacts sync.
 
@@ -49,6 +51,8 @@ MARK = "browser-seed"
 SHOPIFY_TOKEN = "shpat_scoopjoy_browser_token_0123456789"
 SHOPIFY_SECRET = "shpss_scoopjoy_browser_secret"
 SHOPIFY_GROUP = "ScoopJoy Browser Shop"
+#: the Item Group of Items made from Shopify products (Create Items), apart from the published one
+SHOPIFY_NEW_ITEMS_GROUP = "ScoopJoy Browser From Shopify"
 MOBILE_KEY = "franchise-browser-key"
 GOOGLE_TOKEN = "ya29.a0ScoopJoyBrowserAccessToken0123456789abcdef"
 GOOGLE_APP = "ScoopJoy Browser Google"
@@ -588,6 +592,69 @@ def seed_backfill_window(shop, count: int = 12) -> dict:
 	)
 	frappe.db.commit()
 	return {"name": backfill.name, "day": day, "count": count}
+
+
+def seed_unmapped_order(shop) -> dict:
+	"""A Shopify order of a product that has no ERPNext Item, dead-lettered as unmapped by its own
+	import job (Create Missing Items off, as a store starts), for the Sync Console's Create Items.
+	The product has two sizes (a template and two variant Items once made); its SKUs are this run's
+	own: an Item of an earlier run with the same SKU would map the line and import the order."""
+	from scoopjoy.connectors.shopify.items import UNMAPPED
+	from scoopjoy.connectors.shopify.mapping import legacy_id
+	from scoopjoy.connectors.shopify.orders import SYNC_ORDER_JOB
+
+	if not frappe.db.exists("Item Group", SHOPIFY_NEW_ITEMS_GROUP):
+		frappe.get_doc(
+			{
+				"doctype": "Item Group",
+				"item_group_name": SHOPIFY_NEW_ITEMS_GROUP,
+				"parent_item_group": get_root_of("Item Group"),
+			}
+		).insert(ignore_permissions=True)
+	settings = frappe.get_single("Shopify Settings")
+	settings.update({"create_missing_items": 0, "new_item_group": SHOPIFY_NEW_ITEMS_GROUP})
+	settings.save()
+	frappe.db.commit()
+	run = frappe.generate_hash(length=5).upper()
+	skus = [f"BROWSER-SHOP-STRAWBERRY-{size}-{run}" for size in ("CUP", "TUB")]
+	product = shop.add_product(
+		"Strawberry Swirl",
+		variants=[
+			{"sku": skus[0], "price": "4.00", "option": "Cup"},
+			{"sku": skus[1], "price": "9.50", "option": "Tub"},
+		],
+	)
+	order = shop.add_order(
+		lines=[{"variant": product["variants"][0]["id"], "quantity": 2}],
+		created_at=f"{add_days(nowdate(), -4)}T11:30:00Z",
+	)
+	order_id = legacy_id(order["id"])
+	dedup_key = f"{MARK}:shopify:{order_id}"
+	run_integration_job(
+		SYNC_ORDER_JOB,
+		connector="Shopify",
+		payload={"order_gid": order["id"]},
+		dedup_key=dedup_key,
+		external_id=order_id,
+	)
+	letter = frappe.db.get_value(
+		"Integration Dead Letter",
+		{"dedup_key": dedup_key, "status": ["!=", "Resolved"]},
+		["name", "last_error"],
+		as_dict=True,
+	)
+	if not letter or UNMAPPED not in (letter.last_error or ""):
+		raise RuntimeError(
+			f"the import of Shopify order {order['name']} was not dead-lettered as unmapped: {letter}"
+		)
+	return {
+		"order": order,
+		"order_id": order_id,
+		"dead_letter": letter.name,
+		"product_id": legacy_id(product["id"]),
+		"variant_ids": [v["legacyResourceId"] for v in product["variants"]],
+		"skus": skus,
+	}
 
 
 # --- jobs -------------------------------------------------------------------------------------------
