@@ -154,8 +154,14 @@ def run_integration_job(
 
 @contextmanager
 def as_integration_user():
-	"""Run the block as the configured integration user, then restore the caller."""
-	previous = frappe.session.user if getattr(frappe.local, "session", None) else None
+	"""Run the block as the configured integration user, then restore the caller.
+
+	Inside a web request the caller's session comes back whole: ``frappe.set_user`` replaces the
+	session id and data (and the form dict), and on Frappe v16 a request that ends with them
+	replaced logs the person out."""
+	session = getattr(frappe.local, "session", None)
+	previous = session.user if session else None
+	saved = (session.sid, session.data, frappe.local.form_dict) if session else None
 	user = integration_user()
 	if previous != user:
 		frappe.set_user(user)
@@ -164,6 +170,7 @@ def as_integration_user():
 	finally:
 		if previous and previous != user:
 			frappe.set_user(previous)
+			frappe.local.session.sid, frappe.local.session.data, frappe.local.form_dict = saved
 
 
 def runs_as_integration_user(func: Callable) -> Callable:

@@ -39,6 +39,7 @@ class Desk:
 	problems: list[Problem] = field(default_factory=list)
 	allowed: list[re.Pattern] = field(default_factory=list)
 	shots: list[Path] = field(default_factory=list)
+	_prefix: str | None = None
 
 	def __post_init__(self):
 		self.page.on("console", self._on_console)
@@ -70,12 +71,32 @@ class Desk:
 
 	# --- navigation -----------------------------------------------------------------------------
 
+	@property
+	def prefix(self) -> str:
+		"""Where the desk's routes live: ``/app`` up to Frappe v15, ``/desk`` from v16 on (v16 sends a
+		page load of /app/… on to /desk/…, but its router does not know /app/… routes)."""
+		return self._prefix or "/app"
+
+	def _learn_prefix(self) -> None:
+		"""Read the prefix off the desk once it is up: the path it is on, else its Frappe version."""
+		if self._prefix:
+			return
+		self._prefix = self.page.evaluate(
+			"""() => {
+				const first = location.pathname.split('/')[1];
+				if (first === 'app' || first === 'desk') return '/' + first;
+				const version = (((window.frappe && frappe.boot && frappe.boot.versions) || {}).frappe) || '';
+				const major = parseInt(version, 10);
+				return major ? (major >= 16 ? '/desk' : '/app') : null;
+			}"""
+		)
+
 	def goto(self, route: str, ready: str | None = None, routed: bool = False) -> None:
-		"""Open /app/<route>, wait for the desk to render it and (``ready``) for a selector.
+		"""Open <prefix>/<route>, wait for the desk to render it and (``ready``) for a selector.
 
 		A new page load, unless ``routed``: then, inside a loaded desk, the way a click goes (the
 		pages seen before stay in the DOM, hidden, so selectors must then look at visible ones)."""
-		url = f"/app/{route}"
+		url = f"{self.prefix}/{route}"
 		routed = routed and self.page.evaluate(
 			"""(url) => {
 				if (!(window.frappe && frappe.router && frappe.container && frappe.container.page)) return false;
@@ -88,6 +109,7 @@ class Desk:
 		if not routed:
 			self.page.goto(f"{self.base_url}{url}", wait_until="domcontentloaded")
 		self.wait_desk()
+		self._learn_prefix()
 		if ready:
 			self.page.locator(ready).first.wait_for(state="visible", timeout=READY_TIMEOUT_MS)
 		self.wait_loaded()
@@ -200,6 +222,12 @@ class Desk:
 			self.page.locator(".inner-group-button .dropdown-menu a:visible", has_text=label).first.click()
 		else:
 			self.page.locator(f".page-actions button:visible:has-text('{label}')").first.click()
+
+	def doc_title(self) -> str:
+		"""The open form's document title (v16 puts the DocType, as a breadcrumb, in the first
+		``.page-title .title-text`` and the document's title in ``.title-text-form``)."""
+		title = self.page.locator(".page-title h3.title-text:visible, .title-text-form:visible")
+		return title.first.inner_text().strip()
 
 	def text(self, selector: str = ".page-container:visible") -> str:
 		return self.page.locator(selector).first.inner_text()
