@@ -49,9 +49,9 @@ def test_world() -> World:
 		income_account=company.default_income_account,
 		warehouse=_warehouse(company),
 		price_list=_price_list(),
-		customer_group=_tree_leaf("Customer Group", CUSTOMER_GROUP, "customer_group_name"),
-		territory=_tree_leaf("Territory", TERRITORY, "territory_name"),
-		item_group=_tree_leaf("Item Group", ITEM_GROUP, "item_group_name"),
+		customer_group=tree_leaf("Customer Group", CUSTOMER_GROUP, "customer_group_name"),
+		territory=tree_leaf("Territory", TERRITORY, "territory_name"),
+		item_group=tree_leaf("Item Group", ITEM_GROUP, "item_group_name"),
 		tax_accounts=[_leaf_account(company, title, "Liability", "Tax") for title in TAX_ACCOUNTS],
 		shipping_account=_leaf_account(company, SHIPPING_ACCOUNT, "Income", "Chargeable"),
 		gift_card_account=_leaf_account(company, GIFT_CARD_ACCOUNT, "Liability", ""),
@@ -115,7 +115,8 @@ def _price_list() -> str:
 	return PRICE_LIST
 
 
-def _tree_leaf(doctype: str, name: str, name_field: str) -> str:
+def tree_leaf(doctype: str, name: str, name_field: str) -> str:
+	"""A leaf of a tree DocType (Item Group, Customer Group, ...) under its root, made once."""
 	if not frappe.db.exists(doctype, name):
 		root = get_root_of(doctype)
 		frappe.get_doc(
@@ -130,7 +131,7 @@ def _service_item(item_code: str) -> str:
 			{
 				"doctype": "Item",
 				"item_code": item_code,
-				"item_group": _tree_leaf("Item Group", ITEM_GROUP, "item_group_name"),
+				"item_group": tree_leaf("Item Group", ITEM_GROUP, "item_group_name"),
 				"stock_uom": "Nos",
 				"is_stock_item": 0,
 			}

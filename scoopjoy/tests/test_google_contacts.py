@@ -9,12 +9,12 @@ import time
 
 import frappe
 from frappe.utils import add_to_date, now_datetime
-from frappe.utils.nestedset import get_root_of
 
 from scoopjoy.connectors.google_contacts import constants, sync
 from scoopjoy.connectors.google_contacts.connector import GoogleContactsConnector
 from scoopjoy.kernel.errors import ConfigError, RateLimitedError
 from scoopjoy.simulators.google_people import GooglePeopleSimulator, quota_fault
+from scoopjoy.tests.records import tree_leaf
 from scoopjoy.tests.utils import ScoopJoyTestCase, test_world
 
 TOKEN = "ya29.a0ScoopJoyBenchAccessToken0123456789abcdef"
@@ -93,14 +93,7 @@ class TestGoogleContacts(ScoopJoyTestCase):
 		self.google = GooglePeopleSimulator(access_token=TOKEN).start()
 		# resource names unique to this simulator: links committed by earlier tests stay on the site
 		self.google._person_ids = itertools.count(int(time.time() * 1_000_000) % 10**13 * 10)
-		if not frappe.db.exists("Customer Group", GROUP):
-			frappe.get_doc(
-				{
-					"doctype": "Customer Group",
-					"customer_group_name": GROUP,
-					"parent_customer_group": get_root_of("Customer Group"),
-				}
-			).insert(ignore_permissions=True)
+		tree_leaf("Customer Group", GROUP, "customer_group_name")
 		for index, name in enumerate(FRANCHISEES):
 			ensure_customer(name, GROUP, f"+49 171 555 00{index}{index}")
 		self.other = ensure_customer("GC Test Walk-in", test_world().customer_group)

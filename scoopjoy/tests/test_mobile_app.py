@@ -2,27 +2,20 @@
 does not stop the others, and an order's status is pushed only when it really changed."""
 
 import frappe
-from frappe.utils.nestedset import get_root_of
 
 from scoopjoy.connectors.mobile_app import jobs
 from scoopjoy.connectors.mobile_app.constants import SERVICE_NAME
 from scoopjoy.reliability.jobs import job_id_for
 from scoopjoy.simulators import Fault
 from scoopjoy.simulators.mobile_backend import MobileBackendSimulator
+from scoopjoy.tests.records import tree_leaf
 from scoopjoy.tests.utils import ScoopJoyTestCase, make_customer, make_item, make_sales_order
 
 MENU_GROUP = "ScoopJoy Test Scoops"
 
 
 def ensure_menu_item(code: str, rate: float) -> None:
-	if not frappe.db.exists("Item Group", MENU_GROUP):
-		frappe.get_doc(
-			{
-				"doctype": "Item Group",
-				"item_group_name": MENU_GROUP,
-				"parent_item_group": get_root_of("Item Group"),
-			}
-		).insert(ignore_permissions=True)
+	tree_leaf("Item Group", MENU_GROUP, "item_group_name")
 	make_item(code, MENU_GROUP, rate)
 	frappe.db.set_value("Item", code, "standard_rate", rate)
 

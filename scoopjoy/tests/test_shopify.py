@@ -13,7 +13,6 @@ from unittest.mock import patch
 
 import frappe
 from frappe.utils import add_days, nowdate
-from frappe.utils.nestedset import get_root_of
 
 from scoopjoy.connectors.shopify import (
 	api,
@@ -32,6 +31,7 @@ from scoopjoy.connectors.shopify.mapping import legacy_id
 from scoopjoy.kernel.signatures import sign_shopify
 from scoopjoy.simulators.harness import Fault
 from scoopjoy.simulators.shopify import ShopifySimulator
+from scoopjoy.tests.records import tree_leaf
 from scoopjoy.tests.utils import ScoopJoyTestCase, make_item, test_world, webhook_request
 
 TOKEN = "shpat_scoopjoy_bench_token_0123456789"
@@ -54,14 +54,7 @@ class _Simulator(ShopifySimulator):
 def _company_defaults() -> dict:
 	"""Shopify Settings pointing at the test company's own records (see records.py)."""
 	world = test_world()
-	if not frappe.db.exists("Item Group", ITEM_GROUP):
-		frappe.get_doc(
-			{
-				"doctype": "Item Group",
-				"item_group_name": ITEM_GROUP,
-				"parent_item_group": get_root_of("Item Group"),
-			}
-		).insert(ignore_permissions=True)
+	tree_leaf("Item Group", ITEM_GROUP, "item_group_name")
 	return {
 		"company": world.company,
 		"warehouse": world.warehouse,

@@ -24,7 +24,6 @@ import time
 
 import frappe
 from frappe.utils import add_days, add_to_date, now_datetime, nowdate
-from frappe.utils.nestedset import get_root_of
 
 from scoopjoy.kernel.errors import FailureType, RecordError
 from scoopjoy.kernel.transport import CallRecord
@@ -32,7 +31,7 @@ from scoopjoy.reliability.call_log import _request_log_row
 from scoopjoy.reliability.dead_letters import record_dead_letter
 from scoopjoy.reliability.jobs import run_integration_job
 from scoopjoy.simulators.harness import Fault
-from scoopjoy.tests.records import test_world
+from scoopjoy.tests.records import test_world, tree_leaf
 from scoopjoy.tests.test_shipping import ensure_address
 from scoopjoy.tests.test_shopify import _Simulator
 from scoopjoy.tests.utils import make_customer, make_delivery_note, make_item, make_sales_order
@@ -378,14 +377,7 @@ def seed_delivery_note(world, carrier) -> str:
 
 
 def seed_franchisees(world) -> list[str]:
-	if not frappe.db.exists("Customer Group", FRANCHISE_GROUP):
-		frappe.get_doc(
-			{
-				"doctype": "Customer Group",
-				"customer_group_name": FRANCHISE_GROUP,
-				"parent_customer_group": get_root_of("Customer Group"),
-			}
-		).insert(ignore_permissions=True)
+	tree_leaf("Customer Group", FRANCHISE_GROUP, "customer_group_name")
 	for index, name in enumerate(FRANCHISEES):
 		if not frappe.db.exists("Customer", name):
 			frappe.get_doc(
@@ -468,14 +460,7 @@ def configure_google(google) -> None:
 def configure_shopify(shop, world) -> None:
 	from scoopjoy.connectors.shopify.connector import ShopifyConnector
 
-	if not frappe.db.exists("Item Group", SHOPIFY_GROUP):
-		frappe.get_doc(
-			{
-				"doctype": "Item Group",
-				"item_group_name": SHOPIFY_GROUP,
-				"parent_item_group": get_root_of("Item Group"),
-			}
-		).insert(ignore_permissions=True)
+	tree_leaf("Item Group", SHOPIFY_GROUP, "item_group_name")
 	settings = frappe.get_single("Shopify Settings")
 	settings.update(
 		{
@@ -603,14 +588,7 @@ def seed_unmapped_order(shop) -> dict:
 	from scoopjoy.connectors.shopify.mapping import legacy_id
 	from scoopjoy.connectors.shopify.orders import SYNC_ORDER_JOB
 
-	if not frappe.db.exists("Item Group", SHOPIFY_NEW_ITEMS_GROUP):
-		frappe.get_doc(
-			{
-				"doctype": "Item Group",
-				"item_group_name": SHOPIFY_NEW_ITEMS_GROUP,
-				"parent_item_group": get_root_of("Item Group"),
-			}
-		).insert(ignore_permissions=True)
+	tree_leaf("Item Group", SHOPIFY_NEW_ITEMS_GROUP, "item_group_name")
 	settings = frappe.get_single("Shopify Settings")
 	settings.update({"create_missing_items": 0, "new_item_group": SHOPIFY_NEW_ITEMS_GROUP})
 	settings.save()
