@@ -106,13 +106,12 @@ def drain_webhook_orders(lane: int = 0) -> dict:
 		current = None
 		try:
 			nodes = _fetch(connector, list(waiting))
-			for order_id, (deliveries, claim) in waiting.items():
+			for order_id, (deliveries, _claim) in waiting.items():
 				current = order_id
 				_import(order_id, nodes.get(order_id), deliveries, settings, connector, counts)
 				# Commit per order on purpose: its documents and its deliveries' status become
 				# durable together, and its locks go before the next order (others may wait on them).
 				frappe.db.commit()  # nosemgrep
-				_release(claim)
 		except Exception as error:
 			frappe.db.rollback()
 			if not is_deadlock(error) or current is None:
@@ -121,7 +120,7 @@ def drain_webhook_orders(lane: int = 0) -> dict:
 			# Queued, so a later pass imports it again; one that keeps deadlocking is left to the sweep
 			deadlocked[current] += 1
 			counts["deadlocks"] += 1
-		finally:
+		finally:  # the claims of the fetch go together; its orders' deliveries are closed by now
 			for _deliveries, claim in waiting.values():
 				_release(claim)
 	return {key: value for key, value in counts.items() if value}
@@ -200,5 +199,5 @@ def _import(order_id, node, deliveries, settings, connector, counts: Counter) ->
 def _release(claim) -> None:
 	try:
 		claim.release()
-	except LockError:  # released already, or expired: either way it is free
+	except LockError:  # expired (a very long import): it is free already
 		pass
