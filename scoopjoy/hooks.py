@@ -17,6 +17,9 @@ required_apps = ["frappe/erpnext"]
 # Installation
 # ------------
 
+# refreshes the module map install-app reads (a map cached before the app was on the bench would
+# make install-app sync none of our DocTypes and still mark the app installed)
+before_install = "scoopjoy.install.before_install"
 after_install = "scoopjoy.install.after_install"
 after_migrate = "scoopjoy.install.after_migrate"
 before_tests = "scoopjoy.tests.setup.before_tests"

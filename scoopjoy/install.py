@@ -22,6 +22,31 @@ from scoopjoy.constants import (
 )
 
 SETTINGS_DOCTYPE = "ScoopJoy Settings"
+APP = "scoopjoy"
+#: Frappe's module maps, cached in Redis per site (frappe.setup_module_map)
+MODULE_MAP_KEYS = ("app_modules", "installed_app_modules", "module_app")
+
+
+def before_install() -> None:
+	"""Make ``install-app`` see this app's modules before it syncs their DocTypes.
+
+	Frappe's ``install_app`` syncs the DocTypes of the modules in ``frappe.local.app_modules``, a map
+	``frappe.init`` read from the Redis cache when the command started. When that map was cached
+	before scoopjoy was on the bench (apps.txt changed while the cache was warm: an app linked in
+	by hand, ``get-app --skip-assets``, a new frappe_docker image on a running Redis), it has no
+	scoopjoy: ``install_app`` syncs none of our DocTypes, marks the app installed all the same, and
+	``after_install`` fails with ``No module named 'frappe.core.doctype.scoopjoy_settings'``; only a
+	``migrate`` completed the install (issue #21). ``install_app`` clears the Redis cache just
+	before this hook but not the map already in memory: build it again from apps.txt. Should the
+	app still not be in it, stop here, before Frappe marks it installed.
+	"""
+	frappe.cache.delete_value(list(MODULE_MAP_KEYS))
+	frappe.setup_module_map(include_all_apps=True)
+	if not frappe.local.app_modules.get(APP):
+		frappe.throw(
+			f"{APP} is not in this bench's sites/apps.txt, or its modules.txt lists no module: "
+			"nothing was installed. Run `bench get-app` for it first."
+		)
 
 
 def after_install() -> None:

@@ -1,3 +1,5 @@
+import os
+
 import frappe
 
 from scoopjoy.constants import CUSTOM_FIELDS
@@ -80,3 +82,53 @@ class TestUpgradingASite(ScoopJoyTestCase):
 		ensure_integration_user()
 		frappe.clear_cache(user=INTEGRATION_USER_EMAIL)
 		self.assertIn("Accounts Manager", frappe.get_roles(INTEGRATION_USER_EMAIL))
+
+
+class TestInstallWithAStaleModuleMap(ScoopJoyTestCase):
+	"""install-app with a module map cached before the app was on the bench (issue #21).
+
+	Frappe's install_app syncs the DocTypes of the modules in ``frappe.local.app_modules``; a map
+	read from Redis before scoopjoy was in apps.txt has none of ours, and the app was marked
+	installed without its DocTypes. The app's before_install builds the map again."""
+
+	def setUp(self):
+		super().setUp()
+		self.saved = (frappe.local.app_modules, frappe.local.module_app)
+		stale = {app: list(modules) for app, modules in frappe.local.app_modules.items() if app != "scoopjoy"}
+		frappe.cache.set_value("app_modules", stale)
+		frappe.local.app_modules = stale
+		frappe.local.module_app = {module: app for app, modules in stale.items() for module in modules}
+
+	def tearDown(self):
+		frappe.local.app_modules, frappe.local.module_app = self.saved
+		frappe.cache.delete_value("app_modules")  # built again from apps.txt by the next frappe.init
+		super().tearDown()
+
+	@staticmethod
+	def _doctype_files_install_app_would_sync() -> list[str]:
+		# the loop of frappe.model.sync.sync_for (v15 and v16) over the app's modules
+		from frappe.model.sync import get_doc_files
+
+		files = []
+		for module in frappe.local.app_modules.get("scoopjoy") or []:
+			folder = os.path.dirname(frappe.get_module(f"scoopjoy.{module}").__file__)
+			files = get_doc_files(files=files, start_path=folder)
+		return files
+
+	def test_a_stale_map_gives_install_app_nothing_to_sync(self):
+		self.assertEqual(self._doctype_files_install_app_would_sync(), [])
+
+	def test_before_install_builds_the_map_again_so_every_doctype_is_synced(self):
+		from scoopjoy.install import before_install
+
+		before_install()
+		modules = [frappe.scrub(module) for module in frappe.get_module_list("scoopjoy")]
+		self.assertEqual(frappe.local.app_modules["scoopjoy"], modules)
+		self.assertEqual(frappe.local.module_app["scoopjoy"], "scoopjoy")
+		self.assertIn("scoopjoy", frappe.cache.get_value("app_modules"))
+		files = self._doctype_files_install_app_would_sync()
+		self.assertTrue(any(path.endswith("/scoopjoy_settings/scoopjoy_settings.json") for path in files))
+		self.assertEqual(
+			{os.path.basename(path).removesuffix(".json") for path in files if "/doctype/" in path},
+			{frappe.scrub(name) for name in frappe.get_all("DocType", {"module": "ScoopJoy"}, pluck="name")},
+		)
