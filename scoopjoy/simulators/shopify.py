@@ -62,9 +62,16 @@ Not exact (Shopify does not document these): the wording of the page-size error 
 missing ``@idempotent`` error; how Shopify rounds a tax or discount split over lines (here: half
 up per line, largest remainder for splits); that an amount-only refund's discrepancy lowers
 ``currentTotalPriceSet`` (so that ``totalOutstandingSet`` stays 0). Not modelled: duties per
-line (``LineItem.duties``), order-edit sessions (``orderEditBegin``...), removed shipping lines,
-returns and exchanges, store credit, gift card balances, transaction fees and receipts, sales
-agreements. Faults queued on ``sim.faults`` apply before all of this.
+line (``LineItem.duties``), order-edit sessions (``orderEditBegin``...; an edit is applied at once), removed shipping lines,
+returns and exchanges, store credit and gift card balances (their transactions are:
+``gateway: "shopify_store_credit"``, ``"gift_card"``), transaction fees and receipts, sales
+agreements. Cash rounding (https://shopify.dev/changelog/new-cash-rounding-on-order-and-order-transaction,
+``OrderTransaction.amountRoundingSet``, ``Order.totalCashRoundingAdjustment``): a cash transaction's
+``amountSet`` is what it settles of the order and ``amountRoundingSet`` what the drawer got more
+(positive) or less (negative); Shopify does not spell out that sign convention. An amount-only
+refund's VAT is the OrderAdjustment's ``taxAmountSet``, "the taxes that are added to amount"
+(https://shopify.dev/docs/api/admin-rest/latest/resources/refund#resource-object): amount and tax
+together are the discrepancy. Faults queued on ``sim.faults`` apply before all of this.
 
 Pure Python (graphql-core, requests); never imports frappe.
 """
@@ -180,6 +187,8 @@ FORMATTED_GATEWAYS = {
 	"manual": "Manual",
 	"bogus": "Bogus",
 	"gift_card": "Gift card",
+	"shopify_store_credit": "Store credit",
+	"cash": "Cash",
 	"cash_on_delivery": "Cash on Delivery (COD)",
 	"bank_deposit": "Bank Deposit",
 	"money_order": "Money Order",
@@ -1748,6 +1757,39 @@ class ShopifySimulator(SimulatorServer):
 			self._allocate_to(order, application, line, amount)
 		return line
 
+	def _new_shipping_line(self, order: dict, spec: Mapping[str, Any]) -> dict:
+		title = spec.get("title", "Standard")
+		record = {
+			"__typename": "ShippingLine",
+			"id": gid("ShippingLine", self._next_id("ShippingLine")),
+			"title": title,
+			"code": spec.get("code", title),
+			"source": spec.get("source", "shopify"),
+			"carrierIdentifier": spec.get("carrier_identifier"),
+			"custom": bool(spec.get("custom", False)),
+			"isRemoved": False,
+			"taxLines": [],
+			"discountAllocations": [],
+		}
+		self._put(order, record, "originalPriceSet", cents(spec.get("price", "0")))
+		return record
+
+	def _shipping_figures(self, order: dict, record: dict, spec: Mapping[str, Any]) -> None:
+		"""A shipping line's discounted price and its tax lines (once its discounts are allocated)."""
+		net = self._pget(record, "originalPriceSet") - sum(
+			(self._pget(a, "allocatedAmountSet") for a in record["discountAllocations"]), Decimal(0)
+		)
+		self._put(order, record, "discountedPriceSet", net)
+		self._put(order, record, "currentDiscountedPriceSet", net)
+		record["taxLines"] = []
+		for tax in spec.get("tax_lines") or []:
+			amount = (
+				cents(tax["price"])
+				if tax.get("price") is not None
+				else tax_amount(net, tax.get("rate", 0), order["taxesIncluded"])
+			)
+			record["taxLines"].append(self._tax_line(order, tax, amount))
+
 	def _line_figures(self, order: dict, line: dict) -> None:
 		"""The line's own MoneyBags (fixed once its discounts are allocated)."""
 		price = self._pget(line, "originalUnitPriceSet")
@@ -1916,23 +1958,7 @@ class ShopifySimulator(SimulatorServer):
 				if shipping_lines is not None
 				else [{"title": "Standard", "price": "5.00"}]
 			)
-			shipping = []
-			for s in shipping_specs:
-				title = s.get("title", "Standard")
-				record = {
-					"__typename": "ShippingLine",
-					"id": gid("ShippingLine", self._next_id("ShippingLine")),
-					"title": title,
-					"code": s.get("code", title),
-					"source": s.get("source", "shopify"),
-					"carrierIdentifier": s.get("carrier_identifier"),
-					"custom": bool(s.get("custom", False)),
-					"isRemoved": False,
-					"taxLines": [],
-					"discountAllocations": [],
-				}
-				self._put(order, record, "originalPriceSet", cents(s.get("price", "0")))
-				shipping.append(record)
+			shipping = [self._new_shipping_line(order, spec) for spec in shipping_specs]
 			if shipping_discount not in (None, 0, "0", "0.00", ""):
 				spec = discount_spec(shipping_discount, kind="code", code="FREESHIPPING")
 				application = self._discount_application(
@@ -1952,19 +1978,8 @@ class ShopifySimulator(SimulatorServer):
 					)
 					if part:
 						self._allocate_to(order, application, record, part)
-			for record, s in zip(shipping, shipping_specs, strict=True):
-				net = self._pget(record, "originalPriceSet") - sum(
-					(self._pget(a, "allocatedAmountSet") for a in record["discountAllocations"]), Decimal(0)
-				)
-				self._put(order, record, "discountedPriceSet", net)
-				self._put(order, record, "currentDiscountedPriceSet", net)
-				for spec in s.get("tax_lines") or []:
-					amount = (
-						cents(spec["price"])
-						if spec.get("price") is not None
-						else tax_amount(net, spec.get("rate", 0), taxes_included)
-					)
-					record["taxLines"].append(self._tax_line(order, spec, amount))
+			for record, spec in zip(shipping, shipping_specs, strict=True):
+				self._shipping_figures(order, record, spec)
 			address = (
 				dict(shipping_address)
 				if shipping_address
@@ -2078,7 +2093,7 @@ class ShopifySimulator(SimulatorServer):
 		adjustments = zero
 		for refund in order["refunds"]:
 			for adjustment in refund.get("orderAdjustments") or []:
-				adjustments += get(adjustment, "amountSet")
+				adjustments += get(adjustment, "amountSet") + get(adjustment, "taxAmountSet")
 		duties = order.get("_duties")
 		fees = order.get("_fees")
 		extras = (duties or zero) + (fees or zero)
@@ -2094,7 +2109,7 @@ class ShopifySimulator(SimulatorServer):
 			+ current_tip
 			+ adjustments
 		)
-		received = refunded = capturable = zero
+		received = refunded = capturable = cash_paid = cash_refunded = zero
 		captured: dict[str, Decimal] = {}
 		voided: set[str] = set()
 		for tx in order["transactions"]:
@@ -2105,10 +2120,12 @@ class ShopifySimulator(SimulatorServer):
 			parent = (tx.get("parentTransaction") or {}).get("id")
 			if kind in ("SALE", "CAPTURE"):
 				received += amount
+				cash_paid += get(tx, "amountRoundingSet")
 			elif kind == "CHANGE":
 				received -= amount
 			elif kind == "REFUND":
 				refunded += amount
+				cash_refunded += get(tx, "amountRoundingSet")
 			if kind == "CAPTURE" and parent:
 				captured[parent] = captured.get(parent, zero) + amount
 			elif kind == "VOID" and parent:
@@ -2146,6 +2163,9 @@ class ShopifySimulator(SimulatorServer):
 		put(order, order, "totalOutstandingSet", current_total - (received - refunded))
 		put(order, order, "totalCapturableSet", capturable)
 		put(order, order, "totalTipReceivedSet", tip)
+		rounding = order["totalCashRoundingAdjustment"] = {}
+		put(order, rounding, "paymentSet", cash_paid)
+		put(order, rounding, "refundSet", cash_refunded)
 		put(order, order, "_lineItemsTotal", items_total)
 		order["taxLines"] = [self._tax_sum(order, tax, amount) for tax, amount in taxes.values()]
 		order["currentTaxLines"] = [
@@ -2254,12 +2274,18 @@ class ShopifySimulator(SimulatorServer):
 		remove: Mapping[Any, int] | Iterable[tuple[Any, int]] | None = None,
 		add: Iterable[Mapping[str, Any]] | None = None,
 		at: Any = None,
+		add_shipping: Iterable[Mapping[str, Any]] | None = None,
+		shipping_price: Mapping[Any, Any] | None = None,
 	) -> dict:
 		"""An order edit (https://shopify.dev/docs/apps/build/orders-fulfillment/order-management-apps/edit-orders).
 
 		``remove``: {line item id or index: quantity} taken off unfulfilled units: ``currentQuantity``
 		drops, ``quantity`` stays the original. ``add``: line specs as for :meth:`add_order` (taxed
-		with their own ``tax_lines``, else at the order-level tax rates). ``current*`` totals follow,
+		with their own ``tax_lines``, else at the order-level tax rates). ``add_shipping``: shipping
+		line specs as for :meth:`add_order`; ``shipping_price``: {shipping line index or title: new
+		price} (its tax lines recomputed at their rates): ``orderEditAddShippingLine`` and
+		``orderEditUpdateShippingLine`` (https://shopify.dev/docs/api/admin-graphql/latest/mutations/orderEditUpdateShippingLine).
+		``current*`` totals follow,
 		``total*`` stay as at creation; ``edited`` becomes true and updatedAt moves. Returns the order.
 		"""
 		with self.lock:
@@ -2279,6 +2305,18 @@ class ShopifySimulator(SimulatorServer):
 				elif line["taxable"] and not line.get("_tip"):
 					self._line_taxes(order, line, order.get("_order_taxes") or [])
 				order["lineItems"].append(line)
+			for spec in add_shipping or []:
+				record = self._new_shipping_line(order, spec)
+				self._shipping_figures(order, record, spec)
+				order["shippingLines"].append(record)
+			for ref, price in (shipping_price or {}).items():
+				record = next(
+					r for i, r in enumerate(order["shippingLines"]) if ref in (i, r["title"], r["id"])
+				)
+				taxes = [{"title": t["title"], "rate": t["rate"]} for t in record["taxLines"]]
+				self._put(order, record, "originalPriceSet", cents(price))
+				record["discountAllocations"] = []
+				self._shipping_figures(order, record, {"tax_lines": taxes})
 			order["_edited"] = True
 			self._recompute(order)
 			self._update_financial_status(order)
@@ -2299,8 +2337,11 @@ class ShopifySimulator(SimulatorServer):
 		status: str = "SUCCESS",
 		parent: dict | None = None,
 		test: bool | None = None,
+		rounding: Any = None,
 	) -> dict:
-		"""A transaction record; ``test`` defaults to the order's (a test order pays through test gateways)."""
+		"""A transaction record; ``test`` defaults to the order's (a test order pays through test gateways).
+		``rounding``: the cash rounding of a cash transaction (presentment money; the drawer got
+		``amount + rounding``)."""
 		transaction = {
 			"__typename": "OrderTransaction",
 			"id": gid("OrderTransaction", self._next_id("OrderTransaction")),
@@ -2314,6 +2355,7 @@ class ShopifySimulator(SimulatorServer):
 			"parentTransaction": parent,
 		}
 		self._put(order, transaction, "amountSet", amount)
+		self._put(order, transaction, "amountRoundingSet", rounding)
 		return transaction
 
 	def _find_transaction(self, order: dict, ref: Any) -> dict:
@@ -2335,6 +2377,7 @@ class ShopifySimulator(SimulatorServer):
 		test: bool = False,
 		*,
 		at: Any = None,
+		rounding: Any = None,
 	) -> dict:
 		"""Record an OrderTransaction (https://shopify.dev/docs/api/admin-graphql/latest/objects/OrderTransaction).
 
@@ -2345,7 +2388,8 @@ class ShopifySimulator(SimulatorServer):
 		latest successful authorisation. Only SUCCESS transactions count: totalReceivedSet,
 		totalOutstandingSet, totalCapturableSet and displayFinancialStatus (AUTHORIZED,
 		PARTIALLY_PAID, PAID, PENDING, PARTIALLY_REFUNDED, REFUNDED, VOIDED) follow. A REFUND here
-		has no Refund record: use :meth:`refund` for that. Returns the transaction.
+		has no Refund record: use :meth:`refund` for that. ``rounding``: POS cash rounding (see the
+		module notes), e.g. ``-0.02`` when 10.02 was settled with 10.00 in cash. Returns the transaction.
 		"""
 		kind, status = kind.upper(), status.upper()
 		if kind not in TRANSACTION_KINDS:
@@ -2387,7 +2431,15 @@ class ShopifySimulator(SimulatorServer):
 				else:
 					raise ValueError(f"a {kind} needs an amount")
 			transaction = self._new_transaction(
-				order, kind, amount, stamp, gateway, status=status, parent=parent_tx, test=test
+				order,
+				kind,
+				amount,
+				stamp,
+				gateway,
+				status=status,
+				parent=parent_tx,
+				test=test,
+				rounding=rounding,
 			)
 			order["transactions"].append(transaction)
 			self._recompute(order)
@@ -2557,6 +2609,7 @@ class ShopifySimulator(SimulatorServer):
 		note: str | None = None,
 		gateway: str | None = None,
 		at: Any = None,
+		refund_tax: Any = None,
 	) -> dict:
 		"""A Refund (https://shopify.dev/docs/api/admin-graphql/latest/objects/Refund); returns it.
 
@@ -2567,7 +2620,8 @@ class ShopifySimulator(SimulatorServer):
 		back, when it differs from that calculation (an amount-only refund without lines, a
 		restocking fee); the difference is an OrderAdjustment REFUND_DISCREPANCY. A REFUND
 		transaction goes back through the gateway of the sale (``gateway`` overrides); the order
-		becomes REFUNDED or PARTIALLY_REFUNDED.
+		becomes REFUNDED or PARTIALLY_REFUNDED. ``refund_tax``: the VAT inside ``amount`` of an amount-only
+		refund (the adjustment's ``taxAmountSet``).
 		"""
 		with self.lock:
 			order = self._find(self.orders, "Order", order_id)
@@ -2652,15 +2706,17 @@ class ShopifySimulator(SimulatorServer):
 			if not order["taxesIncluded"]:
 				calculated += lines_tax + shipping_tax
 			paid_back = cents(amount) if amount is not None else calculated
+			tax_back = cents(refund_tax or 0)
 			adjustments = []
-			if paid_back != calculated:
+			if paid_back != calculated or tax_back:
 				adjustment = {
 					"__typename": "OrderAdjustment",
 					"id": gid("OrderAdjustment", self._next_id("OrderAdjustment")),
 					"reason": "REFUND_DISCREPANCY",
 				}
-				self._put(order, adjustment, "amountSet", calculated - paid_back)
-				self._put(order, adjustment, "taxAmountSet", Decimal(0))
+				# amount and the tax "added to" it are together calculated - paid back
+				self._put(order, adjustment, "amountSet", calculated - paid_back + tax_back)
+				self._put(order, adjustment, "taxAmountSet", -tax_back)
 				adjustments.append(adjustment)
 			rn = self._next_id("Refund")
 			refund = {

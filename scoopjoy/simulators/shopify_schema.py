@@ -256,8 +256,10 @@ type ShippingLineConnection { nodes: [ShippingLine!]! edges: [ShippingLineEdge!]
 type OrderTransaction implements Node {
 	id: ID! kind: OrderTransactionKind! status: OrderTransactionStatus! gateway: String formattedGateway: String
 	test: Boolean! processedAt: DateTime createdAt: DateTime! amountSet: MoneyBag!
-	parentTransaction: OrderTransaction
+	amountRoundingSet: MoneyBag parentTransaction: OrderTransaction
 }
+"https://shopify.dev/docs/api/admin-graphql/latest/objects/CashRoundingAdjustment"
+type CashRoundingAdjustment { paymentSet: MoneyBag! refundSet: MoneyBag! }
 type OrderTransactionEdge { node: OrderTransaction! cursor: String! }
 type OrderTransactionConnection {
 	nodes: [OrderTransaction!]! edges: [OrderTransactionEdge!]! pageInfo: PageInfo!
@@ -329,6 +331,7 @@ type Order implements Node {
 	totalPriceSet: MoneyBag! originalTotalPriceSet: MoneyBag! currentTotalPriceSet: MoneyBag!
 	totalReceivedSet: MoneyBag! totalRefundedSet: MoneyBag! totalOutstandingSet: MoneyBag!
 	totalCapturableSet: MoneyBag! totalTipReceivedSet: MoneyBag!
+	totalCashRoundingAdjustment: CashRoundingAdjustment!
 	transactions(first: Int, capturable: Boolean, manuallyResolvable: Boolean): [OrderTransaction!]!
 	transactionsCount: Count
 	fulfillments(first: Int): [Fulfillment!]!

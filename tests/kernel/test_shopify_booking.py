@@ -110,12 +110,13 @@ def test_prices_including_vat_are_booked_net_with_the_vat_on_its_own_rows():
 			currency="GBP",
 		)
 	)
-	assert [r.rate for r in booking.items] == [D("3.33"), D("6.25")]
+	# each line net of Shopify's VAT: 11.97 - 2.00 = 9.97 for 3 units (3.32 a unit), 7.50 - 1.25
+	assert [r.rate for r in booking.items] == [D("3.32"), D("6.25")]
 	assert booking.tax_total == D("3.91")  # Shopify's VAT, not recomputed
 	shipping = next(r for r in booking.charges if r.kind == "shipping")
 	assert shipping.amount == D("3.29")
 	rounding = [r.amount for r in booking.charges if r.kind == "rounding"]
-	assert rounding == [D("-0.02")]  # 3 x 3.99 = 11.97 gross; 3 x 3.33 net + 2.00 VAT = 11.99
+	assert rounding == [D("0.01")]  # 3 x 3.32 = 9.96 of the 9.97 Shopify charged net
 	assert booking.booked_total == D("23.42")
 
 

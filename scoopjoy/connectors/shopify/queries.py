@@ -34,7 +34,11 @@ SHIPPING_LINE_FIELDS = f"""
 	discountedPriceSet {{ {MONEY} }}
 	taxLines {{ {TAX_LINE} }}
 """
-TRANSACTION_FIELDS = f"id kind status gateway processedAt amountSet {{ {MONEY} }}"
+#: ``amountRoundingSet``: POS cash rounding of a cash transaction (null for others)
+#: (https://shopify.dev/changelog/new-cash-rounding-on-order-and-order-transaction)
+TRANSACTION_FIELDS = (
+	f"id kind status gateway processedAt amountSet {{ {MONEY} }} amountRoundingSet {{ {MONEY} }}"
+)
 REFUND_FIELDS = f"id createdAt totalRefundedSet {{ {MONEY} }}"
 #: how many transactions and refunds come with an order; an order with as many is read again
 #: with ORDER_MONEY (transactions and refunds are plain lists in Shopify's schema: no cursor)
@@ -172,15 +176,15 @@ query RefundDetails($id: ID!) {{
 			createdAt
 			totalRefundedSet {{ {MONEY} }}
 			refundLineItems(first: 50) {{
-				nodes {{ quantity lineItem {{ id }} subtotalSet {{ {MONEY} }} totalTaxSet {{ {MONEY} }} }}
+				nodes {{
+					quantity restockType lineItem {{ id }} subtotalSet {{ {MONEY} }} totalTaxSet {{ {MONEY} }}
+				}}
 			}}
 			refundShippingLines(first: 5) {{
 				nodes {{ shippingLine {{ title }} subtotalAmountSet {{ {MONEY} }} taxAmountSet {{ {MONEY} }} }}
 			}}
-			orderAdjustments(first: 5) {{ nodes {{ reason amountSet {{ {MONEY} }} }} }}
-			transactions(first: 5) {{
-				nodes {{ id kind status gateway processedAt amountSet {{ {MONEY} }} }}
-			}}
+			orderAdjustments(first: 5) {{ nodes {{ reason amountSet {{ {MONEY} }} taxAmountSet {{ {MONEY} }} }} }}
+			transactions(first: 5) {{ nodes {{ {TRANSACTION_FIELDS} }} }}
 		}}
 	}}
 }}
