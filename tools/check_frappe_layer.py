@@ -216,6 +216,8 @@ PATH_HOOKS = ZERO_ARG_HOOKS | {
 	"notification_config",
 	"scheduler_events",
 	"doc_events",
+	# the app's own: scoopjoy.reliability.alerts calls it (subject, message) to queue the Slack post
+	"scoopjoy_slack_alert_sender",
 }
 
 
