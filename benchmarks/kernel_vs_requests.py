@@ -21,7 +21,7 @@ import requests
 from scoopjoy.kernel.circuit_breaker import CircuitBreaker
 from scoopjoy.kernel.rate_limit import RateLimiter
 from scoopjoy.kernel.transport import HttpTransport
-from scoopjoy.simulators import GenericJsonApi
+from scoopjoy.tests.simulators import GenericJsonApi
 
 TOKEN = "bench-token"
 

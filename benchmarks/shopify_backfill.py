@@ -42,7 +42,7 @@ TOKEN = "shpat_benchmark_token"
 
 def serve(orders: int, restore_rate: float, conn) -> None:
 	"""Child process: the simulator with ``orders`` orders; reports its URL, then its counters."""
-	from scoopjoy.simulators.shopify import ShopifySimulator
+	from scoopjoy.tests.simulators.shopify import ShopifySimulator
 
 	sim = ShopifySimulator(
 		access_token=TOKEN, bucket_size=constants.STANDARD_BUCKET, restore_rate=restore_rate

@@ -26,7 +26,7 @@ import requests
 
 from scoopjoy.kernel.masking import mask_payload
 from scoopjoy.kernel.signatures import SHOPIFY_HMAC_HEADER, verify_shopify_hmac
-from scoopjoy.simulators.shopify import ShopifySimulator
+from scoopjoy.tests.simulators.shopify import ShopifySimulator
 
 ENDPOINT = "/api/method/scoopjoy.connectors.shopify.webhook.receive"
 

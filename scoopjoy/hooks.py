@@ -88,6 +88,14 @@ scheduler_events = {
 	"daily": ["scoopjoy.connectors.google_contacts.sync.scheduled_sync"],
 }
 
+# Alerts
+# ------
+# What queues an alert's Slack message, called with (subject, message) by
+# scoopjoy.reliability.alerts.notify when a webhook is set. The sender is a connector, so alerting
+# (which every connector imports) finds it here instead of importing it.
+
+scoopjoy_slack_alert_sender = ["scoopjoy.operations.slack.queue_slack_alert"]
+
 # Log clearing
 # ------------
 # Log Settings adds these on its daily run and calls <controller>.clear_old_logs(days).

@@ -83,12 +83,12 @@ from scoopjoy.kernel.signatures import (
 	verify_shopify_hmac,
 )
 from scoopjoy.kernel.transport import HttpTransport
-from scoopjoy.simulators import Fault
-from scoopjoy.simulators.carrier import CarrierSimulator
-from scoopjoy.simulators.google_people import GooglePeopleSimulator, quota_fault
-from scoopjoy.simulators.mobile_backend import MobileBackendSimulator
-from scoopjoy.simulators.shopify import ShopifySimulator
-from scoopjoy.simulators.whatsapp_cloud import WhatsAppCloudSimulator
+from scoopjoy.tests.simulators import Fault
+from scoopjoy.tests.simulators.carrier import CarrierSimulator
+from scoopjoy.tests.simulators.google_people import GooglePeopleSimulator, quota_fault
+from scoopjoy.tests.simulators.mobile_backend import MobileBackendSimulator
+from scoopjoy.tests.simulators.shopify import ShopifySimulator
+from scoopjoy.tests.simulators.whatsapp_cloud import WhatsAppCloudSimulator
 
 REDIS_URL = os.environ.get("SCOOPJOY_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 #: time is scaled down so the matrix runs in seconds: a read timeout of 0.4 s, a late answer 0.8 s

@@ -3,6 +3,9 @@
 The post is integration work like any other: queued after commit, sent through the kernel
 transport (timeout, classification, masked call log), and dead-lettered when Slack is down so it
 is retried, never lost. The bell notification and the email have already gone out by then.
+
+``scoopjoy.reliability.alerts`` reaches ``queue_slack_alert`` through hooks.py
+(``scoopjoy_slack_alert_sender``), never by import: this connector imports alerting, not the reverse.
 """
 
 from __future__ import annotations

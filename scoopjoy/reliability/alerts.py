@@ -28,6 +28,9 @@ from scoopjoy.reliability.runtime import get_redis, scoopjoy_settings
 STATUS_PAGE = "/app/integration-status"
 #: the channel itself: its own failures are not posted to it (they would fail the same way)
 SLACK_SERVICE = "Slack Alerts"
+#: hooks.py names the function that queues the Slack post (``scoopjoy.operations.slack``): the
+#: sender is a connector, a floor above alerting, so alerting looks it up instead of importing it
+SLACK_SENDER_HOOK = "scoopjoy_slack_alert_sender"
 
 
 def alert_once(connector: str, reason: str, message: str) -> None:
@@ -92,9 +95,8 @@ def notify(subject: str, message: str, *, connector: str, email: bool = True) ->
 		connector != SLACK_SERVICE and settings.get_password("slack_webhook_url", raise_exception=False)
 	)
 	if slack:
-		from scoopjoy.operations.slack import queue_slack_alert
-
-		queue_slack_alert(subject, message)
+		for sender in frappe.get_hooks(SLACK_SENDER_HOOK):
+			frappe.get_attr(sender)(subject, message)
 	# Notification Log sends no email for type "Alert": the alert email is ours to send
 	emailed = bool(email and settings.send_alert_emails and _email(users, subject, message))
 	return {"users": len(users), "email": emailed, "slack": slack}

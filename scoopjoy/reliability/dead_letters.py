@@ -21,7 +21,7 @@ from scoopjoy.kernel.retry import backoff_delay
 from scoopjoy.reliability.alerts import alert_once
 from scoopjoy.reliability.call_log import error_log_title
 from scoopjoy.reliability.errors import classify
-from scoopjoy.reliability.runtime import scoopjoy_settings
+from scoopjoy.reliability.runtime import as_integration_user, scoopjoy_settings
 
 DOCTYPE = "Integration Dead Letter"
 REPLAY_JOB = "scoopjoy.reliability.dead_letters.replay_dead_letter"
@@ -165,8 +165,6 @@ def _describe(error: BaseException) -> str:
 
 def replay_dead_letter(name: str) -> bool:
 	"""Run the letter's job again. True when it succeeded (the letter is then Resolved)."""
-	from scoopjoy.reliability.jobs import as_integration_user
-
 	doc = frappe.get_doc(DOCTYPE, name)
 	if doc.status == "Resolved":
 		return True

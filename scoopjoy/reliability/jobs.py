@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from contextlib import contextmanager
 from functools import wraps
 
 import frappe
@@ -22,7 +21,7 @@ from rq.job import JobStatus
 from scoopjoy.kernel.errors import FailureType
 from scoopjoy.reliability.activity import mark_success
 from scoopjoy.reliability.errors import classify
-from scoopjoy.reliability.runtime import integration_user
+from scoopjoy.reliability.runtime import as_integration_user  # defined a floor down, for dead_letters
 
 RUNNER = "scoopjoy.reliability.jobs.run_integration_job"
 
@@ -150,27 +149,6 @@ def run_integration_job(
 
 		resolve_dead_letter(dedup_key)  # the same work succeeded another way: its letter is done
 	return result
-
-
-@contextmanager
-def as_integration_user():
-	"""Run the block as the configured integration user, then restore the caller.
-
-	Inside a web request the caller's session comes back whole: ``frappe.set_user`` replaces the
-	session id and data (and the form dict), and on Frappe v16 a request that ends with them
-	replaced logs the person out."""
-	session = getattr(frappe.local, "session", None)
-	previous = session.user if session else None
-	saved = (session.sid, session.data, frappe.local.form_dict) if session else None
-	user = integration_user()
-	if previous != user:
-		frappe.set_user(user)
-	try:
-		yield user
-	finally:
-		if previous and previous != user:
-			frappe.set_user(previous)
-			frappe.local.session.sid, frappe.local.session.data, frappe.local.form_dict = saved
 
 
 def runs_as_integration_user(func: Callable) -> Callable:

@@ -1,6 +1,10 @@
-"""Site-level resources the connectors share: the ScoopJoy Settings and a Redis client."""
+"""Site-level resources the connectors share: the ScoopJoy Settings, a Redis client, and the
+integration user background work runs as (``as_integration_user``: jobs run and dead letters replay
+with it)."""
 
 from __future__ import annotations
+
+from contextlib import contextmanager
 
 import frappe
 import redis
@@ -37,3 +41,24 @@ def integration_user() -> str:
 			service="ScoopJoy Connect",
 		)
 	return user
+
+
+@contextmanager
+def as_integration_user():
+	"""Run the block as the configured integration user, then restore the caller.
+
+	Inside a web request the caller's session comes back whole: ``frappe.set_user`` replaces the
+	session id and data (and the form dict), and on Frappe v16 a request that ends with them
+	replaced logs the person out."""
+	session = getattr(frappe.local, "session", None)
+	previous = session.user if session else None
+	saved = (session.sid, session.data, frappe.local.form_dict) if session else None
+	user = integration_user()
+	if previous != user:
+		frappe.set_user(user)
+	try:
+		yield user
+	finally:
+		if previous and previous != user:
+			frappe.set_user(previous)
+			frappe.local.session.sid, frappe.local.session.data, frappe.local.form_dict = saved

@@ -64,7 +64,7 @@ from scoopjoy.connectors.shopify.mapping import legacy_id, parse_time
 from scoopjoy.reliability import dead_letters
 from scoopjoy.reliability.jobs import RUNNER, job_id_for, job_ids_for, site_job_id
 from scoopjoy.reliability.runtime import get_redis
-from scoopjoy.simulators.harness import Fault
+from scoopjoy.tests.simulators.harness import Fault
 from scoopjoy.tests.test_shopify import TOKEN, TestShopifyWebhooks
 from scoopjoy.tests.utils import make_sales_order
 

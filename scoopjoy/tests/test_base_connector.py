@@ -6,7 +6,7 @@ import frappe
 from scoopjoy.connectors.base import ConnectorDisabledError
 from scoopjoy.kernel.errors import AuthError, CircuitOpenError, TransientError
 from scoopjoy.reliability.errors import user_facing_errors
-from scoopjoy.simulators import Fault, GenericJsonApi
+from scoopjoy.tests.simulators import Fault, GenericJsonApi
 from scoopjoy.tests.utils import TEST_TOKEN, EchoConnector, ScoopJoyTestCase, request_logs
 
 

@@ -13,7 +13,7 @@ from scoopjoy.reliability.dead_letters import (
 	retry_many,
 )
 from scoopjoy.reliability.jobs import enqueue_integration_job, run_integration_job
-from scoopjoy.simulators import Fault, GenericJsonApi
+from scoopjoy.tests.simulators import Fault, GenericJsonApi
 from scoopjoy.tests.utils import TEST_TOKEN, EchoConnector, ScoopJoyTestCase
 
 JOBS = "scoopjoy.tests.jobs_for_tests"

@@ -13,8 +13,8 @@ from frappe.utils import add_to_date, now_datetime
 from scoopjoy.connectors.google_contacts import constants, sync
 from scoopjoy.connectors.google_contacts.connector import GoogleContactsConnector
 from scoopjoy.kernel.errors import ConfigError, RateLimitedError
-from scoopjoy.simulators.google_people import GooglePeopleSimulator, quota_fault
 from scoopjoy.tests.records import tree_leaf
+from scoopjoy.tests.simulators.google_people import GooglePeopleSimulator, quota_fault
 from scoopjoy.tests.utils import ScoopJoyTestCase, test_world
 
 TOKEN = "ya29.a0ScoopJoyBenchAccessToken0123456789abcdef"

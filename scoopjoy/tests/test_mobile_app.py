@@ -6,9 +6,9 @@ import frappe
 from scoopjoy.connectors.mobile_app import jobs
 from scoopjoy.connectors.mobile_app.constants import SERVICE_NAME
 from scoopjoy.reliability.jobs import job_id_for
-from scoopjoy.simulators import Fault
-from scoopjoy.simulators.mobile_backend import MobileBackendSimulator
 from scoopjoy.tests.records import tree_leaf
+from scoopjoy.tests.simulators import Fault
+from scoopjoy.tests.simulators.mobile_backend import MobileBackendSimulator
 from scoopjoy.tests.utils import ScoopJoyTestCase, make_customer, make_item, make_sales_order
 
 MENU_GROUP = "ScoopJoy Test Scoops"

@@ -3,7 +3,7 @@ the API key is a Password, and "Test connection" makes one real call and answers
 
 import frappe
 
-from scoopjoy.simulators.mobile_backend import MobileBackendSimulator
+from scoopjoy.tests.simulators.mobile_backend import MobileBackendSimulator
 from scoopjoy.tests.utils import ScoopJoyTestCase
 
 

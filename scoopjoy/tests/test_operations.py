@@ -20,9 +20,9 @@ from scoopjoy.reliability.alerts import SLACK_SERVICE, _incidents_key, open_inci
 from scoopjoy.reliability.dead_letters import record_dead_letter
 from scoopjoy.reliability.jobs import job_id_for, job_id_prefix
 from scoopjoy.reliability.runtime import get_redis
-from scoopjoy.simulators import Fault
-from scoopjoy.simulators.mobile_backend import MobileBackendSimulator
-from scoopjoy.simulators.slack import SlackWebhookSimulator
+from scoopjoy.tests.simulators import Fault
+from scoopjoy.tests.simulators.mobile_backend import MobileBackendSimulator
+from scoopjoy.tests.simulators.slack import SlackWebhookSimulator
 from scoopjoy.tests.utils import ScoopJoyTestCase
 
 ALERT_ROLE = "ScoopJoy Alert Test Role"

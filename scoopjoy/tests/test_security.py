@@ -35,11 +35,11 @@ from scoopjoy.connectors.whatsapp import constants as whatsapp
 from scoopjoy.connectors.whatsapp import webhook as whatsapp_webhook
 from scoopjoy.kernel.signatures import META_SIGNATURE_HEADER, SHOPIFY_HMAC_HEADER, sign_meta, sign_shopify
 from scoopjoy.reliability.jobs import job_id_for, run_integration_job, site_job_id
-from scoopjoy.simulators.harness import SimResponse
-from scoopjoy.simulators.mobile_backend import MobileBackendSimulator
 
 # Modules, not classes: their test cases must not be collected (and run again) from this module.
 from scoopjoy.tests import test_shipping, test_shopify, test_whatsapp
+from scoopjoy.tests.simulators.harness import SimResponse
+from scoopjoy.tests.simulators.mobile_backend import MobileBackendSimulator
 from scoopjoy.tests.utils import (
 	ScoopJoyTestCase,
 	make_customer,

@@ -13,7 +13,7 @@ from frappe.utils import add_days, nowdate
 
 from scoopjoy.connectors.shipping import constants, shipments
 from scoopjoy.connectors.shipping.connector import CarrierConnector
-from scoopjoy.simulators.carrier import CarrierSimulator
+from scoopjoy.tests.simulators.carrier import CarrierSimulator
 from scoopjoy.tests.utils import ScoopJoyTestCase, make_customer, make_delivery_note, make_item, test_world
 
 PUBLIC, SECRET = "pk_bench_carrier", "bench-carrier-secret-0123"

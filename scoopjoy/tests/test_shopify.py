@@ -29,9 +29,9 @@ from scoopjoy.connectors.shopify.connector import ShopifyConnector
 from scoopjoy.connectors.shopify.constants import ORDERS_PAGE_SIZE, WEBHOOK_TOPICS
 from scoopjoy.connectors.shopify.mapping import legacy_id
 from scoopjoy.kernel.signatures import sign_shopify
-from scoopjoy.simulators.harness import Fault
-from scoopjoy.simulators.shopify import ShopifySimulator
 from scoopjoy.tests.records import tree_leaf
+from scoopjoy.tests.simulators.harness import Fault
+from scoopjoy.tests.simulators.shopify import ShopifySimulator
 from scoopjoy.tests.utils import ScoopJoyTestCase, make_item, test_world, webhook_request
 
 TOKEN = "shpat_scoopjoy_bench_token_0123456789"

@@ -9,7 +9,7 @@ import frappe
 from scoopjoy.connectors.whatsapp import messages, webhook
 from scoopjoy.connectors.whatsapp.connector import WhatsAppConnector
 from scoopjoy.kernel.signatures import META_SIGNATURE_HEADER
-from scoopjoy.simulators.whatsapp_cloud import WhatsAppCloudSimulator
+from scoopjoy.tests.simulators.whatsapp_cloud import WhatsAppCloudSimulator
 from scoopjoy.tests.utils import ScoopJoyTestCase, make_customer, make_item, make_sales_order, webhook_request
 
 TOKEN = "EAAGscoopjoyTestToken0123456789abcdef"
@@ -176,7 +176,7 @@ class TestWhatsAppUncertainSends(ScoopJoyTestCase):
 		TestWhatsApp.tearDown(self)
 
 	def test_a_5xx_after_the_request_left_is_not_resent(self):
-		from scoopjoy.simulators import Fault
+		from scoopjoy.tests.simulators import Fault
 
 		so = make_submitted_order(make_customer("WA Test Uncertain", "+91 98765 00005"))
 		self.cloud.faults.add(Fault.status_code(500, times=None, method="POST"))
@@ -193,7 +193,7 @@ class TestWhatsAppUncertainSends(ScoopJoyTestCase):
 
 	def test_a_throughput_refusal_is_retried_and_then_sent_once(self):
 		from scoopjoy.kernel.errors import RateLimitedError
-		from scoopjoy.simulators import Fault
+		from scoopjoy.tests.simulators import Fault
 
 		so = make_submitted_order(make_customer("WA Test Throttled", "+91 98765 00006"))
 		self.cloud.faults.add(

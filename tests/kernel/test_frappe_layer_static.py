@@ -174,7 +174,8 @@ FILES = {
 	""",
 	"demoapp/kernel/helpers.py": "import requests\n",
 	"demoapp/constants.py": "LIMIT = 3\n",
-	"demoapp/simulators/__init__.py": "",
+	"demoapp/tests/__init__.py": "",
+	"demoapp/tests/simulators/__init__.py": "",
 }
 
 
@@ -457,8 +458,8 @@ def test_kernel_importing_frappe(app, capsys):
 
 
 def test_kernel_importing_frappe_lazily(app, capsys):
-	write(app, "demoapp/simulators/server.py", "def run():\n\timport frappe\n\treturn frappe\n")
-	assert_fails(app, capsys, "demoapp/simulators/server.py:2: imports frappe")
+	write(app, "demoapp/tests/simulators/server.py", "def run():\n\timport frappe\n\treturn frappe\n")
+	assert_fails(app, capsys, "demoapp/tests/simulators/server.py:2: imports frappe")
 
 
 def test_type_only_import_of_frappe_in_an_app_module_is_fine(app, capsys):

@@ -16,7 +16,7 @@ from scoopjoy.kernel.errors import AuthError, Classifier, FailureType, RateLimit
 from scoopjoy.kernel.masking import mask_text
 from scoopjoy.kernel.retry import RetryPolicy
 from scoopjoy.kernel.transport import HttpTransport
-from scoopjoy.simulators.google_people import GooglePeopleSimulator, quota_fault
+from scoopjoy.tests.simulators.google_people import GooglePeopleSimulator, quota_fault
 
 TOKEN = "ya29.a0AfB_byScoopJoyTestAccessToken0123456789"
 

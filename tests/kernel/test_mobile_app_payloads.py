@@ -11,7 +11,7 @@ from scoopjoy.connectors.mobile_app.payloads import (
 )
 from scoopjoy.kernel.errors import AuthError
 from scoopjoy.kernel.transport import HttpTransport
-from scoopjoy.simulators.mobile_backend import MobileBackendSimulator
+from scoopjoy.tests.simulators.mobile_backend import MobileBackendSimulator
 
 ITEMS = [
 	{

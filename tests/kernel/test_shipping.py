@@ -13,8 +13,8 @@ from scoopjoy.kernel.errors import AuthError, RecordError
 from scoopjoy.kernel.idempotency import idempotency_key
 from scoopjoy.kernel.retry import RetryPolicy
 from scoopjoy.kernel.transport import HttpTransport
-from scoopjoy.simulators import Fault
-from scoopjoy.simulators.carrier import CarrierSimulator
+from scoopjoy.tests.simulators import Fault
+from scoopjoy.tests.simulators.carrier import CarrierSimulator
 
 PUBLIC, SECRET = "pk_carrier_test", "carrier-secret-0123456789"
 ADDRESS = {"address_line1": "Hauptstr. 1", "city": "Berlin", "pincode": "10115", "country_code": "de"}

@@ -35,8 +35,8 @@ from scoopjoy.kernel.errors import AuthError, Classifier, ConnectorError, Failur
 from scoopjoy.kernel.rate_limit import RateLimiter
 from scoopjoy.kernel.retry import RetryPolicy
 from scoopjoy.kernel.transport import HttpTransport
-from scoopjoy.simulators.shopify import ShopifySimulator
-from scoopjoy.simulators.shopify_schema import SCHEMA, CostCalculator
+from scoopjoy.tests.simulators.shopify import ShopifySimulator
+from scoopjoy.tests.simulators.shopify_schema import SCHEMA, CostCalculator
 
 TOKEN = "shpat_kernel_test_token"
 

@@ -15,8 +15,8 @@ from scoopjoy.connectors.shopify.mapping import (
 	order_plan,
 	product_plan,
 )
-from scoopjoy.simulators.shopify import ShopifySimulator
-from scoopjoy.simulators.shopify_schema import SCHEMA, CostCalculator
+from scoopjoy.tests.simulators.shopify import ShopifySimulator
+from scoopjoy.tests.simulators.shopify_schema import SCHEMA, CostCalculator
 
 
 @pytest.fixture

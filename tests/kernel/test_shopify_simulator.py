@@ -12,9 +12,9 @@ from graphql import parse, validate
 
 from scoopjoy.connectors.shopify import queries as Q
 from scoopjoy.kernel.signatures import verify_shopify_hmac
-from scoopjoy.simulators import Fault, SimulatorServer
-from scoopjoy.simulators.shopify import ShopifySimulator, parse_search
-from scoopjoy.simulators.shopify_schema import SCHEMA
+from scoopjoy.tests.simulators import Fault, SimulatorServer
+from scoopjoy.tests.simulators.shopify import ShopifySimulator, parse_search
+from scoopjoy.tests.simulators.shopify_schema import SCHEMA
 
 TOKEN = "shpat_sim_token"
 SECRET = "shpss_sim_secret"

@@ -16,9 +16,9 @@ import pytest
 import requests
 from graphql import parse, validate
 
-from scoopjoy.simulators import SimulatorServer
-from scoopjoy.simulators.shopify import ShopifySimulator, allocate
-from scoopjoy.simulators.shopify_schema import SCHEMA
+from scoopjoy.tests.simulators import SimulatorServer
+from scoopjoy.tests.simulators.shopify import ShopifySimulator, allocate
+from scoopjoy.tests.simulators.shopify_schema import SCHEMA
 
 TOKEN = "shpat_sim_token"
 SECRET = "shpss_sim_secret"

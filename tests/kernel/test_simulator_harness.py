@@ -7,7 +7,7 @@ import pytest
 import requests
 
 from scoopjoy.kernel.pagination import iterate_link_pages
-from scoopjoy.simulators import (
+from scoopjoy.tests.simulators import (
 	SHOPIFY_UNAUTHORIZED,
 	Fault,
 	GenericJsonApi,

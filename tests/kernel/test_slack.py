@@ -7,8 +7,8 @@ from scoopjoy.kernel.masking import mask_text, mask_url
 from scoopjoy.kernel.retry import RetryPolicy
 from scoopjoy.kernel.slack import alert_message, escape_mrkdwn, slack_response_rule, webhook_origin
 from scoopjoy.kernel.transport import HttpTransport
-from scoopjoy.simulators.harness import Fault
-from scoopjoy.simulators.slack import SlackWebhookSimulator
+from scoopjoy.tests.simulators.harness import Fault
+from scoopjoy.tests.simulators.slack import SlackWebhookSimulator
 
 
 @pytest.fixture

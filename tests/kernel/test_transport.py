@@ -23,7 +23,7 @@ from scoopjoy.kernel.idempotency import idempotency_key
 from scoopjoy.kernel.rate_limit import Budget, RateLimiter
 from scoopjoy.kernel.retry import RetryPolicy
 from scoopjoy.kernel.transport import CallRecord, HttpTransport
-from scoopjoy.simulators import Fault, GenericJsonApi, RateLimitPolicy
+from scoopjoy.tests.simulators import Fault, GenericJsonApi, RateLimitPolicy
 
 TOKEN = "sk_live_9f8e7d6c5b4a3210secret"
 
@@ -223,7 +223,7 @@ def test_redirects_are_not_followed_so_credentials_stay_home(calls):
 		moved.route("GET", "/v1/moved", lambda request: (301, {"moved": True}), auth=False)
 
 		def redirect(request):
-			from scoopjoy.simulators import SimResponse
+			from scoopjoy.tests.simulators import SimResponse
 
 			return SimResponse(301, json={}, headers={"Location": target.url_for("/v1/ping")})
 

@@ -28,8 +28,8 @@ from scoopjoy.kernel.errors import (
 )
 from scoopjoy.kernel.retry import RetryPolicy
 from scoopjoy.kernel.transport import HttpTransport
-from scoopjoy.simulators import Fault
-from scoopjoy.simulators.whatsapp_cloud import WhatsAppCloudSimulator
+from scoopjoy.tests.simulators import Fault
+from scoopjoy.tests.simulators.whatsapp_cloud import WhatsAppCloudSimulator
 
 TOKEN, PHONE_ID, SECRET = "EAAGscoopjoyToken0123456789", "106540352242922", "app-secret"
 CUSTOMER = "919876543210"

@@ -16,7 +16,7 @@ from scoopjoy.connectors.whatsapp.payloads import (
 )
 from scoopjoy.kernel.retry import RetryPolicy
 from scoopjoy.kernel.transport import HttpTransport
-from scoopjoy.simulators.whatsapp_cloud import WhatsAppCloudSimulator
+from scoopjoy.tests.simulators.whatsapp_cloud import WhatsAppCloudSimulator
 
 PHONES = [
 	# (typed by the customer, default country code, what Meta gets)

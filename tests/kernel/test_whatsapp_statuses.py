@@ -21,8 +21,8 @@ from scoopjoy.connectors.whatsapp.statuses import (
 	should_apply,
 )
 from scoopjoy.kernel.signatures import META_SIGNATURE_HEADER, sign_meta, verify_meta_signature
-from scoopjoy.simulators import SimRequest, SimResponse, SimulatorServer
-from scoopjoy.simulators.whatsapp_cloud import WhatsAppCloudSimulator
+from scoopjoy.tests.simulators import SimRequest, SimResponse, SimulatorServer
+from scoopjoy.tests.simulators.whatsapp_cloud import WhatsAppCloudSimulator
 
 TOKEN, PHONE_ID, SECRET = "EAAGtoken", "106540352242922", "whatsapp-app-secret"
 CUSTOMER = "919876543210"

@@ -11,7 +11,10 @@ from frappe.utils import now
 
 from scoopjoy.connectors.base import BaseConnector
 from scoopjoy.connectors.mobile_app import constants, payloads
+from scoopjoy.kernel.errors import ConnectorError
 from scoopjoy.kernel.idempotency import idempotency_key
+from scoopjoy.reliability.dead_letters import record_dead_letter
+from scoopjoy.reliability.jobs import job_id_for
 
 
 class MobileAppConnector(BaseConnector):
@@ -59,9 +62,7 @@ class MobileAppConnector(BaseConnector):
 		"""Push the menu if it changed since the last accepted push. Returns True if sent."""
 		items = self.menu_items()
 		if self.menus_per_outlet(items):
-			from scoopjoy.connectors.mobile_app.jobs import sync_outlet_menus
-
-			return sync_outlet_menus(self, items, force=force) > 0
+			return self.sync_outlet_menus(items, force=force) > 0
 		menu = self.current_menu(items=items)
 		fingerprint = payloads.menu_fingerprint(menu)
 		if not force and fingerprint == self.settings.last_menu_hash:
@@ -83,6 +84,26 @@ class MobileAppConnector(BaseConnector):
 			"Franchise Outlet", outlet_id, "last_menu_hash", fingerprint, update_modified=False
 		)
 		return True
+
+	def sync_outlet_menus(self, items: list[dict], force: bool = False) -> int:
+		"""One menu per active outlet; an outlet that fails is dead-lettered, the others still go."""
+		sent = 0
+		for outlet in frappe.get_all(
+			"Franchise Outlet", filters={"is_active": 1}, pluck="name", order_by="name"
+		):
+			try:
+				sent += self.sync_outlet_menu(outlet, items=items, force=force)
+			except ConnectorError as error:
+				record_dead_letter(
+					connector=constants.SERVICE_NAME,
+					job=f"{constants.JOBS}.sync_outlet_menu",
+					payload={"outlet": outlet, "force": force},
+					error=error,
+					dedup_key=job_id_for(constants.SERVICE_NAME, f"menu:{outlet}"),
+					reference_doctype="Franchise Outlet",
+					reference_name=outlet,
+				)
+		return sent
 
 	def push_menu(self, menu: dict, fingerprint: str, reference: tuple[str, str] | None = None) -> None:
 		# The body carries no clock: a retry must send the very body its idempotency key stands for.

@@ -17,7 +17,7 @@ from scoopjoy.reliability.dead_letters import record_dead_letter
 from scoopjoy.reliability.errors import user_facing_errors
 from scoopjoy.reliability.jobs import enqueue_integration_job, job_id_for
 
-JOBS = "scoopjoy.connectors.mobile_app.jobs"
+JOBS = constants.JOBS
 
 
 def _auto_sync_connector() -> MobileAppConnector | None:
@@ -117,25 +117,6 @@ def push_order_status(sales_order: str, status: str, changed_at: str | None = No
 
 def sync_outlet_menu(outlet: str, force: bool = False) -> bool:
 	return MobileAppConnector().sync_outlet_menu(outlet, force=force)
-
-
-def sync_outlet_menus(connector: MobileAppConnector, items: list[dict], force: bool = False) -> int:
-	"""One menu per active outlet; an outlet that fails is dead-lettered, the others still go."""
-	sent = 0
-	for outlet in frappe.get_all("Franchise Outlet", filters={"is_active": 1}, pluck="name", order_by="name"):
-		try:
-			sent += connector.sync_outlet_menu(outlet, items=items, force=force)
-		except ConnectorError as error:
-			record_dead_letter(
-				connector=constants.SERVICE_NAME,
-				job=f"{JOBS}.sync_outlet_menu",
-				payload={"outlet": outlet, "force": force},
-				error=error,
-				dedup_key=job_id_for(constants.SERVICE_NAME, f"menu:{outlet}"),
-				reference_doctype="Franchise Outlet",
-				reference_name=outlet,
-			)
-	return sent
 
 
 def sync_all_outlets() -> dict:

@@ -62,11 +62,11 @@ def site():
 
 @pytest.fixture(scope="session")
 def simulators(site):
-	from scoopjoy.simulators.carrier import CarrierSimulator
-	from scoopjoy.simulators.google_people import GooglePeopleSimulator
-	from scoopjoy.simulators.mobile_backend import MobileBackendSimulator
-	from scoopjoy.simulators.whatsapp_cloud import WhatsAppCloudSimulator
 	from scoopjoy.tests.browser import seed
+	from scoopjoy.tests.simulators.carrier import CarrierSimulator
+	from scoopjoy.tests.simulators.google_people import GooglePeopleSimulator
+	from scoopjoy.tests.simulators.mobile_backend import MobileBackendSimulator
+	from scoopjoy.tests.simulators.whatsapp_cloud import WhatsAppCloudSimulator
 
 	sims = {
 		"shop": seed.BrowserShop(access_token=seed.SHOPIFY_TOKEN, client_secret=seed.SHOPIFY_SECRET).start(),

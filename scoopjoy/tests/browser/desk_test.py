@@ -604,7 +604,7 @@ def test_shopify_settings_and_its_actions(desk, world, jobs):
 
 
 def test_product_publish_shows_its_progress(desk, world, simulators, jobs):
-	from scoopjoy.simulators.harness import Fault
+	from scoopjoy.tests.simulators.harness import Fault
 
 	seed.publishable_items()
 	jobs.discard()
@@ -632,7 +632,7 @@ def test_product_publish_shows_its_progress(desk, world, simulators, jobs):
 
 
 def test_backfill_shows_its_progress_while_it_runs(desk, world, simulators, jobs):
-	from scoopjoy.simulators.harness import Fault
+	from scoopjoy.tests.simulators.harness import Fault
 
 	backfill = seed.seed_backfill_window(simulators["shop"])
 	jobs.discard()
@@ -738,7 +738,7 @@ def test_delivery_note_ship_with_carrier_books_and_tracks(desk, world):
 
 
 def test_customer_list_google_sync_shows_progress(desk, world, simulators, jobs):
-	from scoopjoy.simulators.harness import Fault
+	from scoopjoy.tests.simulators.harness import Fault
 
 	jobs.discard()
 	open_list(desk, "Customer")

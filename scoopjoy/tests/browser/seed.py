@@ -30,8 +30,8 @@ from scoopjoy.kernel.transport import CallRecord
 from scoopjoy.reliability.call_log import _request_log_row
 from scoopjoy.reliability.dead_letters import record_dead_letter
 from scoopjoy.reliability.jobs import run_integration_job
-from scoopjoy.simulators.harness import Fault
 from scoopjoy.tests.records import test_world, tree_leaf
+from scoopjoy.tests.simulators.harness import Fault
 from scoopjoy.tests.test_shipping import ensure_address
 from scoopjoy.tests.test_shopify import _Simulator
 from scoopjoy.tests.utils import make_customer, make_delivery_note, make_item, make_sales_order

@@ -1,6 +1,6 @@
 """Local provider simulators (real HTTP servers) for tests and benchmarks; see :mod:`.harness`."""
 
-from scoopjoy.simulators.harness import (
+from scoopjoy.tests.simulators.harness import (
 	MALFORMED_JSON_BODY,
 	NOT_FOUND_BODY,
 	SHOPIFY_THROTTLED,

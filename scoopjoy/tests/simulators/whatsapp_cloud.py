@@ -54,7 +54,7 @@ import requests
 
 from scoopjoy.connectors.whatsapp.constants import DEFAULT_GRAPH_API_VERSION, DEFAULT_THROUGHPUT_PER_SECOND
 from scoopjoy.kernel.signatures import META_SIGNATURE_HEADER, sign_meta
-from scoopjoy.simulators.harness import RateLimitPolicy, SimRequest, SimResponse, SimulatorServer
+from scoopjoy.tests.simulators.harness import RateLimitPolicy, SimRequest, SimResponse, SimulatorServer
 
 WABA_ID = "102290129340398"
 DISPLAY_PHONE_NUMBER = "15550783881"

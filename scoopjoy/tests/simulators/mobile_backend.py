@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import threading
 
-from scoopjoy.simulators.harness import SimRequest, SimResponse, SimulatorServer
+from scoopjoy.tests.simulators.harness import SimRequest, SimResponse, SimulatorServer
 
 
 class MobileBackendSimulator(SimulatorServer):

@@ -36,7 +36,7 @@ import threading
 import uuid
 from typing import Any
 
-from scoopjoy.simulators.harness import Fault, RateLimitPolicy, SimRequest, SimResponse, SimulatorServer
+from scoopjoy.tests.simulators.harness import Fault, RateLimitPolicy, SimRequest, SimResponse, SimulatorServer
 
 MAX_BATCH = 200
 QUOTA_MESSAGE = (

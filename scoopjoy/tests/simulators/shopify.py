@@ -112,8 +112,8 @@ from graphql.utilities import get_operation_ast
 
 from scoopjoy.connectors.shopify.constants import DEFAULT_API_VERSION, MAX_SINGLE_QUERY_COST
 from scoopjoy.kernel.signatures import sign_shopify
-from scoopjoy.simulators.harness import SHOPIFY_UNAUTHORIZED, SimRequest, SimResponse, SimulatorServer
-from scoopjoy.simulators.shopify_schema import CostCalculator, CostError, build_shopify_schema
+from scoopjoy.tests.simulators.harness import SHOPIFY_UNAUTHORIZED, SimRequest, SimResponse, SimulatorServer
+from scoopjoy.tests.simulators.shopify_schema import CostCalculator, CostError, build_shopify_schema
 
 DEFAULT_SCOPES = (
 	"read_products",

@@ -35,7 +35,7 @@ import json
 import threading
 from typing import Any
 
-from scoopjoy.simulators.harness import SimRequest, SimResponse, SimulatorServer
+from scoopjoy.tests.simulators.harness import SimRequest, SimResponse, SimulatorServer
 
 DEFAULT_METHODS = (
 	{

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 
-from scoopjoy.simulators.harness import RateLimitPolicy, SimRequest, SimResponse, SimulatorServer
+from scoopjoy.tests.simulators.harness import RateLimitPolicy, SimRequest, SimResponse, SimulatorServer
 
 
 class SlackWebhookSimulator(SimulatorServer):
