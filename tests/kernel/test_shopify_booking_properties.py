@@ -41,8 +41,8 @@ from scoopjoy.connectors.shopify.booking import (
 	tax_key,
 	transactions,
 )
-from scoopjoy.simulators.shopify import ShopifySimulator
 from scoopjoy.tests.order_space import make_order, order_specs
+from scoopjoy.tests.simulators.shopify import ShopifySimulator
 
 D = Decimal
 EXAMPLES = int(os.environ.get("SCOOPJOY_HYPOTHESIS_EXAMPLES", "150"))
