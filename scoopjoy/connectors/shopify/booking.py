@@ -282,12 +282,9 @@ def book_order(
 	charges: list[ChargeRow] = []
 	tax_shares: list[TaxShare] = [t for row in items for t in row.taxes]
 	for shipping in nodes(order.get("shippingLines")):
-		price = money(shipping.get("discountedPriceSet") or shipping.get("originalPriceSet"), which)
-		shipping_taxes = _tax_shares(shipping.get("taxLines"), which)
+		price, shipping_taxes = _shipping_charge(shipping, which, taxes_included)
 		tax_shares += shipping_taxes
 		slack.bags(1 + len(shipping_taxes))
-		if taxes_included:
-			price -= sum((t.amount for t in shipping_taxes), ZERO)
 		if price:
 			charges.append(ChargeRow("shipping", shipping.get("title") or "Shipping", price))
 	if not has_line_taxes:  # an order read without line tax lines: its order-level lines
@@ -329,6 +326,22 @@ def book_order(
 			)
 		booking.charges.append(ChargeRow("rounding", slack.description, difference))
 	return booking
+
+
+def _shipping_charge(shipping: dict, which: str, taxes_included: bool) -> tuple[Decimal, list[TaxShare]]:
+	"""A shipping line's price as booked (discounted, net of its tax when prices include tax), and
+	its tax shares."""
+	price = money(shipping.get("discountedPriceSet") or shipping.get("originalPriceSet"), which)
+	taxes = _tax_shares(shipping.get("taxLines"), which)
+	if taxes_included:
+		price -= sum((t.amount for t in taxes), ZERO)
+	return price, taxes
+
+
+def shipping_total(order: dict, which: str = SHOP_MONEY) -> Decimal:
+	"""What :func:`book_order` books as shipping: an order edit that changes it changes the booking."""
+	included = bool(order.get("taxesIncluded"))
+	return sum((_shipping_charge(s, which, included)[0] for s in nodes(order.get("shippingLines"))), ZERO)
 
 
 class Slack:

@@ -25,11 +25,18 @@ from frappe.utils import flt
 
 from scoopjoy.connectors.shopify import queries
 from scoopjoy.connectors.shopify.booking import (
+	LIABILITY_GATEWAYS,
+	PRESENTMENT_MONEY,
 	RECEIVED_KINDS,
 	REFUND_KIND,
+	SHOP_MONEY,
 	RefundBooking,
+	RefundDoesNotAddUp,
 	Transaction,
+	book_order,
 	book_refund,
+	money,
+	settles_the_order,
 	transactions,
 )
 from scoopjoy.connectors.shopify.mapping import gid, parse_time
@@ -43,8 +50,11 @@ ROUNDING = 0.01
 
 
 def ensure_payments(invoice, order: dict, settings, which: str, timezone) -> None:
-	"""A payment for each captured transaction not booked yet, against the order's invoice."""
-	for transaction in transactions(order.get("transactions"), which):
+	"""A payment for each captured transaction not booked yet, against the order's invoice. The
+	transaction with which the customer has paid all the order asks (in their own money) takes
+	whatever the invoice still has outstanding."""
+	found = transactions(order.get("transactions"), which)
+	for transaction in found:
 		if transaction.kind not in RECEIVED_KINDS or transaction_booked(transaction):
 			continue
 		invoice.reload()
@@ -53,7 +63,8 @@ def ensure_payments(invoice, order: dict, settings, which: str, timezone) -> Non
 				f"Shopify: transaction {transaction.transaction_id} of {invoice.name} finds nothing outstanding"
 			)
 			continue
-		_book_transaction(invoice, transaction, settings, timezone)
+		settles = settles_the_order(order, found, transaction)
+		_book_transaction(invoice, transaction, settings, timezone, order=order, settles=settles)
 
 
 def pay_out_refund(credit_note, refund_transactions: list[Transaction], settings, timezone) -> None:
@@ -80,14 +91,25 @@ def gateway_account(settings, gateway: str) -> tuple[str, str | None]:
 	"""(account, mode of payment) of a Shopify gateway: its Payment Methods row, else the default."""
 	for row in settings.get("payment_methods") or []:
 		if (row.gateway or "").strip().lower() == gateway:
+			if gateway in LIABILITY_GATEWAYS and frappe.get_cached_value(
+				"Account", row.account, "account_type"
+			) in ("Bank", "Cash"):
+				raise ConfigError(
+					_(
+						"Shopify Settings > Payment Methods maps the gateway {0} to {1}, a Bank or Cash "
+						"account: {0} is money the shop owes its customer (a gift card or store credit), "
+						"not cash. Map it to the liability account, then retry the dead letters."
+					).format(gateway, row.account),
+					service="Shopify",
+				)
 			return row.account, row.mode_of_payment
-	if gateway == "gift_card":
+	if gateway in LIABILITY_GATEWAYS:
 		raise ConfigError(
 			_(
-				"A Shopify order was paid with a gift card, and Shopify Settings > Payment Methods has no "
-				"row for the gateway gift_card. Add one with your gift card liability account (a gift card "
-				"redemption is not cash), then retry the dead letters."
-			),
+				"A Shopify order was paid with {0}, and Shopify Settings > Payment Methods has no row for "
+				"the gateway {0}. Add one with the liability account it is owed on (a gift card or store "
+				"credit spent is not cash), then retry the dead letters."
+			).format(gateway),
 			service="Shopify",
 		)
 	if not settings.cash_bank_account:
@@ -98,16 +120,94 @@ def gateway_account(settings, gateway: str) -> tuple[str, str | None]:
 	return settings.cash_bank_account, None
 
 
-def _book_transaction(invoice, transaction: Transaction, settings, timezone) -> None:
+def _book_transaction(
+	invoice, transaction: Transaction, settings, timezone, order: dict | None = None, settles: bool = False
+) -> None:
 	account, mode_of_payment = gateway_account(settings, transaction.gateway)
 	on_date = local_date(transaction.processed_at, timezone) or invoice.posting_date
 	outstanding = abs(flt(invoice.outstanding_amount))
 	amount = _in_party_currency(invoice, transaction.amount)
-	party_amount = None if amount >= outstanding - ROUNDING else amount  # None: all that is left
+	# None: all that is left
+	party_amount = None if settles or amount >= outstanding - ROUNDING else amount
 	if frappe.get_cached_value("Account", account, "account_type") in ("Bank", "Cash"):
-		_payment_entry(invoice, transaction, account, mode_of_payment, party_amount, on_date)
+		arrived, deductions = (
+			_differences(invoice, transaction, account, party_amount, settings, order)
+			if order
+			else (None, [])
+		)
+		_payment_entry(
+			invoice, transaction, account, mode_of_payment, party_amount, on_date, arrived, deductions
+		)
 	else:
 		_journal_entry(invoice, transaction, account, party_amount or outstanding, on_date, settings)
+
+
+def _differences(
+	invoice, transaction: Transaction, account: str, party_amount, settings, order: dict
+) -> tuple[Decimal | None, list[dict]]:
+	"""What reached the account differs from what the payment settles of the invoice: Shopify
+	converted the customer's payment at its own time and rate (an exchange gain or loss, from the
+	transaction's shop money), and a cash drawer took a rounded amount (POS cash rounding). Each
+	difference is a Payment Entry deduction on its own account, in the company's currency, so the
+	bank gets exactly what arrived and the invoice is settled. Known only where the account is in
+	the company's currency and Shopify gives the money in it (the shop's or the customer's).
+	Returns what arrived (company currency) and the deductions; (None, []) where it is not known."""
+	company = invoice.company
+	company_currency = frappe.get_cached_value("Company", company, "default_currency")
+	if frappe.get_cached_value("Account", account, "account_currency") != company_currency:
+		return None, []
+	shop_currency = order.get("currencyCode")
+	if shop_currency == company_currency:
+		arrived = transaction.shop_amount
+	elif order.get("presentmentCurrencyCode") == company_currency:
+		arrived = transaction.presentment_amount
+	else:
+		return None, []
+	party_currency = frappe.get_cached_value("Account", invoice.debit_to, "account_currency")
+	party_rate = 1 if party_currency == company_currency else flt(invoice.conversion_rate)
+	allocated = party_amount if party_amount is not None else abs(flt(invoice.outstanding_amount))
+	settled = Decimal(str(flt(flt(allocated) * party_rate, 2)))
+	cost_center = settings.cost_center or frappe.get_cached_value("Company", company, "cost_center")
+	deductions = []
+	if transaction.rounding and shop_currency == company_currency:
+		deductions.append(
+			{
+				"account": settings.rounding_account
+				or frappe.get_cached_value("Company", company, "round_off_account"),
+				"cost_center": cost_center,
+				"amount": flt(-transaction.rounding),
+				"description": _("Cash rounding of Shopify transaction {0}").format(
+					transaction.transaction_id
+				),
+			}
+		)
+	exchange = settled - arrived
+	if exchange:
+		gain_loss = frappe.get_cached_value("Company", company, "exchange_gain_loss_account")
+		if not gain_loss:
+			raise ConfigError(
+				_(
+					"Shopify transaction {0} settled {1} {2} of invoice {3} and {4} {2} arrived: the "
+					"difference is an exchange gain or loss, and company {5} has no Exchange Gain / Loss "
+					"Account. Set it on the Company, then retry the dead letter."
+				).format(
+					transaction.transaction_id, settled, company_currency, invoice.name, arrived, company
+				),
+				service="Shopify",
+			)
+		deductions.append(
+			{
+				"account": gain_loss,
+				"cost_center": cost_center,
+				"amount": flt(exchange),
+				"description": _("Exchange difference of Shopify transaction {0}").format(
+					transaction.transaction_id
+				),
+			}
+		)
+	if transaction.rounding and shop_currency == company_currency:
+		arrived += transaction.rounding
+	return arrived, deductions
 
 
 def _in_party_currency(invoice, amount: Decimal) -> float:
@@ -119,13 +219,32 @@ def _in_party_currency(invoice, amount: Decimal) -> float:
 
 
 def _payment_entry(
-	invoice, transaction: Transaction, account, mode_of_payment, party_amount, on_date
+	invoice,
+	transaction: Transaction,
+	account,
+	mode_of_payment,
+	party_amount,
+	on_date,
+	arrived: Decimal | None = None,
+	deductions=(),
 ) -> None:
 	from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
 
 	payment = get_payment_entry(
 		"Sales Invoice", invoice.name, party_amount=party_amount, bank_account=account
 	)
+	if deductions:
+		# the account gets what arrived; the invoice is settled by that plus the differences
+		allocated = flt(payment.references[0].allocated_amount)
+		if payment.paid_from_account_currency == payment.paid_to_account_currency:
+			payment.paid_amount = payment.received_amount = flt(arrived, 2)
+		else:
+			payment.paid_amount = allocated
+			payment.source_exchange_rate = flt(invoice.conversion_rate)
+			payment.received_amount = flt(arrived, 2)
+			payment.target_exchange_rate = 1
+		for row in deductions:
+			payment.append("deductions", row)
 	payment.update(
 		{
 			"posting_date": on_date,
@@ -198,70 +317,99 @@ def local_date(moment: str | None, timezone) -> date | None:
 # --- refunds --------------------------------------------------------------------------------------
 
 
-def ensure_credit_notes(invoice, order: dict, refunds: list[dict], settings, connector, which: str, timezone):
-	"""One credit note per refund not booked yet, then the refund's payment."""
+def ensure_credit_notes(
+	invoice, order: dict, refunds: list[dict], settings, connector, which: str, timezone, rate_precision=2
+):
+	"""One credit note per refund not booked yet, then the refund's payment. Each credits its units
+	at the rates the invoice booked them at, with their share of the order's booked discount and
+	rounding (the order's booking, as it was made: every refund's units counted back)."""
 	from scoopjoy.connectors.shopify.orders import charge_row
 
-	for refund in refunds:
-		refund_id = refund["refund_id"]
-		note_name = frappe.db.get_value(
-			"Sales Invoice", {"custom_shopify_refund_id": refund_id, "docstatus": 1}
-		)
-		details = (
+	details_of = {
+		refund["refund_id"]: (
 			connector.query(queries.REFUND_DETAILS, {"id": refund["gid"]}, operation="RefundDetails").get(
 				"node"
 			)
 			or {}
 		)
+		for refund in refunds
+	}
+	booking = None
+	for refund in refunds:
+		refund_id = refund["refund_id"]
+		details = details_of[refund_id]
+		note_name = frappe.db.get_value(
+			"Sales Invoice", {"custom_shopify_refund_id": refund_id, "docstatus": 1}
+		)
 		if not note_name:
-			booking = book_refund(details, order, which)
-			note = _credit_note(invoice, booking, details, order, settings, timezone, charge_row)
+			if booking is None:
+				booking = _order_as_booked(order, list(details_of.values()), which, rate_precision)
+			rates = {
+				gid("LineItem", row.custom_shopify_line_item_id): Decimal(str(flt(row.rate)))
+				for row in _invoice_rows(invoice)
+			}
+			try:
+				credit = book_refund(details, order, which, booking, rates, rate_precision)
+			except RefundDoesNotAddUp as error:
+				raise RecordError(
+					f"{error} Nothing was credited; book this refund by hand and mark the dead letter resolved.",
+					service="Shopify",
+				) from error
+			note = _credit_note(invoice, credit, details, settings, timezone, charge_row)
 			note.custom_shopify_refund_id = refund_id
 			note.insert()
-			_check_refund_total(note, booking, order, refund_id)
+			_check_refund_total(note, credit, order, refund_id)
 			note.submit()
 		else:
 			note = frappe.get_doc("Sales Invoice", note_name)
 		pay_out_refund(note, transactions(details.get("transactions"), which), settings, timezone)
 
 
-def _credit_note(invoice, booking: RefundBooking, details: dict, order: dict, settings, timezone, charge_row):
+def _order_as_booked(order: dict, refund_details: list[dict], which: str, rate_precision: int):
+	"""The order's booking as it was made: the units every refund took back counted as sold."""
+	units: dict[str, int] = {}
+	for details in refund_details:
+		for row in (details.get("refundLineItems") or {}).get("nodes") or []:
+			line_id = (row.get("lineItem") or {}).get("id")
+			units[line_id] = units.get(line_id, 0) + int(row.get("quantity") or 0)
+	refunded = sum((money(d.get("totalRefundedSet"), which) for d in refund_details), Decimal("0"))
+	return book_order(order, which, refunded=units, refunded_total=refunded, rate_precision=rate_precision)
+
+
+def _invoice_rows(invoice) -> list:
+	"""The Sales Order rows of the invoice's items, with their Shopify line item ids."""
+	return frappe.get_all(
+		"Sales Order Item",
+		filters={"parent": invoice.items[0].sales_order},
+		fields=["name", "rate", "custom_shopify_line_item_id"],
+	)
+
+
+def _credit_note(invoice, credit: RefundBooking, details: dict, settings, timezone, charge_row):
 	from erpnext.accounts.doctype.sales_invoice.sales_invoice import make_sales_return
 
 	note = make_sales_return(invoice.name)
 	rows = {row.so_detail: row for row in note.items}
 	so_rows = {
 		gid("LineItem", r.custom_shopify_line_item_id): r.name
-		for r in frappe.get_all(
-			"Sales Order Item",
-			filters={"parent": invoice.items[0].sales_order},
-			fields=["name", "custom_shopify_line_item_id"],
-		)
+		for r in _invoice_rows(invoice)
 		if r.custom_shopify_line_item_id
 	}
-	items, credited = [], Decimal("0")
-	for line_id, quantity, net in booking.lines:
-		row = rows.get(so_rows.get(line_id))
-		if row is None or not quantity:
+	items = []
+	for line in credit.lines:
+		row = rows.get(so_rows.get(line.line_item_id))
+		if row is None or not line.quantity:
 			continue
-		row.qty = -abs(quantity)
+		row.qty = -abs(line.quantity)
 		row.stock_qty = row.qty * flt(row.conversion_factor or 1)
 		items.append(row)
-		credited += Decimal(str(flt(row.rate) * quantity)).quantize(Decimal("0.01")) - net
-	# without returned lines, what is left after shipping and tax is the amount the refund gave back
-	goods_left = booking.total - sum((c.amount for c in booking.charges), Decimal("0"))
-	refund_item = None
-	if not items:  # a shipping-only or amount-only refund: ERPNext's credit note needs one item row
-		refund_item = _refund_item_row(note, settings, max(goods_left, Decimal("0")))
-		credited = Decimal("0")
 	note.items = items
-	if refund_item:
-		note.append("items", refund_item)
+	if not credit.lines:  # a shipping-only or amount-only refund: ERPNext's credit note needs one item row
+		note.append("items", _refund_item_row(note, settings, credit.refund_item, rows))
 	note.taxes = []
-	for charge in booking.charges:
+	for charge in credit.charges:
 		note.append("taxes", {**charge_row(charge, settings), "tax_amount": -flt(charge.amount)})
-	adjustment = booking.adjustment if booking.lines else max(-goods_left, Decimal("0"))
-	if adjustment:
+	if credit.adjustment:
 		account = settings.refund_adjustment_account
 		if not account:
 			raise ConfigError(
@@ -269,7 +417,7 @@ def _credit_note(invoice, booking: RefundBooking, details: dict, order: dict, se
 					"A Shopify refund paid back {0} {1} differently from the goods, shipping and tax it "
 					"returned (a restocking fee kept, or an amount-only refund). Set a Refund Adjustment "
 					"Account in Shopify Settings, then retry the dead letter."
-				).format(abs(adjustment), invoice.currency),
+				).format(abs(credit.adjustment), invoice.currency),
 				service="Shopify",
 			)
 		note.append(
@@ -278,13 +426,13 @@ def _credit_note(invoice, booking: RefundBooking, details: dict, order: dict, se
 				"charge_type": "Actual",
 				"account_head": account,
 				"description": _("Refund adjustment"),
-				"tax_amount": flt(adjustment),
+				"tax_amount": flt(credit.adjustment),
 				"cost_center": settings.cost_center or None,
 			},
 		)
 	# the returned units' share of the order's discount, so the credit is what was paid for them
 	note.apply_discount_on = "Net Total"
-	note.discount_amount = -flt(credited) if credited > 0 else 0
+	note.discount_amount = -flt(credit.discount)
 	note.additional_discount_percentage = 0
 	note.set_posting_time = 1
 	note.posting_date = local_date(details.get("createdAt"), timezone) or invoice.posting_date
@@ -295,7 +443,7 @@ def _credit_note(invoice, booking: RefundBooking, details: dict, order: dict, se
 	return note
 
 
-def _refund_item_row(note, settings, amount: Decimal):
+def _refund_item_row(note, settings, amount: Decimal, rows: dict):
 	if not settings.refund_item:
 		raise ConfigError(
 			_(
@@ -305,7 +453,7 @@ def _refund_item_row(note, settings, amount: Decimal):
 			),
 			service="Shopify",
 		)
-	row = note.items[0].as_dict() if note.items else {}
+	row = next(iter(rows.values())).as_dict() if rows else {}
 	return {
 		**{k: row.get(k) for k in ("warehouse", "cost_center", "income_account") if row.get(k)},
 		"item_code": settings.refund_item,

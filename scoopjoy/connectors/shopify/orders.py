@@ -35,6 +35,7 @@ from scoopjoy.connectors.shopify.booking import (
 	book_order,
 	currency_of,
 	money,
+	shipping_total,
 	tax_key,
 )
 from scoopjoy.connectors.shopify.connector import ShopifyConnector
@@ -177,7 +178,7 @@ def apply_order(node: dict, settings, connector: ShopifyConnector | None = None)
 		if (
 			sales_order.docstatus == 1
 			and not plan.is_cancelled
-			and _edited_since_booking(sales_order, plan, settings, connector)
+			and _edited_since_booking(sales_order, plan, settings, connector, node)
 		):
 			sales_order = _rebook_edited(sales_order, plan, settings, node, connector)
 			action = "updated"
@@ -197,11 +198,15 @@ def apply_order(node: dict, settings, connector: ShopifyConnector | None = None)
 					connector or ShopifyConnector(settings),
 					which,
 					timezone,
+					rate_precision(),
 				)
 		if plan.is_cancelled:
 			_settle_cancelled(sales_order, plan, invoice)
-		elif settings.create_delivery_note and plan.fulfilled:
-			_deliver_or_dead_letter(sales_order, plan, node, timezone, settings, connector)
+		else:
+			if settings.create_delivery_note and plan.fulfilled:
+				_deliver_or_dead_letter(sales_order, plan, node, timezone, settings, connector)
+			if settings.create_delivery_note and plan.refunds:
+				_close_when_refunds_left_nothing_to_ship(sales_order, plan)
 	sales_order.db_set("custom_shopify_updated_at", stamp, update_modified=False)
 	return OrderResult(action, sales_order.name)
 
@@ -440,10 +445,19 @@ def _refunded_before_booking(plan: OrderPlan, settings, connector) -> tuple[dict
 	return units, total
 
 
+def rate_precision() -> int:
+	"""Decimals ERPNext keeps in a Sales Order row's rate (what a net unit price can carry)."""
+	from frappe.model.meta import get_field_precision
+
+	return get_field_precision(frappe.get_meta("Sales Order Item").get_field("rate"))
+
+
 def _booking(node: dict, plan: OrderPlan, settings, refunded=None, refunded_total=Decimal("0")) -> Booking:
 	which = _money_set(settings)
 	try:
-		return book_order(node, which, refunded=refunded, refunded_total=refunded_total)
+		return book_order(
+			node, which, refunded=refunded, refunded_total=refunded_total, rate_precision=rate_precision()
+		)
 	except OrderDoesNotAddUp as error:
 		raise RecordError(
 			f"{error} Nothing was booked: an amount Shopify added to the total is not yet understood here. "
@@ -796,7 +810,7 @@ def _receivable_in_invoice_currency(invoice, plan: OrderPlan) -> None:
 # --- fulfilled: Delivery Note for what is not delivered yet --------------------------------------
 
 
-def _edited_since_booking(sales_order, plan: OrderPlan, settings, connector) -> bool:
+def _edited_since_booking(sales_order, plan: OrderPlan, settings, connector, node: dict) -> bool:
 	"""Shopify's lines no longer match the booked rows: an order edit added or removed units.
 
 	Refunds lower ``currentQuantity`` too, and are credit notes, not edits: a booked row must equal
@@ -821,9 +835,22 @@ def _edited_since_booking(sales_order, plan: OrderPlan, settings, connector) -> 
 			line_id not in rows for line_id in wanted
 		)
 
+	if _shipping_changed(sales_order, node, settings):
+		return True
 	if not differs({}):
 		return False
 	return not plan.refunds or differs(_refunded_before_booking(plan, settings, connector)[0])
+
+
+def _shipping_changed(sales_order, node: dict, settings) -> bool:
+	"""An order edit added, removed or repriced shipping (a refund of shipping is a credit note and
+	leaves the shipping lines' prices as they were)."""
+	if not settings.shipping_account:
+		return False
+	booked = sum(
+		flt(row.tax_amount) for row in sales_order.taxes if row.account_head == settings.shipping_account
+	)
+	return Decimal(str(flt(booked, 2))) != shipping_total(node, _money_set(settings))
 
 
 def _rebook_edited(sales_order, plan: OrderPlan, settings, node: dict, connector):
@@ -1003,6 +1030,29 @@ def _delivered_or_drafted(so_detail: str, warehouse: str | None = None) -> float
 		filters["warehouse"] = warehouse
 	rows = frappe.get_all("Delivery Note Item", filters=filters, fields=["qty"])
 	return sum(flt(r.qty) for r in rows)
+
+
+def _close_when_refunds_left_nothing_to_ship(sales_order, plan: OrderPlan) -> None:
+	"""Units refunded before they shipped (restock CANCEL or no restock) leave Shopify's order with
+	nothing to fulfil, while the Sales Order still waits to deliver them and reserves their stock.
+	When Shopify has nothing left to ship and ERPNext delivered all Shopify shipped, the Sales Order
+	is closed: complete for the bookkeeper, its reservation released."""
+	sales_order = frappe.get_doc(SALES_ORDER, sales_order.name)
+	if (
+		sales_order.docstatus != 1
+		or sales_order.status in ("Closed", "Completed")
+		or (flt(sales_order.per_delivered) >= 100)
+	):
+		return
+	shippable = [line for line in plan.lines if line.requires_shipping and not line.is_tip]
+	if any(line.current_quantity - plan.fulfilled.get(line.line_item_id, 0) > 0 for line in shippable):
+		return  # Shopify still has units to ship
+	rows = _rows_by_line(sales_order, plan)
+	for line in shippable:
+		row = rows.get(line.line_item_id)
+		if row and _delivered_or_drafted(row.name) < min(plan.fulfilled.get(line.line_item_id, 0), row.qty):
+			return  # a delivery is still to be made (or was refused): not complete yet
+	sales_order.update_status("Closed")
 
 
 # --- cancelled -----------------------------------------------------------------------------------
