@@ -105,7 +105,7 @@ class TestGeneratedOrders(ShopifyMoneyTestCase):
 		invoice = frappe.get_doc("Sales Invoice", invoice_name)
 		self.assertEqual(amount(invoice.grand_total), expected, spec)
 		for voucher in vouchers_of(order_id):
-			self.assert_books_balance(voucher)
+			self.assert_books_balance(voucher, allow_empty=True)
 		if order["displayFinancialStatus"] in ("PAID", "PARTIALLY_REFUNDED", "REFUNDED"):
 			self.assertEqual(amount(invoice.outstanding_amount), Decimal("0.00"), spec)
 		notes = frappe.get_all(
@@ -262,7 +262,6 @@ class TestIssue20Cases(ShopifyMoneyTestCase):
 		self.shop.mark_paid(order["id"])
 		self.shop.refund(order["id"], {0: 1}, restock_type="CANCEL")
 		self.shop.fulfill(order["id"])
-		make_stock(cone["sku"], 3)
 		orders.sync_order(order["id"])
 		so = self.sales_order_for(order)
 		self.assertEqual(so.status, "Closed")
@@ -291,26 +290,3 @@ def invoice_of(order: dict) -> str | None:
 
 def money_str(value: Decimal) -> str:
 	return str(value.quantize(Decimal("0.01")))
-
-
-def make_stock(item_code: str, qty: int) -> None:
-	"""Stock for a delivery: a Material Receipt into the Settings warehouse."""
-	world = test_world()
-	entry = frappe.get_doc(
-		{
-			"doctype": "Stock Entry",
-			"stock_entry_type": "Material Receipt",
-			"company": world.company,
-			"items": [
-				{
-					"item_code": item_code,
-					"qty": qty,
-					"t_warehouse": world.warehouse,
-					"basic_rate": 1,
-					"conversion_factor": 1,
-				}
-			],
-		}
-	)
-	entry.insert()
-	entry.submit()

@@ -129,17 +129,17 @@ def _book_transaction(
 	amount = _in_party_currency(invoice, transaction.amount)
 	# None: all that is left
 	party_amount = None if settles or amount >= outstanding - ROUNDING else amount
+	arrived, deductions = (
+		_differences(invoice, transaction, account, party_amount, settings, order) if order else (None, [])
+	)
 	if frappe.get_cached_value("Account", account, "account_type") in ("Bank", "Cash"):
-		arrived, deductions = (
-			_differences(invoice, transaction, account, party_amount, settings, order)
-			if order
-			else (None, [])
-		)
 		_payment_entry(
 			invoice, transaction, account, mode_of_payment, party_amount, on_date, arrived, deductions
 		)
 	else:
-		_journal_entry(invoice, transaction, account, party_amount or outstanding, on_date, settings)
+		_journal_entry(
+			invoice, transaction, account, party_amount or outstanding, on_date, settings, arrived, deductions
+		)
 
 
 def _differences(
@@ -261,12 +261,16 @@ def _payment_entry(
 	payment.submit()
 
 
-def _journal_entry(invoice, transaction: Transaction, account, party_amount, on_date, settings) -> None:
-	"""Money that is not cash (a gift card redeemed or refunded): account against the receivable."""
+def _journal_entry(
+	invoice, transaction: Transaction, account, party_amount, on_date, settings, arrived=None, deductions=()
+) -> None:
+	"""Money that is not cash (a gift card redeemed or refunded): account against the receivable.
+	The liability moves by what the transaction was worth in the shop's money (``arrived``); an
+	exchange difference against the invoice goes on its own row, as on a Payment Entry."""
 	company_currency = frappe.get_cached_value("Company", invoice.company, "default_currency")
 	party_currency = frappe.get_cached_value("Account", invoice.debit_to, "account_currency")
 	rate = 1 if party_currency == company_currency else flt(invoice.conversion_rate)
-	base = flt(party_amount * rate, 2)
+	base = flt(party_amount * rate, 2) if arrived is None else flt(arrived, 2)
 	receiving = not invoice.is_return  # a sale reduces the receivable; a refund raises it again
 	entry = frappe.new_doc("Journal Entry")
 	entry.update(
@@ -305,6 +309,17 @@ def _journal_entry(invoice, transaction: Transaction, account, party_amount, on_
 			("credit_in_account_currency" if receiving else "debit_in_account_currency"): party_amount,
 		},
 	)
+	for row in deductions:  # a difference settled by the receivable, not the liability
+		loss = flt(row["amount"]) if receiving else -flt(row["amount"])
+		entry.append(
+			"accounts",
+			{
+				"account": row["account"],
+				"cost_center": row["cost_center"],
+				("debit_in_account_currency" if loss > 0 else "credit_in_account_currency"): abs(loss),
+				"user_remark": row["description"],
+			},
+		)
 	entry.insert()
 	entry.submit()
 
