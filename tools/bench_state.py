@@ -44,11 +44,11 @@ SITES_FILES = ("apps.txt", "apps.json", "common_site_config.json", ".build")
 
 # Distributions of the bench's Python environment, read by the environment's own Python (this
 # script may run under another one): name -> version, and for an editable install the folder it
-# was installed from and what its .pth files hold. Both: pip records the folder as given (e.g.
-# apps/scoopjoy) but writes the path it resolves to (a link's target) into the .pth, which is
-# what Python imports.
+# was installed from and the folders its .pth files put on sys.path, with links resolved. Both:
+# the folder is recorded as given (e.g. apps/scoopjoy) while the .pth is what Python imports
+# from, and pip writes a link's target there where uv writes the link itself.
 _LIST_DISTRIBUTIONS = r"""
-import json, importlib.metadata as md
+import json, os, importlib.metadata as md
 out = {}
 for dist in md.distributions():
     name = (dist.metadata["Name"] or "").lower().replace("_", "-")
@@ -60,7 +60,7 @@ for dist in md.distributions():
         info = json.loads(text)
         if info.get("dir_info", {}).get("editable"):
             pth = sorted(
-                " ".join(f.read_text().split())
+                " ".join(os.path.realpath(line) if os.path.isabs(line) else line for line in f.read_text().split())
                 for f in dist.files or [] if f.name.endswith(".pth") and f.locate().exists()
             )
             where = " ".join([info["url"], *pth])
