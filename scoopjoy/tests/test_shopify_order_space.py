@@ -256,6 +256,63 @@ class TestIssue20Cases(ShopifyMoneyTestCase):
 		)
 		self.assert_books_balance(("Payment Entry", payment))
 
+	def test_a_refund_in_another_currency_books_the_exchange_difference(self):
+		world = test_world()
+		cone = self.mapped_variant("SHOP-20-FX-REFUND", price="9.99")
+		order = self.shop.add_order(
+			lines=[{"variant": cone["id"], "quantity": 2, "price": "8.53"}],
+			shipping_lines=[],
+			presentment_currency="EUR",
+			presentment_rate="0.8537",
+		)
+		self.shop.add_transaction(order["id"], "SALE", gateway="shopify_payments")
+		refund = self.shop.refund(order["id"], {0: 1})
+		[transaction] = refund["transactions"]
+		# Shopify paid the refund back at its own conversion: 0.05 more than the credit note
+		transaction["amountSet"] = money_str(Decimal(refund["totalRefundedSet"]) + Decimal("0.05"))
+		orders.sync_order(order["id"])
+		note = frappe.get_doc(
+			"Sales Invoice", {"custom_shopify_refund_id": legacy_id(refund["id"]), "docstatus": 1}
+		)
+		self.assertEqual(amount(note.outstanding_amount), Decimal("0.00"))
+		[payment] = frappe.get_all(
+			"Payment Entry",
+			filters={"custom_shopify_transaction_id": legacy_id(transaction["id"])},
+			pluck="name",
+		)
+		rows = gl_of("Payment Entry", payment)
+		paid_out = sum(flt(r.credit) for r in rows if r.account == world.cash_account)
+		self.assertEqual(amount(paid_out), amount(transaction["amountSet"]))
+		gain = frappe.get_cached_value("Company", world.company, "exchange_gain_loss_account")
+		self.assertEqual(
+			amount(sum(flt(r.debit) - flt(r.credit) for r in rows if r.account == gain)), Decimal("0.05")
+		)
+		self.assert_books_balance(("Payment Entry", payment))
+
+	def test_a_cash_refund_books_what_left_the_drawer(self):
+		world = test_world()
+		cone = self.mapped_variant("SHOP-20-CASH-REFUND", price="10.02")
+		order = self.shop.add_order(lines=[{"variant": cone["id"], "quantity": 1}], shipping_lines=[])
+		self.shop.add_transaction(order["id"], "SALE", "10.02", gateway="cash", rounding="-0.02")
+		refund = self.shop.refund(order["id"], {0: 1}, gateway="cash")
+		[transaction] = refund["transactions"]
+		transaction["amountRoundingSet"] = "-0.02"  # 10.02 back, 10.00 from the drawer
+		orders.sync_order(order["id"])
+		note = frappe.get_doc(
+			"Sales Invoice", {"custom_shopify_refund_id": legacy_id(refund["id"]), "docstatus": 1}
+		)
+		self.assertEqual(amount(note.outstanding_amount), Decimal("0.00"))
+		[payment] = frappe.get_all(
+			"Payment Entry",
+			filters={"custom_shopify_transaction_id": legacy_id(transaction["id"])},
+			pluck="name",
+		)
+		rows = gl_of("Payment Entry", payment)
+		self.assertEqual(
+			amount(sum(flt(r.credit) for r in rows if r.account == world.cash_account)), Decimal("10.00")
+		)
+		self.assert_books_balance(("Payment Entry", payment))
+
 	def test_refunded_units_never_shipped_complete_the_sales_order(self):
 		cone = self.mapped_variant("SHOP-20-CANCEL", price="5.00")
 		order = self.shop.add_order(lines=[{"variant": cone["id"], "quantity": 3}], shipping_lines=[])

@@ -67,15 +67,20 @@ def ensure_payments(invoice, order: dict, settings, which: str, timezone) -> Non
 		_book_transaction(invoice, transaction, settings, timezone, order=order, settles=settles)
 
 
-def pay_out_refund(credit_note, refund_transactions: list[Transaction], settings, timezone) -> None:
-	"""The money a refund gave back, against its credit note."""
-	for transaction in refund_transactions:
-		if transaction.kind != REFUND_KIND or transaction_booked(transaction):
+def pay_out_refund(
+	credit_note, refund_transactions: list[Transaction], settings, timezone, order: dict | None = None
+) -> None:
+	"""The money a refund gave back, against its credit note. Its last REFUND transaction settles
+	the credit note: an exchange difference or a cash rounding is a deduction, as for a payment."""
+	paying = [t for t in refund_transactions if t.kind == REFUND_KIND]
+	for transaction in paying:
+		if transaction_booked(transaction):
 			continue
 		credit_note.reload()
 		if flt(credit_note.outstanding_amount) >= 0:
 			continue
-		_book_transaction(credit_note, transaction, settings, timezone)
+		settles = transaction is paying[-1]
+		_book_transaction(credit_note, transaction, settings, timezone, order=order, settles=settles)
 
 
 def transaction_booked(transaction: Transaction) -> bool:
@@ -168,6 +173,9 @@ def _differences(
 	allocated = party_amount if party_amount is not None else abs(flt(invoice.outstanding_amount))
 	settled = Decimal(str(flt(flt(allocated) * party_rate, 2)))
 	cost_center = settings.cost_center or frappe.get_cached_value("Company", company, "cost_center")
+	# a deduction is what the voucher's party side settles beyond what moved through the account
+	# (ERPNext: Receive allocated - received, Pay paid - allocated); positive is a loss
+	sign = -1 if invoice.is_return else 1
 	deductions = []
 	if transaction.rounding and shop_currency == company_currency:
 		deductions.append(
@@ -175,13 +183,13 @@ def _differences(
 				"account": settings.rounding_account
 				or frappe.get_cached_value("Company", company, "round_off_account"),
 				"cost_center": cost_center,
-				"amount": flt(-transaction.rounding),
+				"amount": flt(-transaction.rounding * sign),
 				"description": _("Cash rounding of Shopify transaction {0}").format(
 					transaction.transaction_id
 				),
 			}
 		)
-	exchange = settled - arrived
+	exchange = (settled - arrived) * sign
 	if exchange:
 		gain_loss = frappe.get_cached_value("Company", company, "exchange_gain_loss_account")
 		if not gain_loss:
@@ -238,6 +246,10 @@ def _payment_entry(
 		allocated = flt(payment.references[0].allocated_amount)
 		if payment.paid_from_account_currency == payment.paid_to_account_currency:
 			payment.paid_amount = payment.received_amount = flt(arrived, 2)
+		elif payment.payment_type == "Pay":  # a refund: from the account, to the receivable
+			payment.paid_amount, payment.source_exchange_rate = flt(arrived, 2), 1
+			payment.received_amount = abs(allocated)
+			payment.target_exchange_rate = flt(invoice.conversion_rate)
 		else:
 			payment.paid_amount = allocated
 			payment.source_exchange_rate = flt(invoice.conversion_rate)
@@ -310,7 +322,7 @@ def _journal_entry(
 		},
 	)
 	for row in deductions:  # a difference settled by the receivable, not the liability
-		loss = flt(row["amount"]) if receiving else -flt(row["amount"])
+		loss = flt(row["amount"])  # positive: a loss, whichever way the money went
 		entry.append(
 			"accounts",
 			{
@@ -377,7 +389,7 @@ def ensure_credit_notes(
 			note.submit()
 		else:
 			note = frappe.get_doc("Sales Invoice", note_name)
-		pay_out_refund(note, transactions(details.get("transactions"), which), settings, timezone)
+		pay_out_refund(note, transactions(details.get("transactions"), which), settings, timezone, order)
 
 
 def _order_as_booked(order: dict, refund_details: list[dict], which: str, rate_precision: int):
