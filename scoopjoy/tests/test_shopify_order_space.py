@@ -323,6 +323,45 @@ class TestIssue20Cases(ShopifyMoneyTestCase):
 		so = self.sales_order_for(order)
 		self.assertEqual(so.status, "Closed")
 
+	def test_shipping_raised_by_an_edit_after_payment_is_a_debit_note_and_its_payment_settles_it(self):
+		world = test_world()
+		cone = self.mapped_variant("SHOP-20-SHIPEDIT-PAID", price="5.00")
+		order = self.shop.add_order(
+			lines=[{"variant": cone["id"], "quantity": 1}],
+			shipping_lines=[{"title": "Std", "price": "2.00", "tax_lines": [{"title": "GST", "rate": 0.1}]}],
+		)
+		self.shop.mark_paid(order["id"])
+		orders.sync_order(order["id"])
+		invoice = frappe.get_doc("Sales Invoice", invoice_of(order))
+		self.shop.edit_order(order["id"], shipping_price={0: "6.50"})  # 4.50 + 0.45 GST more
+		self.shop.add_transaction(order["id"], "SALE", gateway="shopify_payments")
+		self.assertEqual(orders.sync_order(order["id"]), "updated")
+		self.assertEqual(self.sales_order_for(order).name, invoice.items[0].sales_order)
+		[note] = frappe.get_all(
+			"Sales Invoice",
+			filters={"return_against": invoice.name, "is_debit_note": 1, "docstatus": 1},
+			fields=["name", "grand_total", "outstanding_amount"],
+		)
+		self.assertEqual(amount(note.grand_total), Decimal("4.95"))
+		self.assertEqual(amount(note.outstanding_amount), Decimal("0.00"))
+		self.assertEqual(
+			amount(flt(invoice.grand_total) + flt(note.grand_total)),
+			amount(self.shop.get_order(order["id"])["currentTotalPriceSet"]),
+		)
+		gst = sum(
+			flt(r.credit) - flt(r.debit)
+			for r in gl_of("Sales Invoice", note.name)
+			if r.account == world.tax_account
+		)
+		self.assertEqual(amount(gst), Decimal("0.45"))
+		self.assertEqual(orders.sync_order(order["id"]), "unchanged")  # nothing booked twice
+		self.assertEqual(
+			len(
+				frappe.get_all("Sales Invoice", filters={"return_against": invoice.name, "is_debit_note": 1})
+			),
+			1,
+		)
+
 	def test_shipping_added_by_an_edit_is_booked(self):
 		cone = self.mapped_variant("SHOP-20-SHIPEDIT", price="5.00")
 		order = self.shop.add_order(

@@ -294,15 +294,9 @@ def book_order(
 		if amount:
 			charges.append(ChargeRow("tax", title, amount, tax_key=key, tax_title=title))
 
-	if tips:
-		charges.append(ChargeRow("tip", "Tip", tips))
-	# in the total, outside lines and shipping: import duties and additional fees
-	# (https://shopify.dev/docs/api/admin-graphql/latest/objects/Order#field-currentTotalDutiesSet)
-	for kind, field_name, description in OTHER_CHARGES:
-		amount = money(order.get(field_name), which)
-		if amount:
-			charges.append(ChargeRow(kind, description, amount))
-			slack.bags(1)
+	extras = _extra_charges(order, which, tips)
+	charges += extras
+	slack.bags(len(extras))
 
 	expected = money(order.get("currentTotalPriceSet") or order.get("totalPriceSet"), which) + refunded_total
 	slack.bags(1)
@@ -338,10 +332,35 @@ def _shipping_charge(shipping: dict, which: str, taxes_included: bool) -> tuple[
 	return price, taxes
 
 
-def shipping_total(order: dict, which: str = SHOP_MONEY) -> Decimal:
-	"""What :func:`book_order` books as shipping: an order edit that changes it changes the booking."""
+def _extra_charges(order: dict, which: str, tips: Decimal) -> list[ChargeRow]:
+	"""In the total, outside lines, shipping and taxes: tips, import duties and additional fees
+	(https://shopify.dev/docs/api/admin-graphql/latest/objects/Order#field-currentTotalDutiesSet)."""
+	rows = [ChargeRow("tip", "Tip", tips)] if tips else []
+	for kind, field_name, description in OTHER_CHARGES:
+		amount = money(order.get(field_name), which)
+		if amount:
+			rows.append(ChargeRow(kind, description, amount))
+	return rows
+
+
+def untaxed_charges(order: dict, which: str = SHOP_MONEY) -> list[ChargeRow]:
+	"""The shipping, tip, duty and fee rows :func:`book_order` books for the order as it is now
+	(without reading refunds): an order edit that changes them changes the booking."""
 	included = bool(order.get("taxesIncluded"))
-	return sum((_shipping_charge(s, which, included)[0] for s in nodes(order.get("shippingLines"))), ZERO)
+	rows = []
+	for shipping in nodes(order.get("shippingLines")):
+		price = _shipping_charge(shipping, which, included)[0]
+		if price:
+			rows.append(ChargeRow("shipping", shipping.get("title") or "Shipping", price))
+	tips = sum(
+		(
+			money(line.get("originalUnitPriceSet"), which) * int(line.get("currentQuantity") or 0)
+			for line in nodes(order.get("lineItems"))
+			if is_tip(line, order)
+		),
+		ZERO,
+	)
+	return rows + _extra_charges(order, which, tips)
 
 
 class Slack:

@@ -49,6 +49,119 @@ ROUNDING = 0.01
 # --- payments -------------------------------------------------------------------------------------
 
 
+def debit_notes_of(invoice) -> list[str]:
+	"""Debit notes against the invoice: money an order edit added after the invoice was paid."""
+	return frappe.get_all(
+		"Sales Invoice",
+		filters={"return_against": invoice.name, "is_debit_note": 1, "docstatus": 1},
+		pluck="name",
+		order_by="creation",
+	)
+
+
+def ensure_charge_adjustment(invoice, booking, settings, on_date) -> None:
+	"""An order edit changed the shipping (or another charge) after money moved: the invoice stands,
+	and a **debit note** against it carries what Shopify now charges more, per account (shipping,
+	its tax on the tax account, the rounding), so the invoice and its debit notes come to Shopify's
+	total and the customer's further payment has a document to settle. Computed from what is booked,
+	so applying the order again books nothing twice. A charge lowered after payment is Shopify's to
+	refund (a refund, then a credit note); it is dead-lettered until then, never guessed."""
+	from scoopjoy.connectors.shopify.orders import charge_row
+
+	wanted: dict[str, Decimal] = {}
+	for charge in booking.charges:
+		account = charge_row(charge, settings)["account_head"]
+		wanted[account] = wanted.get(account, Decimal("0")) + charge.amount
+	booked: dict[str, Decimal] = {}
+	for name in [invoice.name, *debit_notes_of(invoice)]:
+		for row in frappe.get_all(
+			"Sales Taxes and Charges",
+			filters={"parent": name, "parenttype": "Sales Invoice"},
+			fields=["account_head", "tax_amount"],
+		):
+			booked[row.account_head] = booked.get(row.account_head, Decimal("0")) + Decimal(
+				str(flt(row.tax_amount, 2))
+			)
+	more = {a: wanted.get(a, Decimal("0")) - booked.get(a, Decimal("0")) for a in {*wanted, *booked}}
+	more = {account: amount for account, amount in more.items() if amount}
+	if not more:
+		return
+	if sum(more.values(), Decimal("0")) < 0:
+		raise RecordError(
+			f"An edit of Shopify order of invoice {invoice.name} lowered its charges by "
+			f"{-sum(more.values(), Decimal('0'))} {invoice.currency} after it was paid; Shopify pays that back "
+			"with a refund, which becomes a credit note. Retry this dead letter once the refund is made, "
+			"or book the change by hand and mark it resolved.",
+			service="Shopify",
+		)
+	if not settings.refund_item:
+		raise ConfigError(
+			_(
+				"A Shopify order edit added {0} {1} of charges to invoice {2} after it was paid: the debit "
+				"note for it needs an item row. Set a Refund Item (a non-stock service item) in Shopify "
+				"Settings, then retry the dead letter."
+			).format(sum(more.values(), Decimal("0")), invoice.currency, invoice.name),
+			service="Shopify",
+		)
+	note = frappe.new_doc("Sales Invoice")
+	note.update(
+		{
+			field: invoice.get(field)
+			for field in (
+				"company",
+				"customer",
+				"currency",
+				"conversion_rate",
+				"selling_price_list",
+				"price_list_currency",
+				"plc_conversion_rate",
+				"debit_to",
+				"cost_center",
+				"customer_address",
+				"shipping_address_name",
+			)
+		}
+	)
+	note.update(
+		{
+			"is_debit_note": 1,
+			"return_against": invoice.name,
+			"update_outstanding_for_self": 1,
+			"disable_rounded_total": 1,
+			"ignore_pricing_rule": 1,
+			"set_posting_time": 1,
+			"posting_date": on_date,
+			"due_date": on_date,
+			"remarks": _("Shopify order edit after payment: charges added to {0}").format(invoice.name),
+		}
+	)
+	note.append(
+		"items",
+		{
+			"item_code": settings.refund_item,
+			"qty": 0,
+			"rate": 0,
+			"uom": frappe.get_cached_value("Item", settings.refund_item, "stock_uom"),
+			"conversion_factor": 1,
+			"income_account": invoice.items[0].income_account,
+			"cost_center": invoice.items[0].cost_center,
+		},
+	)
+	for account, amount in more.items():
+		note.append(
+			"taxes",
+			{
+				"charge_type": "Actual",
+				"account_head": account,
+				"description": _("Shopify order edit"),
+				"tax_amount": flt(amount),
+				"cost_center": settings.cost_center or invoice.items[0].cost_center,
+			},
+		)
+	note.insert()
+	note.submit()
+
+
 def ensure_payments(invoice, order: dict, settings, which: str, timezone) -> None:
 	"""A payment for each captured transaction not booked yet, against the order's invoice. The
 	transaction with which the customer has paid all the order asks (in their own money) takes
@@ -57,14 +170,24 @@ def ensure_payments(invoice, order: dict, settings, which: str, timezone) -> Non
 	for transaction in found:
 		if transaction.kind not in RECEIVED_KINDS or transaction_booked(transaction):
 			continue
-		invoice.reload()
-		if flt(invoice.outstanding_amount) <= 0:
+		# the invoice first, then the debit notes of edits made after it was paid
+		document = next(
+			(
+				doc
+				for doc in (
+					frappe.get_doc("Sales Invoice", name) for name in [invoice.name, *debit_notes_of(invoice)]
+				)
+				if flt(doc.outstanding_amount) > 0
+			),
+			None,
+		)
+		if document is None:
 			frappe.logger("scoopjoy").info(
 				f"Shopify: transaction {transaction.transaction_id} of {invoice.name} finds nothing outstanding"
 			)
 			continue
 		settles = settles_the_order(order, found, transaction)
-		_book_transaction(invoice, transaction, settings, timezone, order=order, settles=settles)
+		_book_transaction(document, transaction, settings, timezone, order=order, settles=settles)
 
 
 def pay_out_refund(

@@ -35,8 +35,8 @@ from scoopjoy.connectors.shopify.booking import (
 	book_order,
 	currency_of,
 	money,
-	shipping_total,
 	tax_key,
+	untaxed_charges,
 )
 from scoopjoy.connectors.shopify.connector import ShopifyConnector
 from scoopjoy.connectors.shopify.items import item_for_line
@@ -154,6 +154,7 @@ def apply_order(node: dict, settings, connector: ShopifyConnector | None = None)
 		as_dict=True,
 	)
 	stamp = _stamp(plan)
+	charges_edited = False
 	if existing and existing.custom_shopify_updated_at and existing.custom_shopify_updated_at > stamp:
 		return OrderResult(
 			"stale",
@@ -180,14 +181,25 @@ def apply_order(node: dict, settings, connector: ShopifyConnector | None = None)
 			and not plan.is_cancelled
 			and _edited_since_booking(sales_order, plan, settings, connector, node)
 		):
-			sales_order = _rebook_edited(sales_order, plan, settings, node, connector)
-			action = "updated"
+			if _lines_edited(sales_order, plan, settings, connector) or not _moved(sales_order, plan):
+				sales_order = _rebook_edited(sales_order, plan, settings, node, connector)
+				action = "updated"
+			else:  # only a charge changed, after money or goods moved: a debit note for it
+				charges_edited = True
 	if sales_order.docstatus == 1:
 		timezone = shop_timezone(settings)
 		which = _money_set(settings)
 		invoice = None
 		if settings.create_sales_invoice and (_invoiceable(plan) or _invoice_of(plan)):
 			invoice = _ensure_invoice(sales_order, plan, order_date_of(node, settings))
+			if charges_edited:
+				refunded, refunded_total = _refunded_before_booking(plan, settings, connector)
+				ledger.ensure_charge_adjustment(
+					invoice,
+					_booking(node, plan, settings, refunded, refunded_total),
+					settings,
+					ledger.local_date(node.get("updatedAt"), timezone) or invoice.posting_date,
+				)
 			ledger.ensure_payments(invoice, node, settings, which, timezone)
 			if plan.refunds:
 				ledger.ensure_credit_notes(
@@ -811,6 +823,13 @@ def _receivable_in_invoice_currency(invoice, plan: OrderPlan) -> None:
 
 
 def _edited_since_booking(sales_order, plan: OrderPlan, settings, connector, node: dict) -> bool:
+	"""An order edit since booking: its lines' units or its shipping changed."""
+	return _shipping_changed(sales_order, node, settings) or _lines_edited(
+		sales_order, plan, settings, connector
+	)
+
+
+def _lines_edited(sales_order, plan: OrderPlan, settings, connector) -> bool:
 	"""Shopify's lines no longer match the booked rows: an order edit added or removed units.
 
 	Refunds lower ``currentQuantity`` too, and are credit notes, not edits: a booked row must equal
@@ -835,34 +854,49 @@ def _edited_since_booking(sales_order, plan: OrderPlan, settings, connector, nod
 			line_id not in rows for line_id in wanted
 		)
 
-	if _shipping_changed(sales_order, node, settings):
-		return True
 	if not differs({}):
 		return False
 	return not plan.refunds or differs(_refunded_before_booking(plan, settings, connector)[0])
 
 
-def _shipping_changed(sales_order, node: dict, settings) -> bool:
-	"""An order edit added, removed or repriced shipping (a refund of shipping is a credit note and
-	leaves the shipping lines' prices as they were)."""
-	if not settings.shipping_account:
-		return False
-	booked = sum(
-		flt(row.tax_amount) for row in sales_order.taxes if row.account_head == settings.shipping_account
+def _moved(sales_order, plan: OrderPlan) -> bool:
+	"""Money or goods moved since the order was booked: a payment, a credit note or a delivery."""
+	invoice_name = _invoice_of(plan)
+	return bool(
+		frappe.db.exists("Delivery Note Item", {"against_sales_order": sales_order.name, "docstatus": 1})
+		or (invoice_name and _money_moved(frappe.get_doc("Sales Invoice", invoice_name)))
 	)
-	return Decimal(str(flt(booked, 2))) != shipping_total(node, _money_set(settings))
+
+
+def _shipping_changed(sales_order, node: dict, settings) -> bool:
+	"""An order edit added, removed or repriced shipping (or a tip, duty or fee): the booked rows of
+	those accounts differ from what Shopify charges now. A refund of shipping is a credit note and
+	leaves the shipping lines' prices as they were."""
+	wanted: dict[str, Decimal] = {}
+	for charge in untaxed_charges(node, _money_set(settings)):
+		account = _charge_account(charge, settings)
+		wanted[account] = wanted.get(account, Decimal("0")) + charge.amount
+	booked: dict[str, Decimal] = {}
+	for row in sales_order.taxes:
+		if (
+			row.account_head in wanted
+			or row.description in ("Tip", "Duties", "Additional fees")
+			or (row.account_head == settings.shipping_account)
+		):
+			booked[row.account_head] = booked.get(row.account_head, Decimal("0")) + Decimal(
+				str(flt(row.tax_amount, 2))
+			)
+	return any(wanted.get(a, Decimal("0")) != booked.get(a, Decimal("0")) for a in {*wanted, *booked})
 
 
 def _rebook_edited(sales_order, plan: OrderPlan, settings, node: dict, connector):
 	"""An edited order nobody has paid or received yet is booked again from its current state (the
 	old Sales Order and its invoice are cancelled, the new one amends it). Once money or goods have
-	moved, a person decides: the dead letter names the edit."""
+	moved, units added or removed are for a person to decide: the dead letter names the edit (a
+	changed charge alone becomes a debit note instead: ledger.ensure_charge_adjustment)."""
 	invoice_name = _invoice_of(plan)
 	invoice = frappe.get_doc("Sales Invoice", invoice_name) if invoice_name else None
-	delivered = frappe.db.exists(
-		"Delivery Note Item", {"against_sales_order": sales_order.name, "docstatus": 1}
-	)
-	if delivered or (invoice and _money_moved(invoice)):
+	if _moved(sales_order, plan):
 		raise RecordError(
 			f"Shopify order {plan.name} was edited after Sales Order {sales_order.name} was booked, and "
 			"money or goods have moved since (a payment, a credit note or a delivery). The Sales Order "
