@@ -154,6 +154,24 @@ class TestGeneratedOrders(ShopifyMoneyTestCase):
 class TestIssue20Cases(ShopifyMoneyTestCase):
 	"""The orders #20 reported, each a regression test on a real site."""
 
+	def assert_payment(self, transaction: dict, cash: Decimal, gain: Decimal = Decimal("0.00")) -> None:
+		"""The Payment Entry of a Shopify transaction: what it moved on the Cash account (in: +, out:
+		-), its exchange gain (+) or loss (-), and that it balances."""
+		world = test_world()
+		[payment] = frappe.get_all(
+			"Payment Entry",
+			filters={"custom_shopify_transaction_id": legacy_id(transaction["id"]), "docstatus": 1},
+			pluck="name",
+		)
+		rows = gl_of("Payment Entry", payment)
+		moved = sum(flt(r.debit) - flt(r.credit) for r in rows if r.account == world.cash_account)
+		self.assertEqual(amount(moved), cash)
+		account = frappe.get_cached_value("Company", world.company, "exchange_gain_loss_account")
+		self.assertEqual(
+			amount(sum(flt(r.credit) - flt(r.debit) for r in rows if r.account == account)), gain
+		)
+		self.assert_books_balance(("Payment Entry", payment))
+
 	def setUp(self):
 		super().setUp()
 		world = test_world()
@@ -230,7 +248,6 @@ class TestIssue20Cases(ShopifyMoneyTestCase):
 
 	def test_a_payment_in_another_currency_books_the_exchange_difference(self):
 		# presentment EUR, shop and company USD: Shopify settles the payment at its own conversion
-		world = test_world()
 		cone = self.mapped_variant("SHOP-20-FX", price="9.99")
 		order = self.shop.add_order(
 			lines=[{"variant": cone["id"], "quantity": 3, "price": "8.53"}],
@@ -246,18 +263,9 @@ class TestIssue20Cases(ShopifyMoneyTestCase):
 		orders.sync_order(order["id"])
 		invoice = frappe.get_doc("Sales Invoice", invoice_of(order))
 		self.assertEqual(amount(invoice.outstanding_amount), Decimal("0.00"))
-		[(_, payment)] = [v for v in vouchers_of(legacy_id(order["id"])) if v[0] == "Payment Entry"]
-		rows = gl_of("Payment Entry", payment)
-		arrived = sum(flt(r.debit) for r in rows if r.account == world.cash_account)
-		self.assertEqual(amount(arrived), amount(transaction["amountSet"]))
-		gain = frappe.get_cached_value("Company", world.company, "exchange_gain_loss_account")
-		self.assertEqual(
-			amount(sum(flt(r.credit) - flt(r.debit) for r in rows if r.account == gain)), Decimal("0.07")
-		)
-		self.assert_books_balance(("Payment Entry", payment))
+		self.assert_payment(transaction, cash=amount(transaction["amountSet"]), gain=Decimal("0.07"))
 
 	def test_a_refund_in_another_currency_books_the_exchange_difference(self):
-		world = test_world()
 		cone = self.mapped_variant("SHOP-20-FX-REFUND", price="9.99")
 		order = self.shop.add_order(
 			lines=[{"variant": cone["id"], "quantity": 2, "price": "8.53"}],
@@ -275,22 +283,9 @@ class TestIssue20Cases(ShopifyMoneyTestCase):
 			"Sales Invoice", {"custom_shopify_refund_id": legacy_id(refund["id"]), "docstatus": 1}
 		)
 		self.assertEqual(amount(note.outstanding_amount), Decimal("0.00"))
-		[payment] = frappe.get_all(
-			"Payment Entry",
-			filters={"custom_shopify_transaction_id": legacy_id(transaction["id"])},
-			pluck="name",
-		)
-		rows = gl_of("Payment Entry", payment)
-		paid_out = sum(flt(r.credit) for r in rows if r.account == world.cash_account)
-		self.assertEqual(amount(paid_out), amount(transaction["amountSet"]))
-		gain = frappe.get_cached_value("Company", world.company, "exchange_gain_loss_account")
-		self.assertEqual(
-			amount(sum(flt(r.debit) - flt(r.credit) for r in rows if r.account == gain)), Decimal("0.05")
-		)
-		self.assert_books_balance(("Payment Entry", payment))
+		self.assert_payment(transaction, cash=-amount(transaction["amountSet"]), gain=Decimal("-0.05"))
 
 	def test_a_cash_refund_books_what_left_the_drawer(self):
-		world = test_world()
 		cone = self.mapped_variant("SHOP-20-CASH-REFUND", price="10.02")
 		order = self.shop.add_order(lines=[{"variant": cone["id"], "quantity": 1}], shipping_lines=[])
 		self.shop.add_transaction(order["id"], "SALE", "10.02", gateway="cash", rounding="-0.02")
@@ -302,16 +297,7 @@ class TestIssue20Cases(ShopifyMoneyTestCase):
 			"Sales Invoice", {"custom_shopify_refund_id": legacy_id(refund["id"]), "docstatus": 1}
 		)
 		self.assertEqual(amount(note.outstanding_amount), Decimal("0.00"))
-		[payment] = frappe.get_all(
-			"Payment Entry",
-			filters={"custom_shopify_transaction_id": legacy_id(transaction["id"])},
-			pluck="name",
-		)
-		rows = gl_of("Payment Entry", payment)
-		self.assertEqual(
-			amount(sum(flt(r.credit) for r in rows if r.account == world.cash_account)), Decimal("10.00")
-		)
-		self.assert_books_balance(("Payment Entry", payment))
+		self.assert_payment(transaction, cash=Decimal("-10.00"))
 
 	def test_refunded_units_never_shipped_complete_the_sales_order(self):
 		cone = self.mapped_variant("SHOP-20-CANCEL", price="5.00")

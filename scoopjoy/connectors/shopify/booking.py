@@ -311,14 +311,17 @@ def book_order(
 	)
 	difference = expected - booking.booked_total
 	if difference:
-		if abs(difference) > slack.total:
-			raise OrderDoesNotAddUp(
-				f"Shopify order {order.get('name') or order.get('id')}: its lines, discounts, shipping "
-				f"and taxes come to {booking.booked_total} {booking.currency}, but Shopify's total is "
-				f"{expected} {booking.currency} (difference {difference}, more than the "
-				f"{slack.total} that rounding and currency conversion can explain)."
+		booking.charges.append(
+			slack.rounding_row(
+				difference,
+				OrderDoesNotAddUp(
+					f"Shopify order {order.get('name') or order.get('id')}: its lines, discounts, shipping "
+					f"and taxes come to {booking.booked_total} {booking.currency}, but Shopify's total is "
+					f"{expected} {booking.currency} (difference {difference}, more than the "
+					f"{slack.total} that rounding and currency conversion can explain)."
+				),
 			)
-		booking.charges.append(ChargeRow("rounding", slack.description, difference))
+		)
 	return booking
 
 
@@ -394,6 +397,12 @@ class Slack:
 		total = order.get("currentTotalPriceSet") or order.get("totalPriceSet")
 		shop, presentment = money(total, SHOP_MONEY), money(total, PRESENTMENT_MONEY)
 		return cls(converted, presentment / shop if converted and shop and presentment else ZERO)
+
+	def rounding_row(self, difference: Decimal, refusal: ValueError) -> ChargeRow:
+		"""The Rounding row for ``difference``; ``refusal`` raised when the slack cannot explain it."""
+		if abs(difference) > self.total:
+			raise refusal
+		return ChargeRow("rounding", self.description, difference)
 
 	@property
 	def description(self) -> str:
@@ -606,13 +615,16 @@ def book_refund(
 	# what the booked rates, the discount shares and Shopify's own proration and conversion leave
 	rounding = total - credit.credited
 	if rounding:
-		if abs(rounding) > slack.total:
-			raise RefundDoesNotAddUp(
-				f"Shopify refund {refund.get('id')}: the returned units at the rates they were booked at "
-				f"come to {rounding} {currency_of(refund.get('totalRefundedSet'), which) or ''} away "
-				f"from what Shopify credited for them, more than the {slack.total} rounding explains."
+		charges.append(
+			slack.rounding_row(
+				rounding,
+				RefundDoesNotAddUp(
+					f"Shopify refund {refund.get('id')}: the returned units at the rates they were booked "
+					f"at come to {rounding} {currency_of(refund.get('totalRefundedSet'), which) or ''} away "
+					f"from what Shopify credited for them, more than the {slack.total} rounding explains."
+				),
 			)
-		charges.append(ChargeRow("rounding", slack.description, rounding))
+		)
 	return credit
 
 
