@@ -65,6 +65,11 @@ if [ "${1:-}" != "--bench" ]; then
 	exit "$status"
 fi
 bench_dir="$2"
+# Hypothesis keeps a cache (and, where allowed, an example database) in ./.hypothesis of the
+# working directory, which for Frappe's runner is the bench's sites/: keep it in the run's own
+# temporary folder instead, so the bench is left as it was found.
+hypothesis_dir="$(mktemp -d "${TMPDIR:-/tmp}/scoopjoy-hypothesis.XXXXXX")"
+export HYPOTHESIS_STORAGE_DIRECTORY="$hypothesis_dir"
 
 # Frappe asks for the database root password on the terminal when it is empty: give it an empty
 # line on stdin, with no controlling terminal (setsid), so that nothing ever waits for a person.
@@ -139,6 +144,7 @@ restore_bench() {
 cleanup() {
 	local rc=$?
 	restore_bench || rc=1
+	rm -rf "$hypothesis_dir"
 	exit "$rc"
 }
 trap cleanup EXIT

@@ -16,10 +16,18 @@ of units (each restock type), of shipping, and of an amount with its VAT.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from decimal import Decimal
 from typing import Any
 
 from hypothesis import strategies as st
+
+# Hypothesis caches in ./.hypothesis of the working directory (a bench's sites/ under Frappe's
+# runner): elsewhere, unless the caller chose a place (the test command does)
+os.environ.setdefault(
+	"HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "scoopjoy-hypothesis")
+)
 
 AWKWARD_PRICES = ("0.99", "1.99", "3.33", "7.77", "99.99", "4.00", "0.01", "12.50")
 TAXES = (
