@@ -113,6 +113,41 @@ from graphql.utilities import get_operation_ast
 from scoopjoy.connectors.shopify.constants import DEFAULT_API_VERSION, MAX_SINGLE_QUERY_COST
 from scoopjoy.kernel.signatures import sign_shopify
 from scoopjoy.tests.simulators.harness import SHOPIFY_UNAUTHORIZED, SimRequest, SimResponse, SimulatorServer
+from scoopjoy.tests.simulators.shopify.amounts import (
+	_CENT,
+	DEFAULT_DISCOUNT_TITLES,
+	DISCOUNT_TYPENAMES,
+	_dec,
+	allocate,
+	cents,
+	discount_spec,
+	money,
+	portion,
+	share,
+	shopify_decimal,
+	tax_amount,
+)
+from scoopjoy.tests.simulators.shopify.common import (
+	_GID_RE,
+	_field_error,
+	_shop_zone,
+	gid,
+	parse_datetime,
+	parse_gid,
+	to_iso,
+)
+from scoopjoy.tests.simulators.shopify.search import (
+	_TOKEN_RE,
+	QueriesMixin,
+	_b64,
+	_compare,
+	_connection,
+	_Context,
+	_list_connection,
+	_Term,
+	_unb64,
+	parse_search,
+)
 from scoopjoy.tests.simulators.shopify_schema import CostCalculator, CostError, build_shopify_schema
 
 DEFAULT_SCOPES = (
@@ -167,18 +202,6 @@ ORDER_TOPICS = (
 )
 #: product topics whose body is the REST Product (https://shopify.dev/docs/api/admin-rest/latest/resources/product)
 PRODUCT_TOPICS = ("products/create", "products/update")
-#: https://shopify.dev/docs/api/admin-graphql/latest/interfaces/DiscountApplication (implementations)
-DISCOUNT_TYPENAMES = {
-	"code": "DiscountCodeApplication",
-	"manual": "ManualDiscountApplication",
-	"automatic": "AutomaticDiscountApplication",
-	"script": "ScriptDiscountApplication",
-}
-DEFAULT_DISCOUNT_TITLES = {
-	"manual": "Custom discount",
-	"automatic": "Automatic discount",
-	"script": "Script discount",
-}
 #: OrderTransaction.formattedGateway for the gateway names Shopify uses
 #: (https://shopify.dev/docs/api/admin-graphql/latest/objects/OrderTransaction).
 FORMATTED_GATEWAYS = {
@@ -195,172 +218,10 @@ FORMATTED_GATEWAYS = {
 }
 TRANSACTION_KINDS = ("AUTHORIZATION", "CAPTURE", "CHANGE", "EMV_AUTHORIZATION", "REFUND", "SALE", "VOID")
 TRANSACTION_STATUSES = ("AWAITING_RESPONSE", "ERROR", "FAILURE", "PENDING", "SUCCESS", "UNKNOWN")
-_GID_RE = re.compile(r"\Agid://shopify/(\w+)/(\d+)(?:\?.*)?\Z")
 _VERSION_RE = re.compile(r"\A(\d{4}-(01|04|07|10)|unstable)\Z")
-_TOKEN_RE = re.compile(r"""(-?)([A-Za-z_]+):(>=|<=|>|<|=)?('[^']*'|"[^"]*"|\S+)|(\S+)""")
-_CENT = Decimal("0.01")
 
 
 # --- small helpers -------------------------------------------------------------------------------
-
-
-def gid(kind: str, number: int) -> str:
-	return f"gid://shopify/{kind}/{number}"
-
-
-def parse_gid(value: Any, kind: str | None = None) -> int | None:
-	"""The number in ``gid://shopify/<kind>/<n>`` (or a bare number); None when it is not one."""
-	if isinstance(value, int) and not isinstance(value, bool):
-		return value
-	if isinstance(value, str):
-		if value.isdigit():
-			return int(value)
-		m = _GID_RE.match(value)
-		if m and (kind is None or m.group(1) == kind):
-			return int(m.group(2))
-	return None
-
-
-def money(value: Any) -> str:
-	"""Two-decimal string ("12.50") of a number or numeric string."""
-	return str(Decimal(str(value)).quantize(_CENT))
-
-
-def shopify_decimal(value: Any) -> str:
-	"""How the GraphQL API writes a Decimal: no trailing zeros but at least one decimal ("12.5", "10.0")."""
-	d = Decimal(str(value)).normalize()
-	s = format(d, "f")
-	return s if "." in s else s + ".0"
-
-
-def _dec(value: Any) -> Decimal:
-	"""A Decimal from a number or numeric string (None: 0)."""
-	if value is None:
-		return Decimal(0)
-	if isinstance(value, Decimal):
-		return value
-	return Decimal(str(value))
-
-
-def cents(value: Any) -> Decimal:
-	"""Rounded to the cent, half up."""
-	return _dec(value).quantize(_CENT, rounding=ROUND_HALF_UP)
-
-
-def allocate(total: Any, weights: Iterable[Any]) -> list[Decimal]:
-	"""``total`` split over ``weights`` pro rata, to the cent, by largest remainder (ties: first).
-
-	The parts always add up to ``total`` exactly; all-zero weights share it equally.
-	"""
-	shares = [max(Decimal(0), _dec(w)) for w in weights]
-	if not shares:
-		return []
-	units = int(cents(total) * 100)
-	sign = -1 if units < 0 else 1
-	units = abs(units)
-	whole = sum(shares, Decimal(0))
-	if whole == 0:
-		shares = [Decimal(1)] * len(shares)
-		whole = Decimal(len(shares))
-	raw = [units * w / whole for w in shares]
-	parts = [int(r) for r in raw]
-	for i in sorted(range(len(raw)), key=lambda i: (parts[i] - raw[i], i))[: units - sum(parts)]:
-		parts[i] += 1
-	return [(Decimal(sign * p) / 100).quantize(_CENT) for p in parts]
-
-
-def share(amount: Decimal, part: int, whole: int) -> Decimal:
-	"""The cents of ``amount`` that ``part`` of ``whole`` units carry (all of it for all units)."""
-	if part <= 0 or not whole:
-		return Decimal("0.00")
-	if part >= whole:
-		return amount
-	return cents(amount * part / whole)
-
-
-def portion(amount: Decimal, part: Decimal, whole: Decimal) -> Decimal:
-	"""Like :func:`share` for money weights (a tax share of a partly refunded shipping price)."""
-	if part <= 0:
-		return Decimal("0.00")
-	if whole <= 0 or part >= whole:
-		return amount
-	return cents(amount * part / whole)
-
-
-def tax_amount(base: Decimal, rate: Any, included: bool) -> Decimal:
-	"""Tax on ``base`` at ``rate``: base x rate, or base x rate / (1 + rate) when prices include tax."""
-	r = _dec(rate)
-	return cents(base * r / (1 + r)) if included else cents(base * r)
-
-
-def discount_spec(value: Any, *, kind: str = "manual", code: str | None = None) -> dict:
-	"""A discount given as an amount ("5.00"), a percentage ("10%") or a mapping ``{"value" |
-	"amount" | "percentage", "type": "code" | "manual" | "automatic" | "script", "code", "title",
-	"description"}``, normalised."""
-	spec = dict(value) if isinstance(value, Mapping) else {"value": value}
-	if spec.get("value") is None:
-		spec["value"] = f"{spec['percentage']}%" if spec.get("percentage") is not None else spec.get("amount")
-	if spec["value"] is None:
-		raise ValueError(f"a discount needs a value: {value!r}")
-	text = str(spec["value"]).strip()
-	if text.endswith("%"):
-		value_type, amount = "percentage", Decimal(text[:-1].strip())
-	else:
-		value_type, amount = "fixed_amount", cents(text)
-	kind = spec.get("type") or ("code" if spec.get("code") else kind)
-	if kind not in DISCOUNT_TYPENAMES:
-		raise ValueError(f"unknown discount type {kind!r}")
-	return {
-		"type": kind,
-		"value_type": value_type,
-		"value": amount,
-		"code": spec.get("code") or code or "DISCOUNT",
-		"title": spec.get("title") or DEFAULT_DISCOUNT_TITLES.get(kind, "Discount"),
-		"description": spec.get("description"),
-	}
-
-
-def to_iso(value: datetime | str | None) -> str | None:
-	"""UTC ``YYYY-MM-DDTHH:MM:SSZ`` (Shopify's DateTime) from a datetime or an ISO string."""
-	if value is None:
-		return None
-	dt = parse_datetime(value) if isinstance(value, str) else value
-	if dt is None:
-		raise ValueError(f"not a date-time: {value!r}")
-	if dt.tzinfo is None:
-		dt = dt.replace(tzinfo=timezone.utc)
-	return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_datetime(value: str, default_tz: timezone = timezone.utc) -> datetime | None:
-	text = value.strip()
-	if text.endswith("Z") or text.endswith("z"):
-		text = text[:-1] + "+00:00"
-	try:
-		dt = datetime.fromisoformat(text)
-	except ValueError:
-		return None
-	if dt.tzinfo is None:
-		dt = dt.replace(tzinfo=default_tz)
-	return dt
-
-
-def _shop_zone(name: str, offset_minutes: int) -> tzinfo:
-	"""The shop's zone: an IANA name (other than UTC) wins over a fixed offset in minutes."""
-	if name and name.upper() != "UTC":
-		return ZoneInfo(name)
-	return timezone(timedelta(minutes=offset_minutes))
-
-
-def _b64(data: Any) -> str:
-	return base64.b64encode(json.dumps(data, separators=(",", ":")).encode()).decode("ascii")
-
-
-def _unb64(cursor: str) -> Any:
-	try:
-		return json.loads(base64.b64decode(cursor + "=" * (-len(cursor) % 4), validate=True))
-	except Exception:
-		return None
 
 
 def _slug(text: str) -> str:
@@ -368,135 +229,10 @@ def _slug(text: str) -> str:
 	return slug or "product"
 
 
-def _field_error(message: str, code: str, **extensions: Any) -> GraphQLError:
-	return GraphQLError(message, extensions={"code": code, **extensions})
-
-
-@dataclass
-class _Context:
-	sim: ShopifySimulator
-	search_warnings: list[dict] = field(default_factory=list)
-
-
-# --- connections -----------------------------------------------------------------------------------
-
-
-def _connection(
-	items: list[tuple[Any, int, Any]],
-	args: Mapping[str, Any],
-	*,
-	reverse: bool = False,
-) -> dict[str, Any]:
-	"""A Relay connection over ``(sort value, id, node)`` tuples already sorted ascending."""
-	first, last = args.get("first"), args.get("last")
-	after, before = args.get("after"), args.get("before")
-	if reverse:
-		items = items[::-1]
-
-	def position(cursor: str) -> tuple[Any, int]:
-		data = _unb64(cursor)
-		if not isinstance(data, dict) or "last_id" not in data:
-			raise _field_error(f"Invalid cursor: {cursor!r}", "BAD_REQUEST")
-		return data.get("last_value"), int(data["last_id"])
-
-	def later(item: tuple[Any, int, Any], mark: tuple[Any, int]) -> bool:
-		"""True when ``item`` comes after the cursor position in this order."""
-		key = (item[0], item[1])
-		try:
-			return key < mark if reverse else key > mark
-		except TypeError:
-			raise _field_error("Invalid cursor for current pagination sort.", "BAD_REQUEST")
-
-	def earlier(item: tuple[Any, int, Any], mark: tuple[Any, int]) -> bool:
-		return (item[0], item[1]) != mark and not later(item, mark)
-
-	start, end = 0, len(items)
-	if after:
-		mark = position(after)
-		while start < end and not later(items[start], mark):
-			start += 1
-	if before:
-		mark = position(before)
-		while end > start and not earlier(items[end - 1], mark):
-			end -= 1
-	window = items[start:end]
-	has_next = end < len(items) and bool(before)
-	has_previous = start > 0 and bool(after)
-	if first is not None:
-		has_next = has_next or len(window) > first
-		window = window[:first]
-	elif last is not None:
-		has_previous = has_previous or len(window) > last
-		window = window[len(window) - last :] if last else []
-	edges = [
-		{"node": node, "cursor": _b64({"last_id": ident, "last_value": value})}
-		for value, ident, node in window
-	]
-	return {
-		"nodes": [e["node"] for e in edges],
-		"edges": edges,
-		"pageInfo": {
-			"hasNextPage": has_next,
-			"hasPreviousPage": has_previous,
-			"startCursor": edges[0]["cursor"] if edges else None,
-			"endCursor": edges[-1]["cursor"] if edges else None,
-		},
-	}
-
-
-def _list_connection(source: Mapping[str, Any], key: str, args: Mapping[str, Any]) -> dict[str, Any]:
-	items = source.get(key) or []
-	return _connection(
-		[(i, i, node) for i, node in enumerate(items)], args, reverse=bool(args.get("reverse"))
-	)
-
-
-# --- search syntax ---------------------------------------------------------------------------------
-
-
-@dataclass
-class _Term:
-	field: str
-	op: str
-	value: str
-	negated: bool = False
-
-
-def parse_search(query: str | None) -> list[_Term]:
-	"""``field:>=value`` terms ANDed by spaces (``AND`` is accepted; ``-field:value`` negates)."""
-	terms: list[_Term] = []
-	for m in _TOKEN_RE.finditer(query or ""):
-		if m.group(5) is not None:
-			word = m.group(5)
-			if word.upper() in ("AND", "OR", "NOT"):
-				continue
-			terms.append(_Term("default", "=", word.strip("'\"")))
-			continue
-		value = m.group(4)
-		if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-			value = value[1:-1]
-		terms.append(_Term(m.group(2).lower(), m.group(3) or "=", value, bool(m.group(1))))
-	return terms
-
-
-def _compare(left: Any, op: str, right: Any) -> bool:
-	if left is None:
-		return False
-	if op == ">=":
-		return left >= right
-	if op == "<=":
-		return left <= right
-	if op == ">":
-		return left > right
-	if op == "<":
-		return left < right
-	return left == right
-
-
 # --- the simulator ---------------------------------------------------------------------------------
 
 
-class ShopifySimulator(SimulatorServer):
+class ShopifySimulator(QueriesMixin, SimulatorServer):
 	"""The Shopify GraphQL Admin API of one shop; see the module docstring for what it does.
 
 	State (reset by :meth:`reset`) is seeded by the helpers: :meth:`add_location`,
@@ -2755,190 +2491,6 @@ class ShopifySimulator(SimulatorServer):
 			return refund
 
 	# --- queries over the store -----------------------------------------------------------------------
-
-	def _visible_orders(self) -> list[dict]:
-		orders = list(self.orders.values())
-		if not self.has_scope("read_all_orders"):
-			cutoff = to_iso(self.now() - timedelta(days=60))
-			orders = [o for o in orders if o["createdAt"] >= cutoff]
-		return orders
-
-	def _date_value(self, value: str) -> str | None:
-		dt = parse_datetime(value, self.shop_tz)
-		if dt is None:
-			return None
-		return to_iso(dt)
-
-	def _filter(
-		self,
-		records: list[dict],
-		query: str | None,
-		fields: Mapping[str, Callable],
-		ctx: _Context | None,
-		path: str,
-	) -> list[dict]:
-		if not query:
-			return records
-		terms = parse_search(query)
-		warnings = []
-		predicates = []
-		for term in terms:
-			getter = fields.get(term.field)
-			if getter is None:
-				warnings.append({"field": term.field, "message": "Invalid search field for this query."})
-				continue
-			kind, extract = getter
-			if kind == "date":
-				value = self._date_value(term.value)
-				if value is None:
-					warnings.append({"field": term.field, "message": f"Invalid date: {term.value}"})
-					continue
-			elif kind == "int":
-				value = parse_gid(term.value)
-				if value is None:
-					warnings.append({"field": term.field, "message": f"Invalid value: {term.value}"})
-					continue
-			elif kind == "status":
-				value = term.value.lower()
-				if value == "any":
-					continue
-			else:
-				value = term.value.lower()
-			predicates.append((kind, extract, term.op, value, term.negated))
-		if warnings and ctx is not None:
-			ctx.search_warnings.append({"path": [path], "query": query, "warnings": warnings})
-
-		def keep(record: dict) -> bool:
-			for kind, extract, op, value, negated in predicates:
-				if kind == "status":
-					ok = extract(record, value)
-				elif kind == "text":
-					got = extract(record)
-					ok = got is not None and str(got).lower() == value
-				else:
-					ok = _compare(extract(record), op, value)
-				if ok == negated:
-					return False
-			return True
-
-		return [r for r in records if keep(r)]
-
-	@staticmethod
-	def _order_status(order: dict, value: str) -> bool:
-		if value == "open":
-			return order["closedAt"] is None and order["cancelledAt"] is None
-		if value in ("closed", "archived"):
-			return order["closedAt"] is not None
-		if value == "cancelled":
-			return order["cancelledAt"] is not None
-		if value == "not_closed":
-			return order["closedAt"] is None
-		return True
-
-	@staticmethod
-	def _fulfillment_filter(order: dict, value: str) -> bool:
-		status = order["displayFulfillmentStatus"]
-		mapping = {
-			"shipped": ("FULFILLED",),
-			"fulfilled": ("FULFILLED",),
-			"partial": ("PARTIALLY_FULFILLED",),
-			"unshipped": ("UNFULFILLED",),
-			"unfulfilled": ("UNFULFILLED", "PARTIALLY_FULFILLED"),
-		}
-		return status in mapping.get(value, (value.upper(),))
-
-	ORDER_FIELDS: dict[str, tuple[str, Callable]] = {
-		"updated_at": ("date", lambda o: o["updatedAt"]),
-		"created_at": ("date", lambda o: o["createdAt"]),
-		"processed_at": ("date", lambda o: o["processedAt"]),
-		"id": ("int", lambda o: o["_n"]),
-		"status": ("status", lambda o, v: ShopifySimulator._order_status(o, v)),
-		"financial_status": ("status", lambda o, v: o["displayFinancialStatus"] == v.upper()),
-		"fulfillment_status": ("status", lambda o, v: ShopifySimulator._fulfillment_filter(o, v)),
-		"name": ("text", lambda o: o["name"]),
-		"email": ("text", lambda o: o["email"]),
-		"test": ("text", lambda o: str(o["test"]).lower()),
-	}
-	CUSTOMER_FIELDS: dict[str, tuple[str, Callable]] = {
-		"updated_at": ("date", lambda c: c["updatedAt"]),
-		"created_at": ("date", lambda c: c["createdAt"]),
-		"id": ("int", lambda c: c["_n"]),
-		"email": ("text", lambda c: (c["defaultEmailAddress"] or {}).get("emailAddress")),
-	}
-	PRODUCT_FIELDS: dict[str, tuple[str, Callable]] = {
-		"updated_at": ("date", lambda p: p["updatedAt"]),
-		"created_at": ("date", lambda p: p["createdAt"]),
-		"id": ("int", lambda p: p["_n"]),
-		"handle": ("text", lambda p: p["handle"]),
-		"title": ("text", lambda p: p["title"]),
-		"status": ("text", lambda p: p["status"]),
-		"product_type": ("text", lambda p: p["productType"]),
-		"vendor": ("text", lambda p: p["vendor"]),
-		"sku": ("status", lambda p, v: any((var.get("sku") or "").lower() == v for var in p["variants"])),
-	}
-	ORDER_SORT: dict[str, Callable[[dict], Any]] = {
-		"CREATED_AT": lambda o: o["createdAt"],
-		"UPDATED_AT": lambda o: o["updatedAt"],
-		"PROCESSED_AT": lambda o: o["processedAt"],
-		"ORDER_NUMBER": lambda o: o["_number"],
-		"ID": lambda o: o["_n"],
-	}
-	COMMON_SORT: dict[str, Callable[[dict], Any]] = {
-		"CREATED_AT": lambda r: r["createdAt"],
-		"UPDATED_AT": lambda r: r["updatedAt"],
-		"TITLE": lambda r: r["title"],
-		"NAME": lambda r: r.get("name") or r.get("displayName"),
-		"ID": lambda r: r["_n"],
-	}
-
-	def _sorted(
-		self, records: list[dict], sort_key: str | None, table: Mapping[str, Callable]
-	) -> list[tuple]:
-		key = table.get(sort_key or "ID", table["ID"])
-		items = [(key(r), r["_n"], r) for r in records]
-		items.sort(key=lambda t: (t[0], t[1]))
-		return items
-
-	def _count(self, records: list[dict], limit: int | None) -> dict:
-		total = len(records)
-		if limit is not None and total > limit:
-			return {"count": limit, "precision": "AT_LEAST"}
-		return {"count": total, "precision": "EXACT"}
-
-	def lookup(self, ident: Any) -> dict | None:
-		"""Any stored record by its gid (None when absent or of an unknown type)."""
-		if not isinstance(ident, str):
-			return None
-		m = _GID_RE.match(ident)
-		if not m:
-			raise _field_error(f"Invalid global id '{ident}'", "argumentLiteralsIncompatible")
-		kind, n = m.group(1), int(m.group(2))
-		tables = {
-			"Order": self.orders,
-			"Product": self.products,
-			"ProductVariant": self.variants,
-			"InventoryItem": self.inventory_items,
-			"Location": self.locations,
-			"Customer": self.customers,
-			"WebhookSubscription": self.webhook_subscriptions,
-		}
-		if kind == "InventoryLevel":
-			query = ident.split("?", 1)[1] if "?" in ident else ""
-			item = parse_gid(query.split("=", 1)[1]) if query.startswith("inventory_item_id=") else None
-			return self.levels.get((item, n))
-		if kind in (
-			"Refund",
-			"Fulfillment",
-			"OrderTransaction",
-		):  # stored on their order, as Shopify nests them
-			key = {"Refund": "refunds", "Fulfillment": "fulfillments"}.get(kind, "transactions")
-			for order in self.orders.values():
-				for record in order.get(key) or []:
-					if record.get("id") == ident:
-						return record
-			return None
-		table = tables.get(kind)
-		return table.get(n) if table is not None else None
 
 	# --- webhooks -------------------------------------------------------------------------------------
 
