@@ -5,7 +5,7 @@ orders/s depend on the machine and whatever else it runs; a ratio measured side 
 process, on one site, with the two sides interleaved, does not. So, in this process:
 
 - import: ``orders.apply_order`` on order nodes fetched from the project's Shopify simulator
-  (``scoopjoy/tests/simulators/shopify.py``, started in this process), one commit per order as a job does;
+  (``scoopjoy/tests/simulators/shopify/``, started in this process), one commit per order as a job does;
 - raw: ``frappe.get_doc({...Sales Order...}).insert(); .submit()`` of an equivalent Sales Order
   (same customer, address, items, rates, tax and shipping rows, copied from an imported one), one
   commit per order;

@@ -1,7 +1,7 @@
 """The GraphQL Admin API documents this connector sends, in one place.
 
 Written from the Admin GraphQL reference (https://shopify.dev/docs/api/admin-graphql, version
-pinned in Shopify Settings). The simulator (scoopjoy/tests/simulators/shopify.py) serves a schema
+pinned in Shopify Settings). The simulator (scoopjoy/tests/simulators/shopify/) serves a schema
 subset written from the same reference, and a kernel test parses every document here against it,
 so a field we use but the simulator does not know fails in CI rather than in production.
 
