@@ -18,6 +18,7 @@ from scoopjoy.connectors.shopify import (
 	api,
 	catalog,
 	console,
+	constants,
 	drain,
 	inventory,
 	orders,
@@ -349,7 +350,7 @@ class TestShopifyOrders(ShopifyTestCase):
 			"Integration Dead Letter", {"connector": "Shopify", "external_id": legacy_id(bad["id"])}
 		)
 		self.assertIn("deleted in Shopify", letter.last_error)
-		self.assertEqual(letter.job, orders.SYNC_ORDER_JOB)
+		self.assertEqual(letter.job, constants.SYNC_ORDER_JOB)
 
 	def test_a_200_character_title_fits_erpnext(self):
 		variant = self.mapped_variant("SHOP-T-LONG")
@@ -536,7 +537,7 @@ class TestShopifyWebhooks(ShopifyTestCase):
 		failed = frappe.get_doc("Shopify Webhook Delivery", webhook_ids[bad["id"]][0])
 		self.assertEqual(failed.status, "Failed")
 		letter = frappe.get_doc("Integration Dead Letter", failed.dead_letter)
-		self.assertEqual((letter.job, letter.external_id), (orders.SYNC_ORDER_JOB, legacy_id(bad["id"])))
+		self.assertEqual((letter.job, letter.external_id), (constants.SYNC_ORDER_JOB, legacy_id(bad["id"])))
 		self.assertIn("deleted in Shopify", letter.last_error)
 
 	def test_a_delivery_that_arrives_after_its_order_was_read_is_imported_by_the_next_pass(self):
@@ -607,7 +608,7 @@ class TestShopifyWebhooks(ShopifyTestCase):
 		from scoopjoy.reliability.jobs import job_id_for
 
 		run_integration_job(
-			orders.SYNC_ORDER_JOB,
+			constants.SYNC_ORDER_JOB,
 			"Shopify",
 			{"order_gid": bad["id"]},
 			dedup_key=job_id_for("Shopify", key),

@@ -586,13 +586,12 @@ def create_items_for_dead_letters(order_ids: list[str] | None = None) -> dict:
 	"""For Shopify orders dead-lettered because a variant has no Item: make the Items from their
 	products (whatever Create Missing Items says: a person asked), commit, then replay the letters.
 	Runs as the integration user, as the jobs do."""
-	from scoopjoy.connectors.shopify.orders import SYNC_ORDER_JOB
 	from scoopjoy.reliability.dead_letters import replay_dead_letter
 	from scoopjoy.reliability.jobs import as_integration_user
 
 	filters = {
 		"connector": constants.SERVICE_NAME,
-		"job": SYNC_ORDER_JOB,
+		"job": constants.SYNC_ORDER_JOB,
 		"status": ["in", ("Open", "Gave Up")],
 		"last_error": ["like", f"%{UNMAPPED}%"],
 	}

@@ -57,7 +57,6 @@ from scoopjoy.kernel.errors import ConfigError, RecordError, TransientError
 from scoopjoy.reliability.runtime import get_redis
 
 SALES_ORDER = "Sales Order"
-SYNC_ORDER_JOB = "scoopjoy.connectors.shopify.orders.sync_order"
 
 
 @dataclass
@@ -972,7 +971,7 @@ def _deliver_or_dead_letter(sales_order, plan: OrderPlan, node: dict, timezone, 
 		return
 	record_dead_letter(
 		connector=constants.SERVICE_NAME,
-		job=SYNC_ORDER_JOB,
+		job=constants.SYNC_ORDER_JOB,
 		payload={"order_gid": plan.gid},
 		error=RecordError(
 			f"Shopify order {plan.name}: the Delivery Note for what Shopify shipped could not be made "

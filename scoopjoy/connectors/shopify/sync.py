@@ -23,7 +23,6 @@ from scoopjoy.connectors.shopify import constants, queries
 from scoopjoy.connectors.shopify.connector import ShopifyConnector
 from scoopjoy.connectors.shopify.mapping import legacy_id
 from scoopjoy.connectors.shopify.orders import (
-	SYNC_ORDER_JOB,
 	OrderResult,
 	StaleSnapshot,
 	apply_order,
@@ -82,7 +81,7 @@ def apply_in_savepoint(node: dict, settings, connector: ShopifyConnector | None 
 			raise
 		letter = record_dead_letter(
 			connector=constants.SERVICE_NAME,
-			job=SYNC_ORDER_JOB,
+			job=constants.SYNC_ORDER_JOB,
 			payload={"order_gid": node["id"]},
 			error=error,
 			dedup_key=dedup_key,
