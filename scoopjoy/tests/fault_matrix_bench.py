@@ -91,7 +91,7 @@ SCALED_CONNECTOR = {"timeout": (2.0, READ_TIMEOUT), "retry_backoff": 0.05, "retr
 THROTTLED_RESTORE_RATE = 2000.0
 REPLAY_ROUNDS = 3
 REVOKED_TOKEN = "shpat_revoked_by_the_merchant_0000000000"
-#: a killed worker's per-order lock (orders._lock_until_transaction_ends) lives this long
+#: a killed worker's per-order lock (locks._lock_until_transaction_ends) lives this long
 ORDER_LOCK_SECONDS = 300
 
 

@@ -776,7 +776,7 @@ class TestShopifySettings(ShopifyTestCase):
 
 class TestShopifyOrderLock(ScoopJoyTestCase):
 	def test_an_order_locked_by_a_dead_worker_is_retried_after_the_lock_expires(self):
-		from scoopjoy.connectors.shopify.orders import ORDER_LOCK_SECONDS, _lock_until_transaction_ends
+		from scoopjoy.connectors.shopify.locks import ORDER_LOCK_SECONDS, _lock_until_transaction_ends
 		from scoopjoy.kernel.errors import TransientError
 		from scoopjoy.reliability.runtime import get_redis
 

@@ -19,7 +19,7 @@ stays in the description.
 Two workers meeting the same new product at once make one set of Items: a Redis lock per product,
 held until the transaction ends, lets one make them while the other waits. The one that waited
 cannot see them yet (MariaDB's REPEATABLE READ keeps the snapshot of its first read), so it applies
-its order again in a fresh transaction (orders.StaleSnapshot), which finds them; whatever still
+its order again in a fresh transaction (locks.StaleSnapshot), which finds them; whatever still
 slips through meets the UNIQUE index on the variant id (and on the item code) and is applied
 again the same way, never doubled.
 
@@ -38,6 +38,7 @@ from frappe.utils import now_datetime
 
 from scoopjoy.connectors.shopify import constants, queries
 from scoopjoy.connectors.shopify.connector import ShopifyConnector
+from scoopjoy.connectors.shopify.locks import StaleSnapshot, _lock_until_transaction_ends
 from scoopjoy.connectors.shopify.mapping import (
 	VARIANT_CODE_PREFIX,
 	OrderLine,
@@ -236,8 +237,6 @@ def lock_product(product_id: str) -> None:
 	"""One worker per product until its transaction ends. A worker that had to wait for the lock
 	raises StaleSnapshot once it has it: what the other worker made is committed, but this
 	transaction's snapshot predates it; a fresh transaction sees it."""
-	from scoopjoy.connectors.shopify.orders import _lock_until_transaction_ends
-
 	if ("product", product_id) in (getattr(frappe.local, "scoopjoy_shopify_locks", None) or {}):
 		return
 	busy = get_redis().exists(f"scoopjoy:shopify:{frappe.local.site}:product:{product_id}")
@@ -250,15 +249,11 @@ def lock_product(product_id: str) -> None:
 
 
 def _stale(message: str) -> Exception:
-	from scoopjoy.connectors.shopify.orders import StaleSnapshot
-
 	return StaleSnapshot(message, service=constants.SERVICE_NAME)
 
 
 def _fresh_retry(func, *args):
 	"""``func(*args)``, once more in a fresh transaction when it met another worker's new records."""
-	from scoopjoy.connectors.shopify.orders import StaleSnapshot
-
 	try:
 		return func(*args)
 	except StaleSnapshot:

@@ -21,10 +21,10 @@ from frappe.utils import get_datetime, now_datetime
 
 from scoopjoy.connectors.shopify import constants, queries
 from scoopjoy.connectors.shopify.connector import ShopifyConnector
+from scoopjoy.connectors.shopify.locks import StaleSnapshot
 from scoopjoy.connectors.shopify.mapping import legacy_id
 from scoopjoy.connectors.shopify.orders import (
 	OrderResult,
-	StaleSnapshot,
 	apply_order,
 	order_job_key,
 )
