@@ -51,6 +51,7 @@ from scoopjoy.connectors.shopify.mapping import (
 	order_plan,
 	product_plan,
 )
+from scoopjoy.connectors.shopify.whole_order import with_every_line
 from scoopjoy.kernel.errors import ConfigError, RecordError
 from scoopjoy.reliability.runtime import get_redis
 
@@ -637,8 +638,6 @@ def create_items_for_dead_letters(order_ids: list[str] | None = None) -> dict:
 
 def _items_of_order(order_gid: str, settings, connector: ShopifyConnector) -> list[str]:
 	"""Make the Items of an order's unmapped variants. Returns the item codes made."""
-	from scoopjoy.connectors.shopify.orders import with_every_line
-
 	node = connector.query(
 		queries.ORDER_BY_ID,
 		{"id": order_gid, "lineItems": constants.LINE_ITEMS_PER_ORDER},
