@@ -28,7 +28,7 @@ from scoopjoy.connectors.shopify.booking import (
 from scoopjoy.connectors.shopify.mapping import parse_time
 from scoopjoy.kernel.errors import ConfigError, RecordError
 
-# --- settings an order needs ----------------------------------------------------------------------
+# --- settings an order needs ---------------------------------------------------------------------
 
 
 def _require(settings, *fieldnames: str) -> None:
@@ -42,7 +42,7 @@ def _require(settings, *fieldnames: str) -> None:
 		)
 
 
-# --- money set, rate, currency, dates -------------------------------------------------------------
+# --- money set, rate, currency, dates ------------------------------------------------------------
 
 
 def _money_set(settings) -> str:
@@ -137,7 +137,7 @@ def shop_timezone(settings) -> ZoneInfo:
 		) from error
 
 
-# --- charges and their accounts -------------------------------------------------------------------
+# --- charges and their accounts ------------------------------------------------------------------
 
 
 def charge_row(charge: ChargeRow, settings) -> dict:
