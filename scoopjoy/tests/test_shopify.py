@@ -28,7 +28,7 @@ from scoopjoy.connectors.shopify import (
 )
 from scoopjoy.connectors.shopify.connector import ShopifyConnector
 from scoopjoy.connectors.shopify.constants import ORDERS_PAGE_SIZE, WEBHOOK_TOPICS
-from scoopjoy.connectors.shopify.mapping import legacy_id
+from scoopjoy.connectors.shopify.mapping import legacy_id, order_job_key
 from scoopjoy.kernel.signatures import sign_shopify
 from scoopjoy.tests.records import tree_leaf
 from scoopjoy.tests.simulators.harness import Fault
@@ -604,7 +604,7 @@ class TestShopifyWebhooks(ShopifyTestCase):
 		sync.pull_changed_orders()
 		frappe.db.set_value("Shopify Webhook Delivery", ids[good["id"]], "status", "Queued")
 		# the bad order's job fails and becomes a dead letter (as a worker runs it)
-		key = orders.order_job_key(bad["id"])
+		key = order_job_key(bad["id"])
 		from scoopjoy.reliability.jobs import job_id_for
 
 		run_integration_job(

@@ -13,8 +13,7 @@ from frappe import _
 
 from scoopjoy.connectors.shopify import catalog, console, constants, inventory, items, queries, sync
 from scoopjoy.connectors.shopify.connector import ShopifyConnector
-from scoopjoy.connectors.shopify.mapping import gid, legacy_id
-from scoopjoy.connectors.shopify.orders import order_job_key
+from scoopjoy.connectors.shopify.mapping import gid, legacy_id, order_job_key
 from scoopjoy.connectors.shopify.webhook import endpoint_url
 from scoopjoy.kernel.errors import RecordError
 from scoopjoy.reliability.errors import user_facing_errors

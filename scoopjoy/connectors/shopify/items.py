@@ -58,7 +58,7 @@ from scoopjoy.reliability.runtime import get_redis
 SYNC_PRODUCT_JOB = "scoopjoy.connectors.shopify.items.sync_product"
 DELIVERY = "Shopify Webhook Delivery"
 DEAD_LETTER = "Integration Dead Letter"
-#: the words of the dead letter of an order whose variant has no Item (orders.item_for_line)
+#: the words of the dead letter of an order whose variant has no Item (item_for_line)
 UNMAPPED = "is not mapped to an Item"
 #: orders one press of Create Items handles (each is read from Shopify, then replayed)
 CREATE_ITEMS_LIMIT = 50

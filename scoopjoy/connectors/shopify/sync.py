@@ -22,11 +22,10 @@ from frappe.utils import get_datetime, now_datetime
 from scoopjoy.connectors.shopify import constants, queries
 from scoopjoy.connectors.shopify.connector import ShopifyConnector
 from scoopjoy.connectors.shopify.locks import StaleSnapshot
-from scoopjoy.connectors.shopify.mapping import legacy_id
+from scoopjoy.connectors.shopify.mapping import legacy_id, order_job_key
 from scoopjoy.connectors.shopify.orders import (
 	OrderResult,
 	apply_order,
-	order_job_key,
 )
 from scoopjoy.kernel.errors import FailureType
 from scoopjoy.reliability.dead_letters import record_dead_letter, resolve_dead_letter
