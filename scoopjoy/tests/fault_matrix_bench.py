@@ -58,9 +58,9 @@ from frappe.utils import add_days, now_datetime, nowdate
 from frappe.utils.background_jobs import execute_job, get_job_status, get_queue
 from rq.job import JobStatus
 
-from scoopjoy.connectors.shopify import constants, drain, orders, queries, sync
+from scoopjoy.connectors.shopify import constants, drain, queries, sync
 from scoopjoy.connectors.shopify.connector import ShopifyConnector
-from scoopjoy.connectors.shopify.mapping import legacy_id, parse_time
+from scoopjoy.connectors.shopify.mapping import legacy_id, order_job_key, parse_time
 from scoopjoy.reliability import dead_letters
 from scoopjoy.reliability.jobs import RUNNER, job_id_for, job_ids_for, site_job_id
 from scoopjoy.reliability.runtime import get_redis
@@ -91,7 +91,7 @@ SCALED_CONNECTOR = {"timeout": (2.0, READ_TIMEOUT), "retry_backoff": 0.05, "retr
 THROTTLED_RESTORE_RATE = 2000.0
 REPLAY_ROUNDS = 3
 REVOKED_TOKEN = "shpat_revoked_by_the_merchant_0000000000"
-#: a killed worker's per-order lock (orders._lock_until_transaction_ends) lives this long
+#: a killed worker's per-order lock (locks._lock_until_transaction_ends) lives this long
 ORDER_LOCK_SECONDS = 300
 
 
@@ -261,7 +261,7 @@ class Shop:
 				self.sim.refund(gid, {1: 1})
 			ids.append(gid)
 			# the order's job, and its follow-up when a webhook comes while the job runs
-			self.job_ids.update(job_ids_for(constants.SERVICE_NAME, orders.order_job_key(gid)))
+			self.job_ids.update(job_ids_for(constants.SERVICE_NAME, order_job_key(gid)))
 		self.order_ids += ids
 		return ids
 
@@ -381,7 +381,7 @@ class Shop:
 	def covered(self, gid: str, letters: list[str]) -> bool:
 		"""An open letter will bring this order in: its own, or the poll's or a backfill's of this cell."""
 		keys = set(frappe.get_all(DEAD_LETTER, filters={"name": ["in", letters]}, pluck="dedup_key"))
-		own = job_id_for(constants.SERVICE_NAME, orders.order_job_key(gid))
+		own = job_id_for(constants.SERVICE_NAME, order_job_key(gid))
 		return own in keys or bool(keys & ({POLL_JOB_ID} | DRAIN_JOB_IDS | self.backfill_keys))
 
 	def fired(self) -> int:

@@ -18,6 +18,7 @@ from scoopjoy.connectors.shopify import (
 	api,
 	catalog,
 	console,
+	constants,
 	drain,
 	inventory,
 	orders,
@@ -27,7 +28,7 @@ from scoopjoy.connectors.shopify import (
 )
 from scoopjoy.connectors.shopify.connector import ShopifyConnector
 from scoopjoy.connectors.shopify.constants import ORDERS_PAGE_SIZE, WEBHOOK_TOPICS
-from scoopjoy.connectors.shopify.mapping import legacy_id
+from scoopjoy.connectors.shopify.mapping import legacy_id, order_job_key
 from scoopjoy.kernel.signatures import sign_shopify
 from scoopjoy.tests.records import tree_leaf
 from scoopjoy.tests.simulators.harness import Fault
@@ -349,7 +350,7 @@ class TestShopifyOrders(ShopifyTestCase):
 			"Integration Dead Letter", {"connector": "Shopify", "external_id": legacy_id(bad["id"])}
 		)
 		self.assertIn("deleted in Shopify", letter.last_error)
-		self.assertEqual(letter.job, orders.SYNC_ORDER_JOB)
+		self.assertEqual(letter.job, constants.SYNC_ORDER_JOB)
 
 	def test_a_200_character_title_fits_erpnext(self):
 		variant = self.mapped_variant("SHOP-T-LONG")
@@ -536,7 +537,7 @@ class TestShopifyWebhooks(ShopifyTestCase):
 		failed = frappe.get_doc("Shopify Webhook Delivery", webhook_ids[bad["id"]][0])
 		self.assertEqual(failed.status, "Failed")
 		letter = frappe.get_doc("Integration Dead Letter", failed.dead_letter)
-		self.assertEqual((letter.job, letter.external_id), (orders.SYNC_ORDER_JOB, legacy_id(bad["id"])))
+		self.assertEqual((letter.job, letter.external_id), (constants.SYNC_ORDER_JOB, legacy_id(bad["id"])))
 		self.assertIn("deleted in Shopify", letter.last_error)
 
 	def test_a_delivery_that_arrives_after_its_order_was_read_is_imported_by_the_next_pass(self):
@@ -603,11 +604,11 @@ class TestShopifyWebhooks(ShopifyTestCase):
 		sync.pull_changed_orders()
 		frappe.db.set_value("Shopify Webhook Delivery", ids[good["id"]], "status", "Queued")
 		# the bad order's job fails and becomes a dead letter (as a worker runs it)
-		key = orders.order_job_key(bad["id"])
+		key = order_job_key(bad["id"])
 		from scoopjoy.reliability.jobs import job_id_for
 
 		run_integration_job(
-			orders.SYNC_ORDER_JOB,
+			constants.SYNC_ORDER_JOB,
 			"Shopify",
 			{"order_gid": bad["id"]},
 			dedup_key=job_id_for("Shopify", key),
@@ -775,7 +776,7 @@ class TestShopifySettings(ShopifyTestCase):
 
 class TestShopifyOrderLock(ScoopJoyTestCase):
 	def test_an_order_locked_by_a_dead_worker_is_retried_after_the_lock_expires(self):
-		from scoopjoy.connectors.shopify.orders import ORDER_LOCK_SECONDS, _lock_until_transaction_ends
+		from scoopjoy.connectors.shopify.locks import ORDER_LOCK_SECONDS, _lock_until_transaction_ends
 		from scoopjoy.kernel.errors import TransientError
 		from scoopjoy.reliability.runtime import get_redis
 

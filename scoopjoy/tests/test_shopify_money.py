@@ -524,7 +524,7 @@ class TestWholeOrders(ShopifyMoneyTestCase):
 
 class TestDeliveries(ShopifyMoneyTestCase):
 	def test_a_stock_shortage_fails_only_the_delivery_note_and_its_retry_delivers(self):
-		from scoopjoy.connectors.shopify.orders import delivery_job_key
+		from scoopjoy.connectors.shopify.delivery_notes import delivery_job_key
 		from scoopjoy.reliability.jobs import job_id_for
 
 		world = test_world()
@@ -595,7 +595,7 @@ class TestDeliveries(ShopifyMoneyTestCase):
 		tubs, Harbour one tub and a cone, but Harbour's warehouse has no cones: Downtown's Delivery
 		Note is submitted, Harbour's is dead-lettered naming its warehouse; once the cones are in, the
 		retry delivers Harbour's part and nothing twice."""
-		from scoopjoy.connectors.shopify.orders import delivery_job_key
+		from scoopjoy.connectors.shopify.delivery_notes import delivery_job_key
 		from scoopjoy.reliability.jobs import job_id_for
 
 		frappe.db.set_single_value("Stock Settings", "allow_negative_stock", 0)

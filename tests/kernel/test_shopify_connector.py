@@ -4,9 +4,11 @@ fits Shopify's single-query limit; order mapping and product input say what ERPN
 
 from __future__ import annotations
 
+import ast
 import time
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from graphql import parse
@@ -22,6 +24,7 @@ from scoopjoy.connectors.shopify.graphql_client import (
 from scoopjoy.connectors.shopify.mapping import (
 	gid,
 	legacy_id,
+	order_job_key,
 	order_plan,
 	order_reference_from_webhook,
 	product_identifier,
@@ -324,3 +327,14 @@ def test_webhooks_name_the_order_they_are_about(shop):
 	refund = shop.refund(order["id"])
 	payload = shop.webhook_payload("refunds/create", order["id"], refund_id=refund["id"])
 	assert order_reference_from_webhook("refunds/create", payload) == order["id"]
+
+
+def test_the_order_job_is_named_by_the_path_dead_letters_store():
+	"""SYNC_ORDER_JOB lives in constants.py, but dead letters, hooks and queued jobs store its dotted
+	path: it stays the path of orders.sync_order, and that function is defined there."""
+	assert constants.SYNC_ORDER_JOB == "scoopjoy.connectors.shopify.orders.sync_order"
+	module, _, function = constants.SYNC_ORDER_JOB.rpartition(".")
+	source = Path(__file__).resolve().parents[2].joinpath(*module.split(".")).with_suffix(".py")
+	tree = ast.parse(source.read_text(encoding="utf-8"))
+	assert function in {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+	assert order_job_key(gid("Order", 450789469)) == order_job_key("450789469") == "order:450789469"

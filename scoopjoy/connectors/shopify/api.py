@@ -13,8 +13,7 @@ from frappe import _
 
 from scoopjoy.connectors.shopify import catalog, console, constants, inventory, items, queries, sync
 from scoopjoy.connectors.shopify.connector import ShopifyConnector
-from scoopjoy.connectors.shopify.mapping import gid, legacy_id
-from scoopjoy.connectors.shopify.orders import SYNC_ORDER_JOB, order_job_key
+from scoopjoy.connectors.shopify.mapping import gid, legacy_id, order_job_key
 from scoopjoy.connectors.shopify.webhook import endpoint_url
 from scoopjoy.kernel.errors import RecordError
 from scoopjoy.reliability.errors import user_facing_errors
@@ -56,7 +55,7 @@ def resync_orders(order_ids: list[str] | str) -> dict:
 	queued = 0
 	for order_id in order_ids:
 		queued += enqueue_integration_job(
-			SYNC_ORDER_JOB,
+			constants.SYNC_ORDER_JOB,
 			connector=constants.SERVICE_NAME,
 			job_key=order_job_key(order_id),
 			external_id=legacy_id(order_id),

@@ -32,6 +32,10 @@ WEBHOOK_EVENT_ID_HEADER = "X-Shopify-Event-Id"
 WEBHOOK_TRIGGERED_AT_HEADER = "X-Shopify-Triggered-At"
 WEBHOOK_API_VERSION_HEADER = "X-Shopify-API-Version"
 
+#: the job that imports one order: its dotted path is stored in dead letters and named by hooks and
+#: jobs, so it stays the path of the function (orders.sync_order) wherever this constant lives
+SYNC_ORDER_JOB = "scoopjoy.connectors.shopify.orders.sync_order"
+
 #: the scheduled order poll (hooks.py: cron */10)
 ORDER_POLL_MINUTES = 10
 

@@ -19,7 +19,7 @@ stays in the description.
 Two workers meeting the same new product at once make one set of Items: a Redis lock per product,
 held until the transaction ends, lets one make them while the other waits. The one that waited
 cannot see them yet (MariaDB's REPEATABLE READ keeps the snapshot of its first read), so it applies
-its order again in a fresh transaction (orders.StaleSnapshot), which finds them; whatever still
+its order again in a fresh transaction (locks.StaleSnapshot), which finds them; whatever still
 slips through meets the UNIQUE index on the variant id (and on the item code) and is applied
 again the same way, never doubled.
 
@@ -38,6 +38,7 @@ from frappe.utils import now_datetime
 
 from scoopjoy.connectors.shopify import constants, queries
 from scoopjoy.connectors.shopify.connector import ShopifyConnector
+from scoopjoy.connectors.shopify.locks import StaleSnapshot, _lock_until_transaction_ends
 from scoopjoy.connectors.shopify.mapping import (
 	VARIANT_CODE_PREFIX,
 	OrderLine,
@@ -50,13 +51,14 @@ from scoopjoy.connectors.shopify.mapping import (
 	order_plan,
 	product_plan,
 )
+from scoopjoy.connectors.shopify.whole_order import with_every_line
 from scoopjoy.kernel.errors import ConfigError, RecordError
 from scoopjoy.reliability.runtime import get_redis
 
 SYNC_PRODUCT_JOB = "scoopjoy.connectors.shopify.items.sync_product"
 DELIVERY = "Shopify Webhook Delivery"
 DEAD_LETTER = "Integration Dead Letter"
-#: the words of the dead letter of an order whose variant has no Item (orders.item_for_line)
+#: the words of the dead letter of an order whose variant has no Item (item_for_line)
 UNMAPPED = "is not mapped to an Item"
 #: orders one press of Create Items handles (each is read from Shopify, then replayed)
 CREATE_ITEMS_LIMIT = 50
@@ -236,8 +238,6 @@ def lock_product(product_id: str) -> None:
 	"""One worker per product until its transaction ends. A worker that had to wait for the lock
 	raises StaleSnapshot once it has it: what the other worker made is committed, but this
 	transaction's snapshot predates it; a fresh transaction sees it."""
-	from scoopjoy.connectors.shopify.orders import _lock_until_transaction_ends
-
 	if ("product", product_id) in (getattr(frappe.local, "scoopjoy_shopify_locks", None) or {}):
 		return
 	busy = get_redis().exists(f"scoopjoy:shopify:{frappe.local.site}:product:{product_id}")
@@ -250,15 +250,11 @@ def lock_product(product_id: str) -> None:
 
 
 def _stale(message: str) -> Exception:
-	from scoopjoy.connectors.shopify.orders import StaleSnapshot
-
 	return StaleSnapshot(message, service=constants.SERVICE_NAME)
 
 
 def _fresh_retry(func, *args):
 	"""``func(*args)``, once more in a fresh transaction when it met another worker's new records."""
-	from scoopjoy.connectors.shopify.orders import StaleSnapshot
-
 	try:
 		return func(*args)
 	except StaleSnapshot:
@@ -586,13 +582,12 @@ def create_items_for_dead_letters(order_ids: list[str] | None = None) -> dict:
 	"""For Shopify orders dead-lettered because a variant has no Item: make the Items from their
 	products (whatever Create Missing Items says: a person asked), commit, then replay the letters.
 	Runs as the integration user, as the jobs do."""
-	from scoopjoy.connectors.shopify.orders import SYNC_ORDER_JOB
 	from scoopjoy.reliability.dead_letters import replay_dead_letter
 	from scoopjoy.reliability.jobs import as_integration_user
 
 	filters = {
 		"connector": constants.SERVICE_NAME,
-		"job": SYNC_ORDER_JOB,
+		"job": constants.SYNC_ORDER_JOB,
 		"status": ["in", ("Open", "Gave Up")],
 		"last_error": ["like", f"%{UNMAPPED}%"],
 	}
@@ -643,8 +638,6 @@ def create_items_for_dead_letters(order_ids: list[str] | None = None) -> dict:
 
 def _items_of_order(order_gid: str, settings, connector: ShopifyConnector) -> list[str]:
 	"""Make the Items of an order's unmapped variants. Returns the item codes made."""
-	from scoopjoy.connectors.shopify.orders import with_every_line
-
 	node = connector.query(
 		queries.ORDER_BY_ID,
 		{"id": order_gid, "lineItems": constants.LINE_ITEMS_PER_ORDER},

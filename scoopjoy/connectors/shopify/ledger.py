@@ -24,6 +24,7 @@ from frappe import _
 from frappe.utils import flt
 
 from scoopjoy.connectors.shopify import queries
+from scoopjoy.connectors.shopify.accounts import charge_row
 from scoopjoy.connectors.shopify.booking import (
 	LIABILITY_GATEWAYS,
 	PRESENTMENT_MONEY,
@@ -66,8 +67,6 @@ def ensure_charge_adjustment(invoice, booking, settings, on_date) -> None:
 	total and the customer's further payment has a document to settle. Computed from what is booked,
 	so applying the order again books nothing twice. A charge lowered after payment is Shopify's to
 	refund (a refund, then a credit note); it is dead-lettered until then, never guessed."""
-	from scoopjoy.connectors.shopify.orders import charge_row
-
 	wanted: dict[str, Decimal] = {}
 	for charge in booking.charges:
 		account = charge_row(charge, settings)["account_head"]
@@ -473,8 +472,6 @@ def ensure_credit_notes(
 	"""One credit note per refund not booked yet, then the refund's payment. Each credits its units
 	at the rates the invoice booked them at, with their share of the order's booked discount and
 	rounding (the order's booking, as it was made: every refund's units counted back)."""
-	from scoopjoy.connectors.shopify.orders import charge_row
-
 	details_of = {
 		refund["refund_id"]: (
 			connector.query(queries.REFUND_DETAILS, {"id": refund["gid"]}, operation="RefundDetails").get(

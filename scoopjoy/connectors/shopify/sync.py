@@ -21,13 +21,11 @@ from frappe.utils import get_datetime, now_datetime
 
 from scoopjoy.connectors.shopify import constants, queries
 from scoopjoy.connectors.shopify.connector import ShopifyConnector
-from scoopjoy.connectors.shopify.mapping import legacy_id
+from scoopjoy.connectors.shopify.locks import StaleSnapshot
+from scoopjoy.connectors.shopify.mapping import legacy_id, order_job_key
 from scoopjoy.connectors.shopify.orders import (
-	SYNC_ORDER_JOB,
 	OrderResult,
-	StaleSnapshot,
 	apply_order,
-	order_job_key,
 )
 from scoopjoy.kernel.errors import FailureType
 from scoopjoy.reliability.dead_letters import record_dead_letter, resolve_dead_letter
@@ -82,7 +80,7 @@ def apply_in_savepoint(node: dict, settings, connector: ShopifyConnector | None 
 			raise
 		letter = record_dead_letter(
 			connector=constants.SERVICE_NAME,
-			job=SYNC_ORDER_JOB,
+			job=constants.SYNC_ORDER_JOB,
 			payload={"order_gid": node["id"]},
 			error=error,
 			dedup_key=dedup_key,

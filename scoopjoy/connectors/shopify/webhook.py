@@ -24,8 +24,8 @@ from frappe.utils import now_datetime
 from scoopjoy.connectors.shopify import constants
 from scoopjoy.connectors.shopify.drain import queue_drain
 from scoopjoy.connectors.shopify.items import SYNC_PRODUCT_JOB, product_job_key
-from scoopjoy.connectors.shopify.mapping import gid, legacy_id, order_reference_from_webhook
-from scoopjoy.connectors.shopify.orders import DELIVERY, OrderResult, close_deliveries, order_job_key
+from scoopjoy.connectors.shopify.mapping import gid, legacy_id, order_job_key, order_reference_from_webhook
+from scoopjoy.connectors.shopify.orders import DELIVERY, OrderResult, close_deliveries
 from scoopjoy.kernel.masking import mask_payload
 from scoopjoy.kernel.signatures import verify_shopify_hmac
 from scoopjoy.reliability.jobs import enqueue_integration_job

@@ -399,8 +399,8 @@ def test_sync_console_create_items_imports_an_unmapped_order(desk, world, simula
 	Create Items makes the Items from the Shopify product and replays the order into ERPNext, and
 	says so. The button does its work in the request (no job to wait for); the jobs run afterwards
 	are what the new Sales Order queued."""
+	from scoopjoy.connectors.shopify.constants import SYNC_ORDER_JOB
 	from scoopjoy.connectors.shopify.items import UNMAPPED
-	from scoopjoy.connectors.shopify.orders import SYNC_ORDER_JOB
 
 	unmapped = seed.seed_unmapped_order(simulators["shop"])
 	order_id, (cup, tub) = unmapped["order_id"], unmapped["skus"]

@@ -503,8 +503,8 @@ def seed_shopify(shop, world) -> dict:
 	"""Orders in the simulator: some imported, the others missing for each reason the console
 	knows. Returns {reason key: order} for the tests."""
 	from scoopjoy.connectors.shopify import orders as shopify_orders
+	from scoopjoy.connectors.shopify.constants import SYNC_ORDER_JOB
 	from scoopjoy.connectors.shopify.mapping import legacy_id
-	from scoopjoy.connectors.shopify.orders import SYNC_ORDER_JOB
 
 	configure_shopify(shop, world)
 	mango = shop.add_product(
@@ -584,9 +584,9 @@ def seed_unmapped_order(shop) -> dict:
 	import job (Create Missing Items off, as a store starts), for the Sync Console's Create Items.
 	The product has two sizes (a template and two variant Items once made); its SKUs are this run's
 	own: an Item of an earlier run with the same SKU would map the line and import the order."""
+	from scoopjoy.connectors.shopify.constants import SYNC_ORDER_JOB
 	from scoopjoy.connectors.shopify.items import UNMAPPED
 	from scoopjoy.connectors.shopify.mapping import legacy_id
-	from scoopjoy.connectors.shopify.orders import SYNC_ORDER_JOB
 
 	tree_leaf("Item Group", SHOPIFY_NEW_ITEMS_GROUP, "item_group_name")
 	settings = frappe.get_single("Shopify Settings")
