@@ -87,7 +87,7 @@ def ensure_charge_adjustment(invoice, booking, settings, on_date) -> None:
 		return
 	if sum(more.values(), Decimal("0")) < 0:
 		raise RecordError(
-			f"An edit of Shopify order of invoice {invoice.name} lowered its charges by "
+			f"An order edit in Shopify lowered the charges of invoice {invoice.name} by "
 			f"{-sum(more.values(), Decimal('0'))} {invoice.currency} after it was paid; Shopify pays that back "
 			"with a refund, which becomes a credit note. Retry this dead letter once the refund is made, "
 			"or book the change by hand and mark it resolved.",
