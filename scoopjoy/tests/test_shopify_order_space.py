@@ -299,6 +299,37 @@ class TestIssue20Cases(ShopifyMoneyTestCase):
 		self.assertEqual(amount(note.outstanding_amount), Decimal("0.00"))
 		self.assert_payment(transaction, cash=Decimal("-10.00"))
 
+	def test_cash_change_is_not_kept(self):
+		# 43.00 owed, 50.00 tendered, 7.00 given back: the drawer keeps 43.00, no gain is booked
+		cone = self.mapped_variant("SHOP-20-CHANGE", price="43.00")
+		order = self.shop.add_order(lines=[{"variant": cone["id"], "quantity": 1}], shipping_lines=[])
+		sale = self.shop.add_transaction(order["id"], "SALE", "50.00", gateway="cash")
+		self.shop.add_transaction(order["id"], "CHANGE", "7.00", gateway="cash")
+		orders.sync_order(order["id"])
+		self.assertEqual(amount(frappe.get_doc("Sales Invoice", invoice_of(order)).outstanding_amount), 0)
+		self.assert_payment(sale, cash=Decimal("43.00"))
+
+	def test_one_payment_settles_the_invoice_and_the_debit_note_of_an_edit(self):
+		cone = self.mapped_variant("SHOP-20-TWO-DOCS", price="40.00")
+		order = self.shop.add_order(
+			lines=[{"variant": cone["id"], "quantity": 1}],
+			shipping_lines=[{"title": "Std", "price": "10.00"}],
+		)
+		self.shop.add_transaction(order["id"], "SALE", "20.00", gateway="shopify_payments")  # a deposit
+		orders.sync_order(order["id"])
+		self.shop.edit_order(order["id"], shipping_price={0: "15.00"})  # 5.00 more
+		rest = self.shop.add_transaction(order["id"], "SALE", gateway="shopify_payments")  # 35.00
+		orders.sync_order(order["id"])
+		invoice = frappe.get_doc("Sales Invoice", invoice_of(order))
+		[note] = frappe.get_all(
+			"Sales Invoice",
+			filters={"return_against": invoice.name, "is_debit_note": 1, "docstatus": 1},
+			fields=["name", "grand_total", "outstanding_amount"],
+		)
+		self.assertEqual((amount(invoice.outstanding_amount), amount(note.outstanding_amount)), (0, 0))
+		self.assertEqual(amount(note.grand_total), Decimal("5.00"))
+		self.assert_payment(rest, cash=Decimal("35.00"))
+
 	def test_refunded_units_never_shipped_complete_the_sales_order(self):
 		cone = self.mapped_variant("SHOP-20-CANCEL", price="5.00")
 		order = self.shop.add_order(lines=[{"variant": cone["id"], "quantity": 3}], shipping_lines=[])

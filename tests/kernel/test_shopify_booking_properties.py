@@ -37,6 +37,7 @@ from scoopjoy.connectors.shopify.booking import (
 	book_refund,
 	money,
 	nodes,
+	refund_paid_out,
 	settles_the_order,
 	tax_key,
 	transactions,
@@ -236,3 +237,28 @@ def test_amount_only_refund_gives_its_vat_back_on_the_tax_row(sim):
 	assert credit.total == D("5.00") and credit.refund_item == D("4.17")
 	assert [(c.kind, c.amount) for c in credit.charges] == [("tax", D("0.83"))]
 	assert credit.credited == D("5.00")
+
+
+def test_cash_change_is_netted_out_of_the_sale_it_was_given_from(sim):
+	# 43.00 owed, 50.00 tendered in cash, 7.00 change: the drawer kept 43.00, and that settles it
+	sim.reset_state()
+	order = make_order(sim, {**one_line("43.00", 1, [], included=False), "payments": []})
+	sim.add_transaction(order["id"], "SALE", "50.00", gateway="cash")
+	sim.add_transaction(order["id"], "CHANGE", "7.00", gateway="cash")
+	node, _ = read(sim, order)
+	found = transactions(node["transactions"])
+	assert [(t.kind, t.amount, t.shop_amount) for t in found] == [("SALE", D("43.00"), D("43.00"))]
+	assert settles_the_order(node, found, found[0])
+
+
+def test_a_refund_is_paid_out_only_when_all_its_transactions_are(sim):
+	sim.reset_state()
+	order = make_order(sim, one_line("20.00", 2, [], included=False))
+	refund = sim.refund(order["id"], {0: 2})
+	pending = sim.add_transaction(order["id"], "REFUND", "15.00", status="PENDING")
+	refund["transactions"][0]["amountSet"] = "25.00"  # the part paid back so far
+	refund["transactions"].append(pending)
+	_, [details] = read(sim, order)
+	found = transactions(details["transactions"])
+	assert [t.amount for t in found] == [D("25.00")]  # the pending part is not money yet
+	assert not refund_paid_out(details, found, found[0])

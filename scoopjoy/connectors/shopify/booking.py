@@ -29,7 +29,7 @@ ERPNext shows and reports it; shipping is booked at its discounted price.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -346,26 +346,6 @@ def _extra_charges(order: dict, which: str, tips: Decimal) -> list[ChargeRow]:
 	return rows
 
 
-def untaxed_charges(order: dict, which: str = SHOP_MONEY) -> list[ChargeRow]:
-	"""The shipping, tip, duty and fee rows :func:`book_order` books for the order as it is now
-	(without reading refunds): an order edit that changes them changes the booking."""
-	included = bool(order.get("taxesIncluded"))
-	rows = []
-	for shipping in nodes(order.get("shippingLines")):
-		price = _shipping_charge(shipping, which, included)[0]
-		if price:
-			rows.append(ChargeRow("shipping", shipping.get("title") or "Shipping", price))
-	tips = sum(
-		(
-			money(line.get("originalUnitPriceSet"), which) * int(line.get("currentQuantity") or 0)
-			for line in nodes(order.get("lineItems"))
-			if is_tip(line, order)
-		),
-		ZERO,
-	)
-	return rows + _extra_charges(order, which, tips)
-
-
 class Slack:
 	"""How far the rows of a document may honestly miss Shopify's total, built up as they are made:
 	half a step of the rate's precision per unit (a unit rate cannot carry more decimals), half a
@@ -449,7 +429,8 @@ class Transaction:
 
 
 def transactions(nodes_or_connection: Any, which: str = SHOP_MONEY) -> list[Transaction]:
-	"""Successful transactions, as Shopify lists them (oldest first)."""
+	"""Successful transactions, as Shopify lists them (oldest first), cash change netted out of the
+	sale it was given back from (:func:`net_of_change`)."""
 	found = []
 	for node in nodes(nodes_or_connection):
 		if node.get("status") != "SUCCESS":
@@ -467,7 +448,30 @@ def transactions(nodes_or_connection: Any, which: str = SHOP_MONEY) -> list[Tran
 				rounding=money(node.get("amountRoundingSet"), SHOP_MONEY),
 			)
 		)
-	return found
+	return net_of_change(found)
+
+
+def net_of_change(found: list[Transaction]) -> list[Transaction]:
+	"""Cash tendered less the change given back: a CHANGE transaction is "money returned to the
+	customer when they've paid too much during a cash transaction"
+	(https://shopify.dev/docs/api/admin-graphql/latest/enums/OrderTransactionKind), so it lowers the
+	latest SALE of its gateway before it; the CHANGE itself is not booked."""
+	netted: list[Transaction] = []
+	for each in found:
+		if each.kind != "CHANGE":
+			netted.append(each)
+			continue
+		for index in range(len(netted) - 1, -1, -1):
+			sale = netted[index]
+			if sale.kind in RECEIVED_KINDS and sale.gateway == each.gateway:
+				netted[index] = replace(
+					sale,
+					amount=sale.amount - each.amount,
+					shop_amount=sale.shop_amount - each.shop_amount,
+					presentment_amount=sale.presentment_amount - each.presentment_amount,
+				)
+				break
+	return netted
 
 
 def settles_the_order(order: dict, found: list[Transaction], transaction: Transaction) -> bool:
@@ -487,6 +491,19 @@ def settles_the_order(order: dict, found: list[Transaction], transaction: Transa
 	)
 	asked = money(order.get("currentTotalPriceSet") or order.get("totalPriceSet"), PRESENTMENT_MONEY)
 	return received >= asked + refunded
+
+
+def refund_paid_out(refund: dict, found: list[Transaction], transaction: Transaction) -> bool:
+	"""Whether, with ``transaction``, all a refund gave back has been paid out (counted in the
+	customer's money, successful REFUND transactions only): a part still pending keeps the credit
+	note open for its own payment."""
+	paid = ZERO
+	for each in found:
+		if each.kind == REFUND_KIND:
+			paid += each.presentment_amount
+		if each is transaction:
+			break
+	return paid >= money(refund.get("totalRefundedSet"), PRESENTMENT_MONEY)
 
 
 # --- refunds --------------------------------------------------------------------------------------

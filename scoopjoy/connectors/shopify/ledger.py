@@ -37,6 +37,7 @@ from scoopjoy.connectors.shopify.booking import (
 	book_order,
 	book_refund,
 	money,
+	refund_paid_out,
 	settles_the_order,
 	transactions,
 )
@@ -83,8 +84,8 @@ def ensure_charge_adjustment(invoice, booking, settings, on_date) -> None:
 			)
 	more = {a: wanted.get(a, Decimal("0")) - booked.get(a, Decimal("0")) for a in {*wanted, *booked}}
 	more = {account: amount for account, amount in more.items() if amount}
-	if not more:
-		return
+	if not sum(more.values(), Decimal("0")):
+		return  # nothing more is charged (accounts remapped in Settings move nothing booked)
 	if sum(more.values(), Decimal("0")) < 0:
 		raise RecordError(
 			f"An order edit in Shopify lowered the charges of invoice {invoice.name} by "
@@ -170,38 +171,43 @@ def ensure_payments(invoice, order: dict, settings, which: str, timezone) -> Non
 		if transaction.kind not in RECEIVED_KINDS or transaction_booked(transaction):
 			continue
 		# the invoice first, then the debit notes of edits made after it was paid
-		document = next(
-			(
-				doc
-				for doc in (
-					frappe.get_doc("Sales Invoice", name) for name in [invoice.name, *debit_notes_of(invoice)]
-				)
-				if flt(doc.outstanding_amount) > 0
-			),
-			None,
-		)
-		if document is None:
+		open_documents = [
+			doc
+			for doc in (
+				frappe.get_doc("Sales Invoice", name) for name in [invoice.name, *debit_notes_of(invoice)]
+			)
+			if flt(doc.outstanding_amount) > 0
+		]
+		if not open_documents:
 			frappe.logger("scoopjoy").info(
 				f"Shopify: transaction {transaction.transaction_id} of {invoice.name} finds nothing outstanding"
 			)
 			continue
 		settles = settles_the_order(order, found, transaction)
-		_book_transaction(document, transaction, settings, timezone, order=order, settles=settles)
+		document, *others = open_documents
+		_book_transaction(
+			document, transaction, settings, timezone, order=order, settles=settles, others=others
+		)
 
 
 def pay_out_refund(
-	credit_note, refund_transactions: list[Transaction], settings, timezone, order: dict | None = None
+	credit_note,
+	refund_transactions: list[Transaction],
+	settings,
+	timezone,
+	order: dict | None = None,
+	refund: dict | None = None,
 ) -> None:
-	"""The money a refund gave back, against its credit note. Its last REFUND transaction settles
-	the credit note: an exchange difference or a cash rounding is a deduction, as for a payment."""
-	paying = [t for t in refund_transactions if t.kind == REFUND_KIND]
-	for transaction in paying:
-		if transaction_booked(transaction):
+	"""The money a refund gave back, against its credit note. The REFUND transaction with which all
+	of it is paid out settles the credit note: an exchange difference or a cash rounding is a
+	deduction, as for a payment; a part still pending waits for its own transaction."""
+	for transaction in refund_transactions:
+		if transaction.kind != REFUND_KIND or transaction_booked(transaction):
 			continue
 		credit_note.reload()
 		if flt(credit_note.outstanding_amount) >= 0:
 			continue
-		settles = transaction is paying[-1]
+		settles = bool(refund) and refund_paid_out(refund, refund_transactions, transaction)
 		_book_transaction(credit_note, transaction, settings, timezone, order=order, settles=settles)
 
 
@@ -248,20 +254,50 @@ def gateway_account(settings, gateway: str) -> tuple[str, str | None]:
 
 
 def _book_transaction(
-	invoice, transaction: Transaction, settings, timezone, order: dict | None = None, settles: bool = False
+	invoice,
+	transaction: Transaction,
+	settings,
+	timezone,
+	order: dict | None = None,
+	settles: bool = False,
+	others: list | None = None,
 ) -> None:
+	"""One payment (or journal entry) for a transaction. ``settles``: the customer has paid all the
+	order asks in their own money, so a foreign-currency order's invoice is settled whatever the
+	shop money says (the difference is exchange). ``others``: further open documents of the order
+	(debit notes) the payment also settles, in turn, with what is left of it."""
 	account, mode_of_payment = gateway_account(settings, transaction.gateway)
 	on_date = local_date(transaction.processed_at, timezone) or invoice.posting_date
 	outstanding = abs(flt(invoice.outstanding_amount))
 	amount = _in_party_currency(invoice, transaction.amount)
+	foreign = bool(order) and order.get("presentmentCurrencyCode") not in (None, order.get("currencyCode"))
 	# None: all that is left
-	party_amount = None if settles or amount >= outstanding - ROUNDING else amount
+	party_amount = None if (settles and foreign) or amount >= outstanding - ROUNDING else amount
+	further = []
+	left = amount - outstanding
+	for other in others or []:
+		due = flt(other.outstanding_amount)
+		take = due if settles and foreign else min(due, flt(left, 2))
+		if take <= 0:
+			break
+		further.append((other, take))
+		left -= take
 	arrived, deductions = (
-		_differences(invoice, transaction, account, party_amount, settings, order) if order else (None, [])
+		_differences(invoice, transaction, account, party_amount, settings, order, further)
+		if order
+		else (None, [])
 	)
 	if frappe.get_cached_value("Account", account, "account_type") in ("Bank", "Cash"):
 		_payment_entry(
-			invoice, transaction, account, mode_of_payment, party_amount, on_date, arrived, deductions
+			invoice,
+			transaction,
+			account,
+			mode_of_payment,
+			party_amount,
+			on_date,
+			arrived,
+			deductions,
+			further,
 		)
 	else:
 		_journal_entry(
@@ -270,7 +306,7 @@ def _book_transaction(
 
 
 def _differences(
-	invoice, transaction: Transaction, account: str, party_amount, settings, order: dict
+	invoice, transaction: Transaction, account: str, party_amount, settings, order: dict, further=()
 ) -> tuple[Decimal | None, list[dict]]:
 	"""What reached the account differs from what the payment settles of the invoice: Shopify
 	converted the customer's payment at its own time and rate (an exchange gain or loss, from the
@@ -293,6 +329,7 @@ def _differences(
 	party_currency = frappe.get_cached_value("Account", invoice.debit_to, "account_currency")
 	party_rate = 1 if party_currency == company_currency else flt(invoice.conversion_rate)
 	allocated = party_amount if party_amount is not None else abs(flt(invoice.outstanding_amount))
+	allocated += sum(take for _other, take in further)
 	settled = Decimal(str(flt(flt(allocated) * party_rate, 2)))
 	cost_center = settings.cost_center or frappe.get_cached_value("Company", company, "cost_center")
 	# a deduction is what the voucher's party side settles beyond what moved through the account
@@ -312,6 +349,22 @@ def _differences(
 			}
 		)
 	exchange = (settled - arrived) * sign
+	if order.get("presentmentCurrencyCode") in (None, shop_currency):
+		# one currency: no exchange. Paid more than is due stays unallocated (the customer's
+		# advance); a last cent short is the payment's rounding
+		if 0 < exchange * sign <= Decimal(str(ROUNDING)):
+			deductions.append(
+				{
+					"account": settings.rounding_account
+					or frappe.get_cached_value("Company", company, "round_off_account"),
+					"cost_center": cost_center,
+					"amount": flt(exchange),
+					"description": _("Rounding of Shopify transaction {0}").format(
+						transaction.transaction_id
+					),
+				}
+			)
+		exchange = 0
 	if exchange:
 		gain_loss = frappe.get_cached_value("Company", company, "exchange_gain_loss_account")
 		if not gain_loss:
@@ -357,15 +410,30 @@ def _payment_entry(
 	on_date,
 	arrived: Decimal | None = None,
 	deductions=(),
+	further=(),
 ) -> None:
 	from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
 
 	payment = get_payment_entry(
 		"Sales Invoice", invoice.name, party_amount=party_amount, bank_account=account
 	)
-	if deductions:
-		# the account gets what arrived; the invoice is settled by that plus the differences
-		allocated = flt(payment.references[0].allocated_amount)
+	for other, take in further:
+		payment.append(
+			"references",
+			{
+				"reference_doctype": "Sales Invoice",
+				"reference_name": other.name,
+				"due_date": other.due_date,
+				"total_amount": flt(other.grand_total),
+				"outstanding_amount": flt(other.outstanding_amount),
+				"allocated_amount": flt(take),
+				"exchange_rate": flt(other.conversion_rate),
+			},
+		)
+	if arrived is not None:
+		# the account gets what arrived; the documents are settled by that plus the differences
+		# (what arrived beyond them stays unallocated: the customer's advance)
+		allocated = sum(flt(row.allocated_amount) for row in payment.references)
 		if payment.paid_from_account_currency == payment.paid_to_account_currency:
 			payment.paid_amount = payment.received_amount = flt(arrived, 2)
 		elif payment.payment_type == "Pay":  # a refund: from the account, to the receivable
@@ -509,7 +577,9 @@ def ensure_credit_notes(
 			note.submit()
 		else:
 			note = frappe.get_doc("Sales Invoice", note_name)
-		pay_out_refund(note, transactions(details.get("transactions"), which), settings, timezone, order)
+		pay_out_refund(
+			note, transactions(details.get("transactions"), which), settings, timezone, order, details
+		)
 
 
 def _order_as_booked(order: dict, refund_details: list[dict], which: str, rate_precision: int):

@@ -19,7 +19,6 @@ from frappe.utils import flt
 
 from scoopjoy.connectors.shopify import queries
 from scoopjoy.connectors.shopify.accounts import (
-	_charge_account,
 	_currency_fields,
 	_money_set,
 	_require,
@@ -32,7 +31,6 @@ from scoopjoy.connectors.shopify.booking import (
 	OrderDoesNotAddUp,
 	book_order,
 	money,
-	untaxed_charges,
 )
 from scoopjoy.connectors.shopify.connector import ShopifyConnector
 from scoopjoy.connectors.shopify.customers import _address_for, _customer_for
@@ -260,7 +258,7 @@ def _receivable_in_invoice_currency(invoice, plan: OrderPlan) -> None:
 
 def _edited_since_booking(sales_order, plan: OrderPlan, settings, connector, node: dict) -> bool:
 	"""An order edit since booking: its lines' units or its shipping changed."""
-	return _shipping_changed(sales_order, node, settings) or _lines_edited(
+	return _charges_changed(sales_order, node, settings) or _lines_edited(
 		sales_order, plan, settings, connector
 	)
 
@@ -304,25 +302,17 @@ def _moved(sales_order, plan: OrderPlan) -> bool:
 	)
 
 
-def _shipping_changed(sales_order, node: dict, settings) -> bool:
-	"""An order edit added, removed or repriced shipping (or a tip, duty or fee): the booked rows of
-	those accounts differ from what Shopify charges now. A refund of shipping is a credit note and
-	leaves the shipping lines' prices as they were."""
-	wanted: dict[str, Decimal] = {}
-	for charge in untaxed_charges(node, _money_set(settings)):
-		account = _charge_account(charge, settings)
-		wanted[account] = wanted.get(account, Decimal("0")) + charge.amount
-	booked: dict[str, Decimal] = {}
-	for row in sales_order.taxes:
-		if (
-			row.account_head in wanted
-			or row.description in ("Tip", "Duties", "Additional fees")
-			or (row.account_head == settings.shipping_account)
-		):
-			booked[row.account_head] = booked.get(row.account_head, Decimal("0")) + Decimal(
-				str(flt(row.tax_amount, 2))
-			)
-	return any(wanted.get(a, Decimal("0")) != booked.get(a, Decimal("0")) for a in {*wanted, *booked})
+def _charges_changed(sales_order, node: dict, settings) -> bool:
+	"""An order edit changed what the order charges (shipping added or repriced, a fee): the booked
+	total is no longer Shopify's current total plus what its refunds gave back. Refunds (of
+	shipping, tips, duties, amounts) lower the one as much as they raise the other, so they never
+	look like an edit, and remapping accounts in Shopify Settings changes nothing here."""
+	which = _money_set(settings)
+	now = money(node.get("currentTotalPriceSet") or node.get("totalPriceSet"), which) + sum(
+		(money(refund.get("totalRefundedSet"), which) for refund in node.get("refunds") or []),
+		Decimal("0"),
+	)
+	return Decimal(str(flt(sales_order.grand_total, 2))) != now
 
 
 def _rebook_edited(sales_order, plan: OrderPlan, settings, node: dict, connector):
