@@ -52,6 +52,17 @@ def vouchers_of(order_id: str) -> list[tuple[str, str]]:
 	)
 
 
+def moved_on(order_id: str, account: str, voucher_type: str | None = None) -> float:
+	"""Debit less credit on ``account`` over the order's vouchers (of one type, if given)."""
+	return sum(
+		flt(r.debit) - flt(r.credit)
+		for kind, name in vouchers_of(order_id)
+		if voucher_type in (None, kind)
+		for r in gl_of(kind, name)
+		if r.account == account
+	)
+
+
 class TestGeneratedOrders(ShopifyMoneyTestCase):
 	def setUp(self):
 		super().setUp()
@@ -125,21 +136,9 @@ class TestGeneratedOrders(ShopifyMoneyTestCase):
 			),
 			Decimal(0),
 		)
-		on_liability = sum(
-			flt(r.debit) - flt(r.credit)
-			for voucher_type, name in vouchers_of(order_id)
-			if voucher_type == "Journal Entry"
-			for r in gl_of(voucher_type, name)
-			if r.account == self.liability
-		)
+		on_liability = moved_on(order_id, self.liability, "Journal Entry")
 		self.assertEqual(amount(on_liability), amount(owed), spec)
-		cash_in = sum(
-			flt(r.debit) - flt(r.credit)
-			for voucher_type, name in vouchers_of(order_id)
-			if voucher_type == "Payment Entry"
-			for r in gl_of(voucher_type, name)
-			if r.account == world.cash_account
-		)
+		cash_in = moved_on(order_id, world.cash_account, "Payment Entry")
 		cash_paid = sum(
 			(
 				Decimal(t["amountSet"]) + Decimal(t.get("amountRoundingSet") or 0)
@@ -208,20 +207,8 @@ class TestIssue20Cases(ShopifyMoneyTestCase):
 		orders.sync_order(order["id"])
 		invoice = frappe.get_doc("Sales Invoice", invoice_of(order))
 		self.assertEqual(amount(invoice.outstanding_amount), Decimal("0.00"))
-		cash = sum(
-			flt(r.debit)
-			for voucher_type, name in vouchers_of(legacy_id(order["id"]))
-			for r in gl_of(voucher_type, name)
-			if r.account == world.cash_account
-		)
-		self.assertEqual(amount(cash), Decimal("70.00"))
-		owed = sum(
-			flt(r.debit)
-			for voucher_type, name in vouchers_of(legacy_id(order["id"]))
-			for r in gl_of(voucher_type, name)
-			if r.account == world.gift_card_account
-		)
-		self.assertEqual(amount(owed), Decimal("30.00"))
+		self.assertEqual(amount(moved_on(legacy_id(order["id"]), world.cash_account)), Decimal("70.00"))
+		self.assertEqual(amount(moved_on(legacy_id(order["id"]), world.gift_card_account)), Decimal("30.00"))
 
 	def test_store_credit_without_a_payment_methods_row_is_a_dead_letter_naming_it(self):
 		self.settings(payment_methods=[])

@@ -622,7 +622,7 @@ def _credit_note(invoice, credit: RefundBooking, details: dict, settings, timezo
 		items.append(row)
 	note.items = items
 	if not credit.lines:  # a shipping-only or amount-only refund: ERPNext's credit note needs one item row
-		note.append("items", _refund_item_row(note, settings, credit.refund_item, rows))
+		note.append("items", _refund_item_row(settings, credit.refund_item, rows))
 	note.taxes = []
 	for charge in credit.charges:
 		note.append("taxes", {**charge_row(charge, settings), "tax_amount": -flt(charge.amount)})
@@ -660,7 +660,7 @@ def _credit_note(invoice, credit: RefundBooking, details: dict, settings, timezo
 	return note
 
 
-def _refund_item_row(note, settings, amount: Decimal, rows: dict):
+def _refund_item_row(settings, amount: Decimal, rows: dict):
 	if not settings.refund_item:
 		raise ConfigError(
 			_(
