@@ -649,7 +649,7 @@ def _credit_note(invoice, credit: RefundBooking, details: dict, settings, timezo
 		)
 	# the returned units' share of the order's discount, so the credit is what was paid for them
 	note.apply_discount_on = "Net Total"
-	note.discount_amount = -flt(credit.discount)
+	note.discount_amount = -flt(credit.discount) if credit.discount else 0
 	note.additional_discount_percentage = 0
 	note.set_posting_time = 1
 	note.posting_date = local_date(details.get("createdAt"), timezone) or invoice.posting_date

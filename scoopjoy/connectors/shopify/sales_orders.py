@@ -29,6 +29,7 @@ from scoopjoy.connectors.shopify.accounts import (
 from scoopjoy.connectors.shopify.booking import (
 	Booking,
 	OrderDoesNotAddUp,
+	Slack,
 	book_order,
 	money,
 )
@@ -308,11 +309,15 @@ def _charges_changed(sales_order, node: dict, settings) -> bool:
 	shipping, tips, duties, amounts) lower the one as much as they raise the other, so they never
 	look like an edit, and remapping accounts in Shopify Settings changes nothing here."""
 	which = _money_set(settings)
+	refunds = node.get("refunds") or []
 	now = money(node.get("currentTotalPriceSet") or node.get("totalPriceSet"), which) + sum(
-		(money(refund.get("totalRefundedSet"), which) for refund in node.get("refunds") or []),
-		Decimal("0"),
+		(money(refund.get("totalRefundedSet"), which) for refund in refunds), Decimal("0")
 	)
-	return Decimal(str(flt(sales_order.grand_total, 2))) != now
+	# Shopify converts the current total and each refund on its own: in the shop's money of a
+	# foreign-currency order they miss the booked total by up to half a cent each
+	slack = Slack.of(node, which)
+	slack.bags(1 + len(refunds))
+	return abs(Decimal(str(flt(sales_order.grand_total, 2))) - now) > slack.total
 
 
 def _rebook_edited(sales_order, plan: OrderPlan, settings, node: dict, connector):
