@@ -6,8 +6,8 @@ Shared by the kernel's property test (tests/kernel/test_shopify_booking_properti
 test that imports generated orders end to end (scoopjoy/tests/test_shopify_order_space.py). Test
 support only: no frappe, never imported by the app.
 
-What is drawn: 1-3 lines of 1-50 units at awkward prices (0.99, 1.99, 3.33, 7.77, 99.99, any cent
-up to 250), none, one or two tax lines per line (same title at different rates too), taxes included
+What is drawn: 1-3 lines of 1-50 units at awkward prices (0.99, 1.99, 3.33, 7.77, 99.99, a free
+sample at 0.00, any cent up to 250), none, one or two tax lines per line (same title at different rates too), taxes included
 or not, line, order and shipping discounts up to 100 % (amounts and percentages, codes), taxed
 shipping, tips, duties, a presentment currency other than the shop's at an awkward rate, edits that
 remove units, payments by card, gift card, store credit, manual and cash with rounding, and refunds
@@ -29,7 +29,7 @@ os.environ.setdefault(
 	"HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "scoopjoy-hypothesis")
 )
 
-AWKWARD_PRICES = ("0.99", "1.99", "3.33", "7.77", "99.99", "4.00", "0.01", "12.50")
+AWKWARD_PRICES = ("0.99", "1.99", "3.33", "7.77", "99.99", "4.00", "0.01", "12.50", "0.00")
 TAXES = (
 	("VAT", "0.2"),
 	("VAT", "0.05"),
@@ -120,9 +120,11 @@ def order_specs(draw, *, refunds: bool = True, edits: bool = True, cash: bool = 
 	return spec
 
 
-def make_order(sim, spec: dict[str, Any], **order_kwargs: Any) -> dict:
+def make_order(sim, spec: dict[str, Any], *, after_payment=None, **order_kwargs: Any) -> dict:
 	"""Play ``spec`` into ``sim`` (a ShopifySimulator); the stored order record. ``line``: fields for
-	every line (e.g. its variant); the other keyword arguments go to ``add_order``."""
+	every line (e.g. its variant); ``after_payment(order)``: called once the order is paid, before its
+	refunds (e.g. to import it then, as a webhook would); the other keyword arguments go to
+	``add_order``."""
 	for_every_line = order_kwargs.pop("line", {})
 	order = sim.add_order(
 		lines=[
@@ -155,6 +157,8 @@ def make_order(sim, spec: dict[str, Any], **order_kwargs: Any) -> dict:
 		if units > 0:
 			sim.edit_order(order["id"], remove={0: units})
 	_pay(sim, order, spec)
+	if after_payment is not None:
+		after_payment(order)
 	for refund in spec["refunds"]:
 		_refund(sim, order, refund)
 	return order

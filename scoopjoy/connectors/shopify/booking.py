@@ -542,6 +542,19 @@ class RefundBooking:
 	def discount(self) -> Decimal:
 		return sum((line.discount for line in self.lines), ZERO)
 
+	@property
+	def credits_nothing(self) -> bool:
+		"""Nothing of value came back and nothing was paid: free units (a sample at 0.00) returned.
+		No credit note: it would credit nothing, and ERPNext 16 refuses a return whose total before
+		discount is not below zero once an earlier return of the invoice carried a discount."""
+		return (
+			not self.total
+			and not self.refund_item
+			and not self.adjustment
+			and not any(charge.amount for charge in self.charges)
+			and not any(line.rate * line.quantity for line in self.lines)
+		)
+
 
 class RefundDoesNotAddUp(ValueError):
 	"""A refund's rows do not come to what Shopify paid back: refuse, never bend a number."""

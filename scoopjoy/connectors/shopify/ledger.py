@@ -570,6 +570,8 @@ def ensure_credit_notes(
 					f"{error} Nothing was credited; book this refund by hand and mark the dead letter resolved.",
 					service="Shopify",
 				) from error
+			if credit.credits_nothing:
+				continue  # free units back, no money: nothing to credit (Shopify keeps the refund)
 			note = _credit_note(invoice, credit, details, settings, timezone, charge_row)
 			note.custom_shopify_refund_id = refund_id
 			note.insert()
