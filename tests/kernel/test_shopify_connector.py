@@ -73,6 +73,8 @@ PAGE_VARIABLES = {
 		"lineItems": constants.LINE_ITEMS_PER_ORDER,
 	},
 	"ORDER_SUMMARIES_PAGE": {"first": constants.ORDER_SUMMARIES_PAGE_SIZE},
+	"PAYOUTS_PAGE": {"first": constants.PAYOUTS_PAGE_SIZE},
+	"BALANCE_TRANSACTIONS_PAGE": {"first": constants.BALANCE_TRANSACTIONS_PAGE_SIZE},
 	"ORDER_LINE_ITEMS": {"id": "gid://shopify/Order/1", "first": constants.LINE_ITEMS_PAGE_SIZE},
 	"ORDER_MONEY": {"id": "gid://shopify/Order/1"},
 }

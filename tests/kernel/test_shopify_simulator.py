@@ -101,6 +101,8 @@ def test_every_connector_document_executes_over_http(sim, session):
 		"ORDER_FULFILLMENTS": {"id": order["id"]},
 		"PRODUCT_BY_ID": {"id": variant["product"]["id"]},
 		"COUNTS": {"orders": "status:any"},
+		"PAYOUTS_PAGE": {"first": 5, "query": "status:PAID"},
+		"BALANCE_TRANSACTIONS_PAGE": {"first": 5, "query": "payout_status:PENDING"},
 		"INVENTORY_SET_QUANTITIES": {
 			"idempotencyKey": str(uuid.uuid4()),
 			"input": {

@@ -319,7 +319,44 @@ mutation WebhookUpdate($id: ID!, $webhookSubscription: WebhookSubscriptionInput!
 }
 """
 
+#: Shopify Payments payouts, oldest first (https://shopify.dev/docs/api/admin-graphql/latest/objects/ShopifyPaymentsAccount);
+#: null ``shopifyPaymentsAccount``: the shop does not use Shopify Payments
+PAYOUTS_PAGE = """
+query Payouts($first: Int!, $after: String, $query: String) {
+	shopifyPaymentsAccount {
+		id
+		payouts(first: $first, after: $after, query: $query, sortKey: ISSUED_AT) {
+			nodes {
+				id legacyResourceId issuedAt status transactionType
+				net { amount currencyCode }
+			}
+			pageInfo { hasNextPage endCursor }
+		}
+	}
+}
+"""
+
+#: the balance transactions of one payout (``payments_transfer_id``: the payout's legacy id), or of
+#: those not paid out yet (``payout_status``); the payout's own TRANSFER hidden
+BALANCE_TRANSACTIONS_PAGE = """
+query BalanceTransactions($first: Int!, $after: String, $query: String) {
+	shopifyPaymentsAccount {
+		id
+		balanceTransactions(first: $first, after: $after, query: $query, hideTransfers: true) {
+			nodes {
+				id type test sourceType sourceOrderTransactionId adjustmentReason transactionDate
+				amount { amount currencyCode } fee { amount } net { amount }
+				associatedOrder { id name } associatedPayout { id status }
+			}
+			pageInfo { hasNextPage endCursor }
+		}
+	}
+}
+"""
+
 ALL_DOCUMENTS = {
+	"PAYOUTS_PAGE": PAYOUTS_PAGE,
+	"BALANCE_TRANSACTIONS_PAGE": BALANCE_TRANSACTIONS_PAGE,
 	"ORDERS_PAGE": ORDERS_PAGE,
 	"ORDER_BY_ID": ORDER_BY_ID,
 	"ORDERS_BY_IDS": ORDERS_BY_IDS,

@@ -371,6 +371,45 @@ type QueryRoot {
 	locations(first: Int, after: String, last: Int, before: String, query: String, sortKey: LocationSortKeys = NAME, reverse: Boolean = false, includeInactive: Boolean = false, includeLegacy: Boolean = false): LocationConnection!
 	webhookSubscription(id: ID!): WebhookSubscription
 	webhookSubscriptions(first: Int, after: String, last: Int, before: String, reverse: Boolean = false, topics: [WebhookSubscriptionTopic!], format: WebhookSubscriptionFormat, uri: String): WebhookSubscriptionConnection!
+	shopifyPaymentsAccount: ShopifyPaymentsAccount
+}
+
+# Shopify Payments (https://shopify.dev/docs/api/admin-graphql/latest/objects/ShopifyPaymentsAccount)
+enum ShopifyPaymentsPayoutStatus { CANCELED FAILED PAID SCHEDULED IN_TRANSIT }
+enum ShopifyPaymentsPayoutTransactionType { DEPOSIT WITHDRAWAL }
+enum ShopifyPaymentsBalanceTransactionPayoutStatus { ACTION_REQUIRED CANCELED FAILED PAID PENDING SCHEDULED IN_TRANSIT }
+enum ShopifyPaymentsSourceType { ADJUSTMENT ADJUSTMENT_REVERSAL CHARGE DISPUTE REFUND SYSTEM_ADJUSTMENT TRANSFER }
+"The transaction types the simulator produces, of Shopify's much longer list"
+enum ShopifyPaymentsTransactionType { ADJUSTMENT CHARGE DISPUTE REFUND RESERVED_FUNDS TRANSFER TRANSFER_FAILURE }
+enum PayoutSortKeys { AMOUNT ID ISSUED_AT STATUS }
+enum BalanceTransactionSortKeys { AMOUNT FEE ID NET PROCESSED_AT PAYOUT_DATE }
+type ShopifyPaymentsPayoutSummary {
+	adjustmentsFee: MoneyV2! adjustmentsGross: MoneyV2! chargesFee: MoneyV2! chargesGross: MoneyV2!
+	refundsFee: MoneyV2! refundsFeeGross: MoneyV2! reservedFundsFee: MoneyV2! reservedFundsGross: MoneyV2!
+	retriedPayoutsFee: MoneyV2! retriedPayoutsGross: MoneyV2!
+}
+type ShopifyPaymentsPayout implements Node {
+	id: ID! legacyResourceId: UnsignedInt64! issuedAt: DateTime! net: MoneyV2! status: ShopifyPaymentsPayoutStatus!
+	summary: ShopifyPaymentsPayoutSummary! transactionType: ShopifyPaymentsPayoutTransactionType! externalTraceId: String
+}
+type ShopifyPaymentsPayoutEdge { node: ShopifyPaymentsPayout! cursor: String! }
+type ShopifyPaymentsPayoutConnection { nodes: [ShopifyPaymentsPayout!]! edges: [ShopifyPaymentsPayoutEdge!]! pageInfo: PageInfo! }
+type ShopifyPaymentsBalanceTransactionAssociatedPayout { id: ID status: ShopifyPaymentsBalanceTransactionPayoutStatus }
+type ShopifyPaymentsAssociatedOrder { id: ID! name: String! }
+type ShopifyPaymentsBalanceTransaction implements Node {
+	id: ID! type: ShopifyPaymentsTransactionType! test: Boolean! amount: MoneyV2! fee: MoneyV2! net: MoneyV2!
+	sourceId: UnsignedInt64 sourceType: ShopifyPaymentsSourceType sourceOrderTransactionId: UnsignedInt64
+	associatedOrder: ShopifyPaymentsAssociatedOrder associatedPayout: ShopifyPaymentsBalanceTransactionAssociatedPayout!
+	adjustmentReason: String transactionDate: DateTime!
+}
+type ShopifyPaymentsBalanceTransactionEdge { node: ShopifyPaymentsBalanceTransaction! cursor: String! }
+type ShopifyPaymentsBalanceTransactionConnection {
+	nodes: [ShopifyPaymentsBalanceTransaction!]! edges: [ShopifyPaymentsBalanceTransactionEdge!]! pageInfo: PageInfo!
+}
+type ShopifyPaymentsAccount implements Node {
+	id: ID! activated: Boolean! balance: [MoneyV2!]!
+	payouts(first: Int, after: String, last: Int, before: String, query: String, sortKey: PayoutSortKeys = ID, reverse: Boolean = false, transactionType: ShopifyPaymentsPayoutTransactionType): ShopifyPaymentsPayoutConnection!
+	balanceTransactions(first: Int, after: String, last: Int, before: String, query: String, sortKey: BalanceTransactionSortKeys = ID, reverse: Boolean = false, hideTransfers: Boolean = false): ShopifyPaymentsBalanceTransactionConnection!
 }
 
 input WeightInput { value: Float! unit: WeightUnit! }

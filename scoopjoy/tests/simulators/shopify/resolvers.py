@@ -227,6 +227,28 @@ def _wire(schema: GraphQLSchema) -> GraphQLSchema:
 			"url": f"https://{sim.shop_domain}",
 		}
 
+	@resolve("QueryRoot", "shopifyPaymentsAccount")
+	def _payments_account(source, info):
+		sim = _sim(info)
+		sim.require("read_shopify_payments_payouts", info.field_name)
+		return sim.payments_account()
+
+	@resolve("ShopifyPaymentsAccount", "payouts")
+	def _payouts(source, info, query=None, sortKey="ID", reverse=False, transactionType=None, **args):
+		sim = _sim(info)
+		records = sim.payout_records(query, info.context)
+		if transactionType:
+			records = [p for p in records if p["transactionType"] == transactionType]
+		return _connection(sim._sorted(records, sortKey, sim.PAYOUT_SORT), args, reverse=reverse)
+
+	@resolve("ShopifyPaymentsAccount", "balanceTransactions")
+	def _balance_transactions(
+		source, info, query=None, sortKey="ID", reverse=False, hideTransfers=False, **args
+	):
+		sim = _sim(info)
+		records = sim.balance_records(query, hideTransfers, info.context)
+		return _connection(sim._sorted(records, sortKey, sim.BALANCE_SORT), args, reverse=reverse)
+
 	@resolve("QueryRoot", "currentAppInstallation")
 	def _installation(source, info):
 		return {

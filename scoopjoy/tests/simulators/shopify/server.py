@@ -44,6 +44,7 @@ from scoopjoy.tests.simulators.shopify.order_money import OrderMoneyMixin
 from scoopjoy.tests.simulators.shopify.order_totals import OrderTotalsMixin
 from scoopjoy.tests.simulators.shopify.orders import OrdersMixin
 from scoopjoy.tests.simulators.shopify.payments import PaymentsMixin
+from scoopjoy.tests.simulators.shopify.payouts import PAYOUTS_SCOPE, PayoutsMixin
 from scoopjoy.tests.simulators.shopify.products import ProductsMixin
 from scoopjoy.tests.simulators.shopify.resolvers import _wire
 from scoopjoy.tests.simulators.shopify.rest import RestMixin
@@ -59,6 +60,7 @@ DEFAULT_SCOPES = (
 	"read_customers",
 	"read_inventory",
 	"write_inventory",
+	PAYOUTS_SCOPE,
 )
 THROTTLED_DOCS = "https://shopify.dev/api/usage/rate-limits"
 ACCESS_SCOPES_DOCS = "https://shopify.dev/api/usage/access-scopes"
@@ -74,6 +76,7 @@ class ShopifySimulator(
 	OrderTotalsMixin,
 	PaymentsMixin,
 	FulfillmentMixin,
+	PayoutsMixin,
 	QueriesMixin,
 	WebhooksMixin,
 	RestMixin,
@@ -157,6 +160,7 @@ class ShopifySimulator(
 			self.applied_inventory_mutations = 0
 			self._available = self.bucket_size
 			self._bucket_at = self._clock()
+			self.reset_payouts()
 			self.add_location("Main Warehouse")
 
 	def timezone_fields(self) -> dict[str, Any]:
