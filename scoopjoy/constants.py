@@ -201,6 +201,12 @@ CUSTOM_FIELDS: dict[str, list[dict]] = {
 			"hidden": 0,
 			"search_index": 1,
 		},
+		# the Shopify Payments payout a bank entry books (each payout once)
+		{
+			**_sync_state("custom_shopify_payout_id", "Shopify Payout ID", "custom_shopify_transaction_id"),
+			"hidden": 0,
+			"search_index": 1,
+		},
 	],
 	"Customer": [
 		# end of the "Details" tab ("More Information" section)

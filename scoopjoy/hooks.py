@@ -81,6 +81,8 @@ scheduler_events = {
 		"scoopjoy.connectors.mobile_app.jobs.scheduled_outlet_sync",
 		# Shopify: Items changed since the last push, as products (toggle in Shopify Settings)
 		"scoopjoy.connectors.shopify.catalog.scheduled_product_push",
+		# Shopify Payments payouts paid since the last run, as bank entries (toggle in Shopify Settings)
+		"scoopjoy.connectors.shopify.payouts.scheduled_payout_import",
 		# booked shipments' tracking status (toggle in Shipping Settings)
 		"scoopjoy.connectors.shipping.shipments.scheduled_tracking_refresh",
 	],

@@ -22,7 +22,12 @@ CUSTOMER_GROUP = "ScoopJoy Test Customers"
 TERRITORY = "ScoopJoy Test Territory"
 ITEM_GROUP = "ScoopJoy Test Items"
 # the group each kind of account goes under in ERPNext's "Standard" chart, else any group of its root
-PARENT_GROUPS = {"Liability": "Duties and Taxes", "Income": "Direct Income", "Asset": "Bank Accounts"}
+PARENT_GROUPS = {
+	"Liability": "Duties and Taxes",
+	"Income": "Direct Income",
+	"Asset": "Bank Accounts",
+	"Expense": "Indirect Expenses",
+}
 TAX_ACCOUNTS = ("ScoopJoy Sales Tax", "ScoopJoy County Tax", "ScoopJoy City Tax")
 SHIPPING_ACCOUNT = "ScoopJoy Shipping Income"
 GIFT_CARD_ACCOUNT = "ScoopJoy Gift Cards Outstanding"

@@ -11,7 +11,7 @@ import json
 import frappe
 from frappe import _
 
-from scoopjoy.connectors.shopify import catalog, console, constants, inventory, items, queries, sync
+from scoopjoy.connectors.shopify import catalog, console, constants, inventory, items, payouts, queries, sync
 from scoopjoy.connectors.shopify.connector import ShopifyConnector
 from scoopjoy.connectors.shopify.mapping import gid, legacy_id, order_job_key
 from scoopjoy.connectors.shopify.webhook import endpoint_url
@@ -91,6 +91,17 @@ def create_missing_items(order_ids: list | str | None = None) -> dict:
 def sync_orders_now() -> dict:
 	_require_settings_write()
 	return {"queued": sync.queue_order_poll()}
+
+
+@frappe.whitelist()
+def import_payouts_now(from_date: str | None = None, to_date: str | None = None) -> dict:
+	"""Book the Shopify Payments payouts paid in a window (default: since the last run). For whoever
+	may write Shopify Settings and make Journal Entries."""
+	_require_settings_write()
+	frappe.has_permission("Journal Entry", "create", throw=True)
+	if from_date and to_date and str(from_date) > str(to_date):
+		frappe.throw(_("From Date must not be after To Date."))
+	return {"queued": payouts.queue_payout_import(from_date or None, to_date or None)}
 
 
 @frappe.whitelist()

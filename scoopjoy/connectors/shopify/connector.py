@@ -130,11 +130,18 @@ class ShopifyConnector(BaseConnector):
 			s["handle"] for s in ((data.get("currentAppInstallation") or {}).get("accessScopes") or [])
 		}
 		missing = [scope for scope in REQUIRED_SCOPES if scope not in granted]
+		if self.settings.get("import_payouts") and constants.PAYOUTS_SCOPE not in granted:
+			missing.append(constants.PAYOUTS_SCOPE)  # Import Payouts reads the Shopify Payments account
 		self.remember_shop_timezone(shop)
 		message = _("Connected to {0} ({1}).").format(shop.get("name"), shop.get("myshopifyDomain"))
 		if missing:
-			message += " " + _(
-				"The app lacks the scopes {0}: without read_all_orders only the last 60 days of orders "
-				"can be read. Add them to the app and reinstall it."
-			).format(", ".join(missing))
+			message += " " + _("The app lacks the scopes {0}: add them to the app and reinstall it.").format(
+				", ".join(missing)
+			)
+		if "read_all_orders" in missing:
+			message += " " + _("Without read_all_orders only the last 60 days of orders can be read.")
+		if constants.PAYOUTS_SCOPE in missing:
+			message += " " + _("Without {0} Import Payouts cannot read the payouts.").format(
+				constants.PAYOUTS_SCOPE
+			)
 		return message

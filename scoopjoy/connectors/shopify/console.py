@@ -20,7 +20,7 @@ import frappe
 from frappe import _
 from frappe.utils import convert_utc_to_system_timezone, now_datetime
 
-from scoopjoy.connectors.shopify import constants, queries
+from scoopjoy.connectors.shopify import constants, payouts, queries
 from scoopjoy.connectors.shopify.connector import ShopifyConnector
 from scoopjoy.connectors.shopify.mapping import legacy_id, parse_time
 from scoopjoy.connectors.shopify.sync import window_query
@@ -191,7 +191,13 @@ def console_data(from_date, to_date) -> dict:
 	by_reason: dict[str, int] = {}
 	for row in rows:
 		by_reason[row["reason"]] = by_reason.get(row["reason"], 0) + 1
-	return {"entities": entities, "not_synced": rows, "by_reason": by_reason, "listed_limit": MAX_LISTED}
+	return {
+		"entities": entities,
+		"not_synced": rows,
+		"by_reason": by_reason,
+		"listed_limit": MAX_LISTED,
+		"payouts": payouts.clearing_check(connector),
+	}
 
 
 def _customer_ids(connector: ShopifyConnector, query: str) -> list[str]:

@@ -79,3 +79,14 @@ ORDER_SUMMARIES_PAGE_SIZE = 15
 PRODUCTS_PAGE_SIZE = 50
 
 GID_PREFIX = "gid://shopify/"
+
+#: Shopify Payments payouts (issue #25): the scope that reads them, the page sizes, how far the
+#: first import looks back and how much each run re-reads before its checkpoint (a payout turns PAID
+#: days after it was issued)
+PAYOUTS_SCOPE = "read_shopify_payments_payouts"
+PAYOUTS_PAGE_SIZE = 50
+BALANCE_TRANSACTIONS_PAGE_SIZE = 100
+PAYOUTS_FIRST_LOOKBACK_DAYS = 30
+PAYOUTS_OVERLAP_DAYS = 10
+#: the job that books one payout: stored in dead letters, so it stays this function's path
+BOOK_PAYOUT_JOB = "scoopjoy.connectors.shopify.payouts.book_payout"

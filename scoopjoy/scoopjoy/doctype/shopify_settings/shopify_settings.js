@@ -68,6 +68,27 @@ frappe.ui.form.on("Shopify Settings", {
 				}),
 			__("Actions")
 		);
+		if (frm.doc.import_payouts) {
+			frm.add_custom_button(
+				__("Import payouts"),
+				() => {
+					if (!saved()) return;
+					frappe.prompt(
+						[
+							{ fieldname: "from_date", fieldtype: "Date", label: __("Paid out from") },
+							{ fieldname: "to_date", fieldtype: "Date", label: __("To") },
+						],
+						(values) =>
+							frappe
+								.call({ method: "scoopjoy.connectors.shopify.api.import_payouts_now", args: values })
+								.then(queued),
+						__("Import Shopify Payments payouts"),
+						__("Import")
+					);
+				},
+				__("Actions")
+			);
+		}
 		frm.add_custom_button(
 			__("Push inventory now"),
 			() => frappe.call({ method: "scoopjoy.connectors.shopify.api.push_inventory_now" }).then(queued),

@@ -30,6 +30,7 @@ class ShopifySettings(ConnectorSettings):
 		api_version: DF.Data
 		book_in: DF.Literal["Shop currency", "Customer's currency"]
 		cash_bank_account: DF.Link | None
+		chargeback_account: DF.Link | None
 		client_secret: DF.Password | None
 		company: DF.Link | None
 		cost_center: DF.Link | None
@@ -42,13 +43,18 @@ class ShopifySettings(ConnectorSettings):
 		duties_account: DF.Link | None
 		enabled: DF.Check
 		gift_card_item: DF.Link | None
+		import_payouts: DF.Check
 		item_group: DF.Link | None
 		last_inventory_push_at: DF.Datetime | None
 		last_order_sync_at: DF.Data | None
+		last_payout_sync_at: DF.Data | None
 		last_product_push_at: DF.Datetime | None
 		locations: DF.Table[ShopifyLocation]
 		new_item_group: DF.Link | None
+		payment_fees_account: DF.Link | None
 		payment_methods: DF.Table[ShopifyPaymentMethod]
+		payout_adjustment_account: DF.Link | None
+		payout_bank_account: DF.Link | None
 		previous_client_secret: DF.Password | None
 		price_list: DF.Link | None
 		push_inventory: DF.Check

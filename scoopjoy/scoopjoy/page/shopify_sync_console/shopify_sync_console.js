@@ -118,7 +118,14 @@ frappe.pages["shopify-sync-console"].on_page_load = function (wrapper) {
 					`</td></tr>`
 			)
 			.join("");
-		body.html(`
+		const p = data.payouts;
+		const payouts = p
+			? `<h5>${__("Shopify Payments clearing")}</h5>
+			<table class="table table-bordered sync-console-payouts"><thead><tr><th>${__("Account")}</th><th>ERPNext</th><th>${__("Shopify, not paid out yet")}</th><th>${__("Difference")}</th></tr></thead>
+			<tbody><tr><td>${esc(p.account)}</td><td>${format_currency(p.erpnext, p.currency)}</td><td>${format_currency(p.shopify_pending, p.pending_currency)}</td>
+			<td><span class="indicator-pill ${p.matches ? "green" : "orange"}">${p.difference === null ? __("other currency") : format_currency(p.difference, p.currency)}</span></td></tr></tbody></table>`
+			: "";
+		body.html(`${payouts}
 			<table class="table table-bordered sync-console-counts"><thead><tr><th>${__("Entity")}</th><th>Shopify</th><th>ERPNext</th><th>${__("Coverage")}</th></tr></thead><tbody>${counts}</tbody></table>
 			<h5>${__("Not synced — and why")} (${data.not_synced.length})</h5>
 			<div style="margin-bottom:8px">${reasons}</div>
