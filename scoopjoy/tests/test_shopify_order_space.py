@@ -155,6 +155,12 @@ class TestGeneratedOrders(ShopifyMoneyTestCase):
 			fields=["grand_total", "outstanding_amount"],
 		)
 		self.assertEqual(amount(-sum(flt(n.grand_total) for n in notes)), refunded, spec)
+		if order["displayFinancialStatus"] in ("PAID", "PARTIALLY_REFUNDED", "REFUNDED"):
+			# every transaction booked: the customer owes nothing and is owed nothing for the order
+			self.assertEqual(
+				[amount(n.outstanding_amount) for n in notes if flt(n.outstanding_amount)], [], spec
+			)
+			self.assertEqual(amount(moved_on(order_id, invoice.debit_to)), Decimal("0.00"), spec)
 		# gift cards and store credit: their liability account, never Cash or the bank
 		owed = sum(
 			(
