@@ -141,6 +141,24 @@ class TestShopifyPayouts(ShopifyMoneyTestCase):
 		self.assertEqual(payouts.book_payout(failed["legacyResourceId"]), "not paid")
 		self.assertEqual(moved(self.entry_of(retried), self.bank), Decimal("72.22"))
 
+	def test_a_paid_payout_that_fails_later_is_reversed_and_booked_with_the_one_that_pays_it_again(self):
+		clearing_before = balance(self.clearing)
+		self.paid_order(1)  # 25.00: net 23.97
+		failed = self.shop.pay_out()
+		self.assertEqual(payouts.import_payouts(from_date=since()), {"booked": 1})
+		entry = self.entry_of(failed)
+		self.shop.set_payout_status(failed, "FAILED")  # the bank sent it back days later
+		self.assertEqual(payouts.import_payouts(from_date=since()), {"reversed": 1})
+		self.assertEqual(frappe.db.get_value("Journal Entry", entry, "docstatus"), 2)
+		self.assertEqual(balance(self.clearing) - clearing_before, Decimal("25.00"))  # not paid out
+		self.paid_order(2)  # 50.00: net 48.25
+		again = self.shop.pay_out()  # the failed 23.97 (TRANSFER_FAILURE) and the new 48.25
+		self.assertEqual(payouts.import_payouts(from_date=since()), {"booked": 1})  # FAILED: not PAID
+		self.assertEqual(moved(self.entry_of(again), self.bank), Decimal("72.22"))
+		self.assertEqual(moved(self.entry_of(again), self.clearing), Decimal("-75.00"))
+		self.assertEqual(balance(self.clearing) - clearing_before, Decimal("0.00"))
+		self.assertEqual(payouts.import_payouts(from_date=since()), {"unchanged": 1})
+
 	def test_a_charge_without_its_order_is_a_dead_letter_naming_it_then_booked_once_imported(self):
 		order = self.paid_order(1, import_it=False)
 		payout = self.shop.pay_out()

@@ -100,13 +100,14 @@ def test_a_payout_takes_every_pending_transaction_and_its_transfer_is_hidden(sim
 		Q.BALANCE_TRANSACTIONS_PAGE,
 		{"first": 10, "query": f"payments_transfer_id:{payout['legacyResourceId']}"},
 	)["balanceTransactions"]["nodes"]
-	assert sorted(n["type"] for n in lines) == ["CHARGE", "CHARGE", "DISPUTE"]
+	assert sorted(n["type"] for n in lines) == ["CHARGE", "CHARGE", "CHARGEBACK_FEE", "DISPUTE_WITHDRAWAL"]
+	assert {n["sourceType"] for n in lines if n["type"] != "CHARGE"} == {"DISPUTE"}
 	assert sum(Decimal(n["net"]["amount"]) for n in lines) == Decimal("80.05")
 	assert {n["associatedPayout"]["status"] for n in lines} == {"PAID"}
 	assert sim.payments_balance() == Decimal("19.12")  # the last charge, net of its fee
 
 
-def test_a_failed_payout_gives_its_transactions_to_the_next_one(sim):
+def test_a_failed_payout_keeps_its_transactions_and_its_money_comes_back_with_the_next(sim):
 	paid_order(sim, "10.00")
 	failed = sim.pay_out(status="SCHEDULED")
 	sim.set_payout_status(failed, "FAILED")
@@ -115,6 +116,22 @@ def test_a_failed_payout_gives_its_transactions_to_the_next_one(sim):
 	assert Decimal(retried["net"]["amount"]) == Decimal("9.41") + Decimal("19.12")
 	statuses = account(sim, Q.PAYOUTS_PAGE, {"first": 5, "query": None})["payouts"]["nodes"]
 	assert [p["status"] for p in statuses] == ["FAILED", "PAID"]
+	kept = account(
+		sim,
+		Q.BALANCE_TRANSACTIONS_PAGE,
+		{"first": 5, "query": f"payments_transfer_id:{failed['legacyResourceId']}"},
+	)["balanceTransactions"]["nodes"]
+	assert [(n["type"], n["associatedPayout"]["status"]) for n in kept] == [("CHARGE", "FAILED")]
+	again = account(
+		sim,
+		Q.BALANCE_TRANSACTIONS_PAGE,
+		{"first": 5, "query": f"payments_transfer_id:{retried['legacyResourceId']}"},
+	)["balanceTransactions"]["nodes"]
+	[back] = [n for n in again if n["type"] == "TRANSFER_FAILURE"]
+	assert (back["amount"]["amount"], str(back["sourceId"])) == ("9.41", failed["legacyResourceId"])
+	assert sim.payments_balance() == Decimal("0.00")
+	with pytest.raises(ValueError):
+		sim.set_payout_status(failed, "PAID")
 
 
 def test_payouts_in_another_currency_convert_each_transaction(sim):
@@ -139,16 +156,20 @@ AMOUNTS = st.integers(min_value=1, max_value=500_000).map(lambda c: Decimal(c) /
 
 
 @st.composite
-def balance_lines(draw):
+def balance_lines(draw, start: int = 1000):
 	lines = []
-	for n in range(draw(st.integers(min_value=1, max_value=12))):
-		kind = draw(st.sampled_from(("CHARGE", "CHARGE", "REFUND", "DISPUTE", "ADJUSTMENT")))
+	for n in range(start, start + draw(st.integers(min_value=1, max_value=12))):
+		kind = draw(
+			st.sampled_from(
+				("CHARGE", "CHARGE", "REFUND", "DISPUTE_WITHDRAWAL", "CHARGEBACK_FEE", "ADJUSTMENT")
+			)
+		)
 		amount = draw(AMOUNTS)
-		if kind in ("REFUND", "DISPUTE") or (kind == "ADJUSTMENT" and draw(st.booleans())):
+		if kind in ("REFUND", "DISPUTE_WITHDRAWAL", "CHARGEBACK_FEE") or (
+			kind == "ADJUSTMENT" and draw(st.booleans())
+		):
 			amount = -amount
 		fee = cents(amount * Decimal("0.029") + Decimal("0.30")) if kind == "CHARGE" else Decimal("0.00")
-		if kind == "DISPUTE":
-			fee = draw(st.sampled_from((Decimal("15.00"), Decimal("0.00"))))
 		lines.append(
 			BalanceLine(
 				transaction_id=str(n),
@@ -156,11 +177,18 @@ def balance_lines(draw):
 				amount=amount,
 				fee=fee,
 				net=amount - fee,
-				order_transaction_id=str(1000 + n) if kind in ("CHARGE", "REFUND") else None,
-				order_name=f"#{1000 + n}",
+				order_transaction_id=str(n) if kind in ("CHARGE", "REFUND") else None,
+				order_name=f"#{n}",
+				source_type="DISPUTE" if kind in ("DISPUTE_WITHDRAWAL", "CHARGEBACK_FEE") else None,
 			)
 		)
 	return lines
+
+
+def failed_payout(lines, payout_id="55"):
+	"""A TRANSFER_FAILURE line paying ``lines`` (a failed payout's) out again."""
+	net = sum((line.net for line in lines), Decimal(0))
+	return BalanceLine("F", "TRANSFER_FAILURE", net, Decimal(0), net, None, None, None, "TRANSFER", payout_id)
 
 
 def payout_of(lines, currency="USD"):
@@ -186,18 +214,33 @@ PROPERTY = settings(max_examples=300, deadline=None, database=None, suppress_hea
 
 @seed(25)
 @PROPERTY
-@given(lines=balance_lines())
-def test_one_currency_balances_without_an_exchange_row(lines):
-	payout = payout_of(lines)
+@given(lines=balance_lines(), failed=st.one_of(st.none(), balance_lines(start=5000)))
+def test_one_currency_balances_without_an_exchange_row(lines, failed):
+	"""``failed``: a failed payout's transactions, paid out again in this one (TRANSFER_FAILURE)."""
+	every = lines + (failed or [])
+	paid = lines + ([failed_payout(failed)] if failed else [])
+	payout = payout_of(paid)
 	rows = payout_rows(
-		payout, lines, exact(lines), rate=Decimal(1), clearing_currency="USD", company_currency="USD"
+		payout,
+		paid,
+		exact(every),
+		rate=Decimal(1),
+		clearing_currency="USD",
+		company_currency="USD",
+		returned={"55": failed} if failed else None,
 	)
 	by_role = {row.role: row.amount for row in rows}
 	assert base(rows) == 0
 	assert by_role["bank"] == payout.net
-	assert by_role.get("fees", Decimal(0)) == sum((line.fee for line in lines), Decimal(0))
+	fees = sum((line.fee for line in every), Decimal(0)) - sum(
+		(line.amount for line in every if line.type == "CHARGEBACK_FEE"), Decimal(0)
+	)
+	assert by_role.get("fees", Decimal(0)) == fees
 	assert by_role.get("clearing", Decimal(0)) == -sum(
-		(line.amount for line in lines if line.type in ("CHARGE", "REFUND")), Decimal(0)
+		(line.amount for line in every if line.type in ("CHARGE", "REFUND")), Decimal(0)
+	)
+	assert by_role.get("chargebacks", Decimal(0)) == -sum(
+		(line.amount for line in every if line.type == "DISPUTE_WITHDRAWAL"), Decimal(0)
 	)
 
 
@@ -206,12 +249,13 @@ def test_one_currency_balances_without_an_exchange_row(lines):
 @given(
 	lines=balance_lines(),
 	rate=st.sampled_from((Decimal("7.8123"), Decimal("0.1281"), Decimal("1.0537"))),
-	booked_rate=st.sampled_from((Decimal("7.79"), Decimal("0.1299"), Decimal("1.05"))),
+	drift=st.sampled_from(
+		(Decimal("-0.04"), Decimal("-0.0031"), Decimal("0"), Decimal("0.012"), Decimal("0.049"))
+	),
 	clearing_in_payout_currency=st.booleans(),
 )
-def test_another_currency_leaves_only_what_the_rates_explain(
-	lines, rate, booked_rate, clearing_in_payout_currency
-):
+def test_another_currency_leaves_only_what_the_rates_explain(lines, rate, drift, clearing_in_payout_currency):
+	booked_rate = rate * (1 + drift)  # the rate moved between the sale and the payout
 	payout = payout_of(lines, "HKD")
 	rows = payout_rows(
 		payout,
@@ -250,4 +294,44 @@ def test_transactions_that_miss_the_payout_net_are_refused():
 	with pytest.raises(PayoutNotBooked, match=re.escape("come to 9.41 USD but the payout is 9.40 USD")):
 		payout_rows(
 			payout, lines, exact(lines), rate=Decimal(1), clearing_currency="USD", company_currency="USD"
+		)
+
+
+def test_a_charge_booked_far_from_the_payouts_rate_is_named_not_put_on_exchange():
+	lines = [BalanceLine("1", "CHARGE", Decimal("100.00"), Decimal("3.20"), Decimal("96.80"), "501", "#1001")]
+	booked = {"501": Booked(Decimal("60.00"), Decimal("60.00"))}  # a partial Payment Entry, in USD
+	with pytest.raises(PayoutNotBooked, match=re.escape("far from 110.00 at the payout's rate")):
+		payout_rows(
+			payout_of(lines, "EUR"),
+			lines,
+			booked,
+			rate=Decimal("1.1"),
+			clearing_currency="USD",
+			company_currency="USD",
+		)
+
+
+def test_a_failed_payouts_money_that_does_not_match_its_transactions_is_refused():
+	failed = [BalanceLine("1", "CHARGE", Decimal("10.00"), Decimal("0.59"), Decimal("9.41"), "501", "#1001")]
+	back = BalanceLine(
+		"F",
+		"TRANSFER_FAILURE",
+		Decimal("9.40"),
+		Decimal(0),
+		Decimal("9.40"),
+		None,
+		None,
+		None,
+		"TRANSFER",
+		"55",
+	)
+	with pytest.raises(PayoutNotBooked, match=re.escape("the money of failed payout 55")):
+		payout_rows(
+			payout_of([back]),
+			[back],
+			exact(failed),
+			rate=Decimal(1),
+			clearing_currency="USD",
+			company_currency="USD",
+			returned={"55": failed},
 		)

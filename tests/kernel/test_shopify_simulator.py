@@ -90,7 +90,26 @@ def test_every_connector_document_executes_over_http(sim, session):
 			"webhookSubscription": {"uri": "https://erp.example.com/hooks", "format": "JSON"},
 		},
 	)
+	to_fulfil = sim.add_order()
+	shipped = sim.fulfill(sim.add_order()["id"])
+	[fulfillment_order] = sim.fulfillment_order_views(to_fulfil)
 	variables = {
+		"FULFILLMENT_ORDERS": {"id": to_fulfil["id"]},
+		"FULFILLMENT_CREATE": {
+			"fulfillment": {
+				"lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fulfillment_order["id"]}],
+				"trackingInfo": {
+					"company": "DHL Express",
+					"number": "JD0001",
+					"url": "https://dhl.example/JD0001",
+				},
+			}
+		},
+		"FULFILLMENT_TRACKING_UPDATE": {
+			"fulfillmentId": shipped["id"],
+			"trackingInfoInput": {"number": "1Z9"},
+		},
+		"FULFILLMENT_CANCEL": {"id": shipped["id"]},
 		"ORDERS_PAGE": {"first": 1, "lineItems": 5},
 		"ORDER_BY_ID": {"id": order["id"], "lineItems": 5},
 		"ORDERS_BY_IDS": {"ids": [order["id"], "gid://shopify/Order/999999"], "lineItems": 5},

@@ -31,6 +31,7 @@ from scoopjoy.connectors.shopify.locks import _lock_until_transaction_ends
 from scoopjoy.connectors.shopify.mapping import legacy_id
 from scoopjoy.connectors.shopify.payout_booking import (
 	ORDER_MONEY_TYPES,
+	RETURNED_PAYOUT_TYPES,
 	BalanceLine,
 	Booked,
 	Payout,
@@ -91,6 +92,9 @@ def import_payouts(from_date: str | None = None, to_date: str | None = None) -> 
 			newest = max(newest or "", node.get("issuedAt") or "")
 		# Commit per page on purpose: a page's Journal Entries and dead letters are durable together.
 		frappe.db.commit()  # nosemgrep
+	counts["reversed"] = _reverse_failed(connector, since, to_date)
+	if not counts["reversed"]:
+		del counts["reversed"]
 	if newest and not from_date and newest > (settings.last_payout_sync_at or ""):
 		frappe.db.set_single_value(constants.SETTINGS_DOCTYPE, "last_payout_sync_at", newest)
 		frappe.db.commit()  # nosemgrep: the checkpoint after the window's payouts are booked
@@ -104,10 +108,46 @@ def book_payout(payout_id: str) -> str:
 	data = connector.query(
 		queries.PAYOUTS_PAGE, {"first": 1, "query": f"id:{payout_id}"}, operation="Payouts"
 	)
-	found = ((data.get("shopifyPaymentsAccount") or {}).get("payouts") or {}).get("nodes") or []
+	found = [
+		node
+		for node in ((data.get("shopifyPaymentsAccount") or {}).get("payouts") or {}).get("nodes") or []
+		if str(node.get("legacyResourceId")) == str(payout_id)
+	]
 	if not found:
 		raise RecordError(f"Shopify has no payout {payout_id}.", service="Shopify")
 	return _book(found[0], connector.settings, connector)
+
+
+def _reverse_failed(connector, since, to_date) -> int:
+	"""A payout Shopify marked PAID can fail days later: its Journal Entry is cancelled (the bank never
+	got it; its charges are back on the clearing account) and its money is booked with the payout
+	that pays it again (its TRANSFER_FAILURE)."""
+	query = f"status:FAILED issued_at:>='{since.isoformat()}T00:00:00Z'"
+	if to_date:
+		query += f" issued_at:<='{getdate(to_date).isoformat()}T23:59:59Z'"
+	reversed_ = 0
+	for page in connector.pages(
+		queries.PAYOUTS_PAGE,
+		{"first": constants.PAYOUTS_PAGE_SIZE, "query": query},
+		"shopifyPaymentsAccount.payouts",
+		operation="Payouts",
+	):
+		for node in page.nodes:
+			payout_id = str(node.get("legacyResourceId") or legacy_id(node["id"]))
+			for name in frappe.get_all(
+				"Journal Entry", filters={PAYOUT_FIELD: payout_id, "docstatus": 1}, pluck="name"
+			):
+				entry = frappe.get_doc("Journal Entry", name)
+				entry.add_comment(
+					"Comment",
+					_("Shopify payout {0} failed after it was paid: this entry is cancelled.").format(
+						payout_id
+					),
+				)
+				entry.cancel()
+				reversed_ += 1
+		frappe.db.commit()  # nosemgrep: each page of reversals is durable on its own
+	return reversed_
 
 
 def _since(settings):
@@ -157,26 +197,34 @@ def _book(node: dict, settings, connector) -> str:
 		return "not paid"
 	_lock_until_transaction_ends(payout.payout_id, kind="payout")  # one booker per payout
 	# a locking read sees what another worker committed since this transaction's snapshot
-	if frappe.db.get_value(
-		"Journal Entry", {PAYOUT_FIELD: payout.payout_id, "docstatus": 1}, "name", for_update=True
-	):
-		return "unchanged"
+	entries = frappe.db.get_values(
+		"Journal Entry",
+		{PAYOUT_FIELD: payout.payout_id},
+		["name", "docstatus"],
+		as_dict=True,
+		for_update=True,
+	)
+	if any(e.docstatus < 2 for e in entries):
+		return "unchanged"  # booked (or amended by hand and not yet submitted)
+	if entries:
+		return "cancelled in ERPNext"  # a person cancelled it: amend it, it is not booked again
 	accounts = _accounts(settings)
-	lines = [
-		BalanceLine.from_node(n)
-		for page in connector.pages(
-			queries.BALANCE_TRANSACTIONS_PAGE,
-			{
-				"first": constants.BALANCE_TRANSACTIONS_PAGE_SIZE,
-				"query": f"payments_transfer_id:{payout.payout_id}",
-			},
-			"shopifyPaymentsAccount.balanceTransactions",
-			operation="BalanceTransactions",
-		)
-		for n in page.nodes
-	]
+	lines = _lines_of(connector, payout.payout_id)
+	returned = {
+		line.source_id: _lines_of(connector, line.source_id)
+		for line in lines
+		if line.type in RETURNED_PAYOUT_TYPES and line.source_id
+	}
 	company_currency = frappe.get_cached_value("Company", settings.company, "default_currency")
 	_check_bank_currency(accounts["bank"], payout)
+	for role in ("fees", "chargebacks", "adjustments"):
+		if _currency(accounts[role]) != company_currency:
+			raise ConfigError(
+				_(
+					"Shopify Settings: the payouts' {0} account {1} must be in the company's currency {2}."
+				).format(role, accounts[role], company_currency),
+				service="Shopify",
+			)
 	clearing_currency = _currency(accounts["clearing"])
 	if clearing_currency not in (company_currency, payout.currency):
 		raise ConfigError(
@@ -188,13 +236,15 @@ def _book(node: dict, settings, connector) -> str:
 		)
 	on_date = local_date(payout.issued_at, shop_timezone(settings)) or getdate(nowdate())
 	try:
+		every = lines + [line for again in returned.values() for line in again]
 		rows = payout_rows(
 			payout,
 			lines,
-			_booked(lines, accounts["clearing"]),
+			_booked(every, accounts["clearing"]),
 			rate=_rate(payout.currency, company_currency, on_date),
 			clearing_currency=clearing_currency,
 			company_currency=company_currency,
+			returned=returned,
 		)
 	except PayoutNotBooked as error:
 		raise RecordError(
@@ -202,6 +252,11 @@ def _book(node: dict, settings, connector) -> str:
 		) from error
 	_journal_entry(payout, rows, accounts, settings, on_date, company_currency)
 	return "booked"
+
+
+def _lines_of(connector, payout_id: str) -> list[BalanceLine]:
+	"""The balance transactions a payout holds (its own TRANSFER hidden)."""
+	return _balance_lines(connector, f"payments_transfer_id:{payout_id}")
 
 
 def _accounts(settings) -> dict[str, str]:
@@ -233,12 +288,11 @@ def _currency(account: str) -> str:
 
 
 def _check_bank_currency(bank: str, payout: Payout) -> None:
+	# one payout's problem, not the others': its dead letter says what to do
 	if _currency(bank) != payout.currency:
-		raise ConfigError(
-			_(
-				"Shopify pays out in {0} but the Payout Bank Account {1} is in {2}: choose the bank "
-				"account the payouts arrive in."
-			).format(payout.currency, bank, _currency(bank)),
+		raise RecordError(
+			f"Shopify payout {payout.payout_id} is in {payout.currency} but the Payout Bank Account {bank} is "
+			f"in {_currency(bank)}: choose the bank account the payouts arrive in, then retry the dead letter.",
 			service="Shopify",
 		)
 
@@ -250,10 +304,9 @@ def _rate(currency: str, company_currency: str, on_date) -> Decimal:
 
 	rate = get_exchange_rate(currency, company_currency, on_date, "for_selling")
 	if not rate:
-		raise ConfigError(
-			_(
-				"No exchange rate {0} to {1} on {2}: add a Currency Exchange, then retry the dead letter."
-			).format(currency, company_currency, on_date),
+		raise RecordError(
+			f"No exchange rate {currency} to {company_currency} on {on_date} for a Shopify payout: add a "
+			"Currency Exchange, then retry the dead letter.",
 			service="Shopify",
 		)
 	return Decimal(str(rate))
@@ -320,7 +373,8 @@ def _journal_entry(payout: Payout, rows, accounts: dict, settings, on_date, comp
 		account = accounts[row.role]
 		rate = flt(row.rate, 9)
 		amount = flt(row.amount, 2)
-		base_total += flt(amount * rate, 2)
+		# as ERPNext rounds a row: its positive debit or credit times the rate
+		base_total += (1 if amount > 0 else -1) * flt(abs(amount) * rate, 2)
 		entry.append(
 			"accounts",
 			{
@@ -360,20 +414,27 @@ def _journal_entry(payout: Payout, rows, accounts: dict, settings, on_date, comp
 			},
 		)
 	entry.multi_currency = int(foreign)
+	entry.flags.ignore_exchange_rate = True  # the payout's rates, not ERPNext's fetch of the day's
 	entry.insert()
 	entry.submit()
 
 
 def clearing_check(connector: ShopifyConnector) -> dict | None:
 	"""The clearing account against Shopify: once every paid payout is booked, what the account holds
-	is what Shopify has not paid out yet (the gross of the charges and refunds still in the balance).
-	None when payouts are not imported."""
+	is what Shopify has not paid out yet (the gross of the charges and refunds still in the balance,
+	those of failed payouts included until they are paid out again). None when payouts are not
+	imported."""
 	settings = connector.settings
 	if not settings.import_payouts:
 		return None
 	clearing, _mode = gateway_account(settings, CARD_GATEWAY)
+	repaid = {
+		line.source_id
+		for line in _balance_lines(connector, "payout_status:PAID")
+		if line.type in RETURNED_PAYOUT_TYPES
+	}
 	pending, currency = ZERO, None
-	for status in ("PENDING", "SCHEDULED"):
+	for status in ("PENDING", "SCHEDULED", "ACTION_REQUIRED", "FAILED", "CANCELED"):
 		for page in connector.pages(
 			queries.BALANCE_TRANSACTIONS_PAGE,
 			{"first": constants.BALANCE_TRANSACTIONS_PAGE_SIZE, "query": f"payout_status:{status}"},
@@ -382,6 +443,9 @@ def clearing_check(connector: ShopifyConnector) -> dict | None:
 		):
 			for node in page.nodes:
 				line = BalanceLine.from_node(node)
+				payout_id = legacy_id((node.get("associatedPayout") or {}).get("id"))
+				if status in ("FAILED", "CANCELED") and payout_id in repaid:
+					continue  # a failed payout's money was paid out again since
 				if line.type in ORDER_MONEY_TYPES and not node.get("test"):
 					pending += line.amount
 					currency = currency or (node.get("amount") or {}).get("currencyCode")
@@ -403,3 +467,16 @@ def clearing_check(connector: ShopifyConnector) -> dict | None:
 		"matches": comparable and not difference,
 		"last_payout": settings.last_payout_sync_at,
 	}
+
+
+def _balance_lines(connector, query: str) -> list[BalanceLine]:
+	return [
+		BalanceLine.from_node(n)
+		for page in connector.pages(
+			queries.BALANCE_TRANSACTIONS_PAGE,
+			{"first": constants.BALANCE_TRANSACTIONS_PAGE_SIZE, "query": query},
+			"shopifyPaymentsAccount.balanceTransactions",
+			operation="BalanceTransactions",
+		)
+		for n in page.nodes
+	]

@@ -146,6 +146,7 @@ ORDER_FULFILLMENTS = f"""
 query OrderFulfillments($id: ID!) {{
 	order(id: $id) {{
 		fulfillments(first: {FIRST_FULFILLMENTS}) {{
+			id
 			status
 			createdAt
 			location {{ id }}
@@ -344,7 +345,7 @@ query BalanceTransactions($first: Int!, $after: String, $query: String) {
 		id
 		balanceTransactions(first: $first, after: $after, query: $query, hideTransfers: true) {
 			nodes {
-				id type test sourceType sourceOrderTransactionId adjustmentReason transactionDate
+				id type test sourceType sourceId sourceOrderTransactionId adjustmentReason transactionDate
 				amount { amount currencyCode } fee { amount } net { amount }
 				associatedOrder { id name } associatedPayout { id status }
 			}
@@ -354,7 +355,64 @@ query BalanceTransactions($first: Int!, $after: String, $query: String) {
 }
 """
 
+#: an order's fulfillment orders: what is left to fulfil at which location
+#: (https://shopify.dev/docs/api/admin-graphql/latest/objects/FulfillmentOrder)
+FIRST_FULFILLMENT_ORDERS = 5
+FULFILLMENT_ORDER_LINES = 50
+FULFILLMENT_ORDERS = f"""
+query FulfillmentOrders($id: ID!) {{
+	order(id: $id) {{
+		id name
+		fulfillmentOrders(first: {FIRST_FULFILLMENT_ORDERS}) {{
+			nodes {{
+				id status
+				assignedLocation {{ location {{ id }} }}
+				lineItems(first: {FULFILLMENT_ORDER_LINES}) {{
+					nodes {{ id totalQuantity remainingQuantity lineItem {{ id }} }}
+					pageInfo {{ hasNextPage }}
+				}}
+			}}
+			pageInfo {{ hasNextPage }}
+		}}
+	}}
+}}
+"""
+
+#: https://shopify.dev/docs/api/admin-graphql/latest/mutations/fulfillmentCreate (no idempotency key)
+FULFILLMENT_CREATE = """
+mutation FulfillmentCreate($fulfillment: FulfillmentInput!, $message: String) {
+	fulfillmentCreate(fulfillment: $fulfillment, message: $message) {
+		fulfillment { id status trackingInfo(first: 1) { company number url } }
+		userErrors { field message }
+	}
+}
+"""
+
+#: https://shopify.dev/docs/api/admin-graphql/latest/mutations/fulfillmentTrackingInfoUpdate
+FULFILLMENT_TRACKING_UPDATE = """
+mutation FulfillmentTrackingInfoUpdate($fulfillmentId: ID!, $trackingInfoInput: FulfillmentTrackingInput!, $notifyCustomer: Boolean) {
+	fulfillmentTrackingInfoUpdate(fulfillmentId: $fulfillmentId, trackingInfoInput: $trackingInfoInput, notifyCustomer: $notifyCustomer) {
+		fulfillment { id trackingInfo(first: 1) { company number url } }
+		userErrors { field message }
+	}
+}
+"""
+
+#: https://shopify.dev/docs/api/admin-graphql/latest/mutations/fulfillmentCancel
+FULFILLMENT_CANCEL = """
+mutation FulfillmentCancel($id: ID!) {
+	fulfillmentCancel(id: $id) {
+		fulfillment { id status }
+		userErrors { field message }
+	}
+}
+"""
+
 ALL_DOCUMENTS = {
+	"FULFILLMENT_ORDERS": FULFILLMENT_ORDERS,
+	"FULFILLMENT_CREATE": FULFILLMENT_CREATE,
+	"FULFILLMENT_TRACKING_UPDATE": FULFILLMENT_TRACKING_UPDATE,
+	"FULFILLMENT_CANCEL": FULFILLMENT_CANCEL,
 	"PAYOUTS_PAGE": PAYOUTS_PAGE,
 	"BALANCE_TRANSACTIONS_PAGE": BALANCE_TRANSACTIONS_PAGE,
 	"ORDERS_PAGE": ORDERS_PAGE,

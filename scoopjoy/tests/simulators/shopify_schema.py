@@ -270,11 +270,39 @@ type FulfillmentLineItemEdge { node: FulfillmentLineItem! cursor: String! }
 type FulfillmentLineItemConnection {
 	nodes: [FulfillmentLineItem!]! edges: [FulfillmentLineItemEdge!]! pageInfo: PageInfo!
 }
+"https://shopify.dev/docs/api/admin-graphql/latest/objects/FulfillmentTrackingInfo"
+type FulfillmentTrackingInfo { company: String number: String url: URL }
 type Fulfillment implements Node {
 	id: ID! legacyResourceId: UnsignedInt64! name: String! status: FulfillmentStatus! createdAt: DateTime!
 	updatedAt: DateTime! location: Location
+	trackingInfo(first: Int): [FulfillmentTrackingInfo!]!
 	fulfillmentLineItems(first: Int, after: String, last: Int, before: String, reverse: Boolean = false): FulfillmentLineItemConnection!
 }
+
+"https://shopify.dev/docs/api/admin-graphql/latest/objects/FulfillmentOrder"
+enum FulfillmentOrderStatus { CANCELLED CLOSED INCOMPLETE IN_PROGRESS ON_HOLD OPEN SCHEDULED }
+type FulfillmentOrderAssignedLocation { location: Location name: String! }
+type FulfillmentOrderLineItem implements Node { id: ID! totalQuantity: Int! remainingQuantity: Int! lineItem: LineItem! }
+type FulfillmentOrderLineItemEdge { node: FulfillmentOrderLineItem! cursor: String! }
+type FulfillmentOrderLineItemConnection {
+	nodes: [FulfillmentOrderLineItem!]! edges: [FulfillmentOrderLineItemEdge!]! pageInfo: PageInfo!
+}
+type FulfillmentOrder implements Node {
+	id: ID! status: FulfillmentOrderStatus! updatedAt: DateTime! assignedLocation: FulfillmentOrderAssignedLocation!
+	lineItems(first: Int, after: String, last: Int, before: String, reverse: Boolean = false): FulfillmentOrderLineItemConnection!
+}
+type FulfillmentOrderEdge { node: FulfillmentOrder! cursor: String! }
+type FulfillmentOrderConnection { nodes: [FulfillmentOrder!]! edges: [FulfillmentOrderEdge!]! pageInfo: PageInfo! }
+input FulfillmentTrackingInput { company: String number: String url: URL numbers: [String!] urls: [URL!] }
+input FulfillmentOrderLineItemInput { id: ID! quantity: Int! }
+input FulfillmentOrderLineItemsInput { fulfillmentOrderId: ID! fulfillmentOrderLineItems: [FulfillmentOrderLineItemInput!] }
+input FulfillmentInput {
+	lineItemsByFulfillmentOrder: [FulfillmentOrderLineItemsInput!]! notifyCustomer: Boolean = false
+	trackingInfo: FulfillmentTrackingInput
+}
+type FulfillmentCreatePayload { fulfillment: Fulfillment userErrors: [UserError!]! }
+type FulfillmentTrackingInfoUpdatePayload { fulfillment: Fulfillment userErrors: [UserError!]! }
+type FulfillmentCancelPayload { fulfillment: Fulfillment userErrors: [UserError!]! }
 
 type RefundLineItem {
 	id: ID quantity: Int! restockType: RefundLineItemRestockType! restocked: Boolean! lineItem: LineItem!
@@ -335,6 +363,7 @@ type Order implements Node {
 	transactions(first: Int, capturable: Boolean, manuallyResolvable: Boolean): [OrderTransaction!]!
 	transactionsCount: Count
 	fulfillments(first: Int): [Fulfillment!]!
+	fulfillmentOrders(first: Int, after: String, last: Int, before: String, reverse: Boolean = false, displayable: Boolean = false, query: String): FulfillmentOrderConnection!
 	refunds(first: Int): [Refund!]!
 }
 type OrderEdge { node: Order! cursor: String! }
@@ -379,8 +408,12 @@ enum ShopifyPaymentsPayoutStatus { CANCELED FAILED PAID SCHEDULED IN_TRANSIT }
 enum ShopifyPaymentsPayoutTransactionType { DEPOSIT WITHDRAWAL }
 enum ShopifyPaymentsBalanceTransactionPayoutStatus { ACTION_REQUIRED CANCELED FAILED PAID PENDING SCHEDULED IN_TRANSIT }
 enum ShopifyPaymentsSourceType { ADJUSTMENT ADJUSTMENT_REVERSAL CHARGE DISPUTE REFUND SYSTEM_ADJUSTMENT TRANSFER }
-"The transaction types the simulator produces, of Shopify's much longer list"
-enum ShopifyPaymentsTransactionType { ADJUSTMENT CHARGE DISPUTE REFUND RESERVED_FUNDS TRANSFER TRANSFER_FAILURE }
+"The transaction types the simulator produces or the booking names, of Shopify's much longer list"
+enum ShopifyPaymentsTransactionType {
+	ADJUSTMENT CHARGE CHARGEBACK_FEE CHARGEBACK_HOLD CHARGEBACK_HOLD_RELEASE DISPUTE_REVERSAL DISPUTE_WITHDRAWAL
+	REFUND RESERVED_FUNDS RESERVED_FUNDS_REVERSAL RESERVED_FUNDS_WITHDRAWAL TRANSFER TRANSFER_CANCEL TRANSFER_FAILURE
+	TRANSFER_REFUND
+}
 enum PayoutSortKeys { AMOUNT ID ISSUED_AT STATUS }
 enum BalanceTransactionSortKeys { AMOUNT FEE ID NET PROCESSED_AT PAYOUT_DATE }
 type ShopifyPaymentsPayoutSummary {
@@ -399,7 +432,7 @@ type ShopifyPaymentsAssociatedOrder { id: ID! name: String! }
 type ShopifyPaymentsBalanceTransaction implements Node {
 	id: ID! type: ShopifyPaymentsTransactionType! test: Boolean! amount: MoneyV2! fee: MoneyV2! net: MoneyV2!
 	sourceId: UnsignedInt64 sourceType: ShopifyPaymentsSourceType sourceOrderTransactionId: UnsignedInt64
-	associatedOrder: ShopifyPaymentsAssociatedOrder associatedPayout: ShopifyPaymentsBalanceTransactionAssociatedPayout!
+	associatedOrder: ShopifyPaymentsAssociatedOrder associatedPayout: ShopifyPaymentsBalanceTransactionAssociatedPayout
 	adjustmentReason: String transactionDate: DateTime!
 }
 type ShopifyPaymentsBalanceTransactionEdge { node: ShopifyPaymentsBalanceTransaction! cursor: String! }
@@ -469,6 +502,9 @@ type Mutation {
 	webhookSubscriptionCreate(topic: WebhookSubscriptionTopic!, webhookSubscription: WebhookSubscriptionInput!): WebhookSubscriptionCreatePayload
 	webhookSubscriptionUpdate(id: ID!, webhookSubscription: WebhookSubscriptionInput!): WebhookSubscriptionUpdatePayload
 	webhookSubscriptionDelete(id: ID!): WebhookSubscriptionDeletePayload
+	fulfillmentCreate(fulfillment: FulfillmentInput!, message: String): FulfillmentCreatePayload
+	fulfillmentTrackingInfoUpdate(fulfillmentId: ID!, trackingInfoInput: FulfillmentTrackingInput!, notifyCustomer: Boolean): FulfillmentTrackingInfoUpdatePayload
+	fulfillmentCancel(id: ID!): FulfillmentCancelPayload
 }
 """
 

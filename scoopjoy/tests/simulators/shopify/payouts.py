@@ -26,11 +26,15 @@ What is modelled: every successful SALE or CAPTURE through ``shopify_payments`` 
 REFUND through it a REFUND (negative, no fee), each in the payout currency (the shop's, or
 ``payout_currency`` at ``payout_rate`` per shop unit) with a fee of ``fee_rate`` x amount +
 ``fee_fixed`` on charges; :meth:`add_dispute` (a chargeback: the amount taken back and a dispute
-fee) and :meth:`add_balance_adjustment`. :meth:`pay_out` puts every pending transaction in a new
-payout; :meth:`set_payout_status` moves it on. A FAILED or CANCELED payout gives its transactions
-back to the balance (PENDING) for the next payout (Shopify: "the funds are returned to your Shopify
-balance"). Not modelled: reserves, advances, instant payouts, payouts per currency of a multi-
-currency balance, dispute evidence and reversals.
+fee: a DISPUTE_WITHDRAWAL and a CHARGEBACK_FEE, both of ``sourceType`` DISPUTE, as the
+``ShopifyPaymentsTransactionType`` enum names them) and :meth:`add_balance_adjustment`.
+:meth:`pay_out` puts every pending transaction in a new payout; :meth:`set_payout_status` moves it
+on (SCHEDULED to PAID, FAILED or CANCELED; a PAID payout can still fail days later). A failed or
+cancelled payout keeps its transactions (their ``associatedPayout.status`` says FAILED) and its
+money comes back to the balance as a TRANSFER_FAILURE (TRANSFER_CANCEL) transaction of its net,
+paid out with the next payout (``summary.retriedPayoutsGross``; Shopify: "the funds are returned to
+your Shopify balance"). Not modelled: reserves, advances, instant payouts, payouts per currency of a
+multi-currency balance, dispute evidence and reversals.
 """
 
 from __future__ import annotations
@@ -48,8 +52,11 @@ PAYOUT_STATUSES = ("SCHEDULED", "PAID", "FAILED", "CANCELED")
 SUMMARY_FIELDS = {
 	"CHARGE": ("chargesGross", "chargesFee"),
 	"REFUND": ("refundsFeeGross", "refundsFee"),
-	"DISPUTE": ("adjustmentsGross", "adjustmentsFee"),
+	"DISPUTE_WITHDRAWAL": ("adjustmentsGross", "adjustmentsFee"),
+	"CHARGEBACK_FEE": ("adjustmentsGross", "adjustmentsFee"),
 	"ADJUSTMENT": ("adjustmentsGross", "adjustmentsFee"),
+	"TRANSFER_FAILURE": ("retriedPayoutsGross", "retriedPayoutsFee"),
+	"TRANSFER_CANCEL": ("retriedPayoutsGross", "retriedPayoutsFee"),
 	"RESERVED_FUNDS": ("reservedFundsGross", "reservedFundsFee"),
 }
 SUMMARY_KEYS = (
@@ -184,18 +191,31 @@ class PayoutsMixin:
 
 	def add_dispute(self, order_id: Any, amount: Any = None, fee: Any = "15.00", *, at: Any = None) -> dict:
 		"""A chargeback on an order: ``amount`` (shop money; default what the order received) leaves
-		the balance with a dispute ``fee`` (payout currency). Returns the balance transaction."""
+		the balance (DISPUTE_WITHDRAWAL) and so does the dispute ``fee`` (CHARGEBACK_FEE, payout
+		currency). Returns the withdrawal."""
 		with self.lock:
 			self._collect_balance()
 			order = self._find(self.orders, "Order", order_id)
 			shop_amount = _dec(amount) if amount is not None else Decimal(order["totalReceivedSet"])
-			return self._new_balance_transaction(
-				"DISPUTE",
+			stamp = to_iso(at) if at else self._now_iso()
+			withdrawal = self._new_balance_transaction(
+				"DISPUTE_WITHDRAWAL",
 				-cents(shop_amount * self.payout_rate),
-				cents(_dec(fee)),
-				to_iso(at) if at else self._now_iso(),
+				Decimal("0.00"),
+				stamp,
+				source_type="DISPUTE",
 				order=order,
 			)
+			if _dec(fee):
+				self._new_balance_transaction(
+					"CHARGEBACK_FEE",
+					-cents(_dec(fee)),
+					Decimal("0.00"),
+					stamp,
+					source_type="DISPUTE",
+					order=order,
+				)
+			return withdrawal
 
 	def add_balance_adjustment(
 		self, amount: Any, reason: str = "Shopify adjustment", *, at: Any = None
@@ -259,12 +279,22 @@ class PayoutsMixin:
 			return payout
 
 	def set_payout_status(self, payout: Any, status: str) -> dict:
-		"""Move a SCHEDULED payout to PAID, FAILED or CANCELED; returns it."""
+		"""Move a SCHEDULED payout to PAID, FAILED or CANCELED, or a PAID one to FAILED; returns it."""
 		with self.lock:
 			record = self._payout(payout)
-			if record["status"] != "SCHEDULED":
-				raise ValueError(f"payout {record['id']} is {record['status']}, not SCHEDULED")
-			self._set_status(record, status.upper())
+			status = status.upper()
+			if record["status"] != "SCHEDULED" and not (record["status"] == "PAID" and status == "FAILED"):
+				raise ValueError(f"payout {record['id']} is {record['status']}: it cannot become {status}")
+			self._set_status(record, status)
+			if status in ("FAILED", "CANCELED"):  # the money goes back to the balance
+				self._new_balance_transaction(
+					"TRANSFER_FAILURE" if status == "FAILED" else "TRANSFER_CANCEL",
+					record["_net"],
+					Decimal("0.00"),
+					self._now_iso(),
+					source_type="TRANSFER",
+					source_id=record["_n"],
+				)
 			return record
 
 	def _payout(self, ref: Any) -> dict:
@@ -278,25 +308,16 @@ class PayoutsMixin:
 			raise ValueError(f"unknown payout status {status!r}")
 		payout["status"] = status
 		for t in self.balance_transactions.values():
-			if t["_payout"] != payout["_n"]:
-				continue
-			if status in ("FAILED", "CANCELED") and t["type"] != "TRANSFER":
-				t["_payout"] = None  # back to the balance, for the next payout
-				t["associatedPayout"] = {"id": None, "status": "PENDING"}
-			else:
+			if t["_payout"] == payout["_n"]:
 				t["associatedPayout"] = {"id": payout["id"], "status": status}
 
 	def payments_balance(self) -> Decimal:
-		"""What the balance holds: the net of every transaction not in a PAID payout."""
+		"""What the balance holds: every transaction's net, the payouts' TRANSFERs (minus what they
+		took) and their failures (what came back) included."""
 		with self.lock:
 			self._collect_balance()
 			return sum(
-				(
-					Decimal(t["net"]["amount"])
-					for t in self.balance_transactions.values()
-					if t["type"] != "TRANSFER" and t["associatedPayout"]["status"] != "PAID"
-				),
-				Decimal("0.00"),
+				(Decimal(t["net"]["amount"]) for t in self.balance_transactions.values()), Decimal("0.00")
 			)
 
 	# --- GraphQL ---------------------------------------------------------------------------------------

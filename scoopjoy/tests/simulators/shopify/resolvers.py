@@ -227,6 +227,38 @@ def _wire(schema: GraphQLSchema) -> GraphQLSchema:
 			"url": f"https://{sim.shop_domain}",
 		}
 
+	@resolve("Order", "fulfillmentOrders")
+	def _fulfillment_orders(source, info, reverse=False, displayable=False, query=None, **args):
+		sim = _sim(info)
+		sim.require("read_merchant_managed_fulfillment_orders", "fulfillmentOrders")
+		views = sim.fulfillment_order_views(source)
+		if displayable:
+			views = [v for v in views if v["status"] not in ("CANCELLED", "INCOMPLETE", "CLOSED")]
+		return _connection([(i, i, v) for i, v in enumerate(views)], args, reverse=reverse)
+
+	@resolve("Fulfillment", "trackingInfo")
+	def _tracking_info(source, info, first=None):
+		items = source.get("trackingInfo") or []
+		return items[:first] if first is not None else items
+
+	@resolve("Mutation", "fulfillmentCreate")
+	def _fulfillment_create(source, info, fulfillment, message=None):
+		sim = _sim(info)
+		sim.require("write_merchant_managed_fulfillment_orders", "fulfillmentCreate")
+		return sim.fulfillment_create(fulfillment, message)
+
+	@resolve("Mutation", "fulfillmentTrackingInfoUpdate")
+	def _fulfillment_tracking(source, info, fulfillmentId, trackingInfoInput, notifyCustomer=None):
+		sim = _sim(info)
+		sim.require("write_merchant_managed_fulfillment_orders", "fulfillmentTrackingInfoUpdate")
+		return sim.fulfillment_tracking_update(fulfillmentId, trackingInfoInput, notifyCustomer)
+
+	@resolve("Mutation", "fulfillmentCancel")
+	def _fulfillment_cancel(source, info, id):
+		sim = _sim(info)
+		sim.require("write_merchant_managed_fulfillment_orders", "fulfillmentCancel")
+		return sim.fulfillment_cancel(id)
+
 	@resolve("QueryRoot", "shopifyPaymentsAccount")
 	def _payments_account(source, info):
 		sim = _sim(info)

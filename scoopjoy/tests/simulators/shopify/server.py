@@ -38,7 +38,7 @@ from scoopjoy.connectors.shopify.constants import DEFAULT_API_VERSION, MAX_SINGL
 from scoopjoy.tests.simulators.harness import SHOPIFY_UNAUTHORIZED, SimRequest, SimResponse, SimulatorServer
 from scoopjoy.tests.simulators.shopify.common import _field_error, _shop_zone, parse_gid, to_iso
 from scoopjoy.tests.simulators.shopify.customers import CustomersMixin
-from scoopjoy.tests.simulators.shopify.fulfillment import FulfillmentMixin
+from scoopjoy.tests.simulators.shopify.fulfillment import FULFILLMENT_SCOPE, FulfillmentMixin
 from scoopjoy.tests.simulators.shopify.inventory import InventoryMixin
 from scoopjoy.tests.simulators.shopify.order_money import OrderMoneyMixin
 from scoopjoy.tests.simulators.shopify.order_totals import OrderTotalsMixin
@@ -61,6 +61,7 @@ DEFAULT_SCOPES = (
 	"read_inventory",
 	"write_inventory",
 	PAYOUTS_SCOPE,
+	FULFILLMENT_SCOPE,
 )
 THROTTLED_DOCS = "https://shopify.dev/api/usage/rate-limits"
 ACCESS_SCOPES_DOCS = "https://shopify.dev/api/usage/access-scopes"
