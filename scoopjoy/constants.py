@@ -267,5 +267,44 @@ CUSTOM_FIELDS: dict[str, list[dict]] = {
 			"no_copy": 1,
 			"allow_on_submit": 1,
 		},
+		# Shopify: a note of a Shopify order fulfils it in Shopify (or was made from its fulfilment)
+		{
+			"fieldname": "custom_shopify_fulfillment_status",
+			"label": "Shopify Fulfilment",
+			"fieldtype": "Select",
+			"options": "\nFrom Shopify\nQueued\nSending\nFulfilled\nFailed\nCancelled",
+			"insert_after": "custom_tracking_url",
+			"read_only": 1,
+			"no_copy": 1,
+			"allow_on_submit": 1,
+			"in_standard_filter": 1,
+			"depends_on": "custom_shopify_fulfillment_status",
+		},
+		{
+			"fieldname": "custom_shopify_fulfillment_id",
+			"label": "Shopify Fulfilment ID",
+			"fieldtype": "Data",
+			"insert_after": "custom_shopify_fulfillment_status",
+			"read_only": 1,
+			"no_copy": 1,
+			"allow_on_submit": 1,
+			"search_index": 1,
+			"translatable": 0,
+			"depends_on": "custom_shopify_fulfillment_id",
+		},
+		{
+			**_sync_state(
+				"custom_shopify_fulfillment_sent_at",
+				"Shopify Fulfilment Sent At",
+				"custom_shopify_fulfillment_id",
+			),
+			"allow_on_submit": 1,
+		},
+		{
+			**_sync_state(
+				"custom_shopify_tracking_sent", "Shopify Tracking Sent", "custom_shopify_fulfillment_sent_at"
+			),
+			"allow_on_submit": 1,
+		},
 	],
 }

@@ -43,6 +43,11 @@ doc_events = {
 		# WhatsApp order confirmation, sent by a job after commit
 		"on_submit": "scoopjoy.connectors.whatsapp.messages.on_sales_order_submit",
 	},
+	"Delivery Note": {
+		# a note of a Shopify order made in ERPNext fulfils it in Shopify (a job after commit)
+		"on_submit": "scoopjoy.connectors.shopify.fulfillments.on_delivery_note_submit",
+		"on_cancel": "scoopjoy.connectors.shopify.fulfillments.on_delivery_note_cancel",
+	},
 }
 
 # Desk buttons on ERPNext forms
@@ -97,6 +102,18 @@ scheduler_events = {
 # (which every connector imports) finds it here instead of importing it.
 
 scoopjoy_slack_alert_sender = ["scoopjoy.operations.slack.queue_slack_alert"]
+
+# Tracking booked
+# ---------------
+# Called with (delivery_notes) by the shipping connector once a carrier booked a parcel for them, so
+# that a Shopify fulfilment gets its tracking without the shipping connector importing Shopify's.
+scoopjoy_tracking_booked = ["scoopjoy.connectors.shopify.fulfillments.on_tracking_booked"]
+
+# Fulfilled in Shopify
+# --------------------
+# Called with (delivery_note) once its Shopify fulfilment was made with tracking (or got it): the
+# customer's WhatsApp "shipped" message, sent once per fulfilment.
+scoopjoy_shopify_fulfilled = ["scoopjoy.connectors.whatsapp.shipped.queue_shipped_message"]
 
 # Log clearing
 # ------------

@@ -193,49 +193,10 @@ class TestShippingThroughTheERPNextShippingApp(ScoopJoyTestCase):
 	def setUp(self):
 		if not shipments.shipping_app_installed():
 			self.skipTest("the ERPNext Shipping app is not installed on this site")
-		self.carrier = CarrierSimulator(public_key=PUBLIC, secret_key=SECRET).start()
-		sendcloud = frappe.get_single("SendCloud")
-		sendcloud.update({"enabled": 1, "api_key": PUBLIC, "api_secret": SECRET})
-		sendcloud.save()
-		settings = frappe.get_single(constants.SETTINGS_DOCTYPE)
-		settings.update(
-			{
-				"carrier_enabled": 0,
-				"minimum_parcel_weight": 0.5,
-				"pickup_address": None,
-				"refresh_tracking": 1,
-			}
-		)
-		settings.save()
-		self.company = test_world().company
-		ensure_address(
-			"Ship Test Central Kitchen", "Company", self.company, "Warehouse", is_your_company_address=1
-		)
+		self.carrier = ship_through_the_shipping_app(self)
 		make_customer(CUSTOMER)
 		self.customer_address = ensure_address("Ship Test Eiscafe", "Customer", CUSTOMER, "Shipping")
 		self.contact = ensure_contact(CUSTOMER)
-		redirect = self.redirect_sendcloud
-		self.patch = patch.object(
-			requests.sessions.Session, "request", redirect(requests.sessions.Session.request)
-		)
-		self.patch.start()
-
-	def tearDown(self):
-		if hasattr(self, "patch"):
-			self.patch.stop()
-			self.carrier.stop()
-			frappe.db.set_single_value("SendCloud", "enabled", 0)
-			frappe.db.commit()  # nosemgrep: the app's provider must not stay on after the test
-
-	def redirect_sendcloud(self, original):
-		target = self.carrier.url
-
-		def request(session, method, url, *args, **kwargs):
-			if str(url).startswith(SENDCLOUD_ORIGIN):
-				url = target + str(url)[len(SENDCLOUD_ORIGIN) :]
-			return original(session, method, url, *args, **kwargs)
-
-		return request
 
 	def test_quote_book_label_and_track_through_the_app(self):
 		dn = make_delivery_note(
@@ -272,6 +233,42 @@ class TestShippingThroughTheERPNextShippingApp(ScoopJoyTestCase):
 		self.assertEqual(
 			frappe.db.get_value("Delivery Note", dn.name, "custom_tracking_number"), doc.awb_number
 		)
+
+
+def ship_through_the_shipping_app(test) -> CarrierSimulator:
+	"""The ERPNext Shipping app's SendCloud provider on, its outbound HTTP pointed at a carrier
+	simulator (returned), our direct carrier off, the company's warehouse address in place; all
+	undone when ``test`` ends."""
+	carrier = CarrierSimulator(public_key=PUBLIC, secret_key=SECRET).start()
+	sendcloud = frappe.get_single("SendCloud")
+	sendcloud.update({"enabled": 1, "api_key": PUBLIC, "api_secret": SECRET})
+	sendcloud.save()
+	settings = frappe.get_single(constants.SETTINGS_DOCTYPE)
+	settings.update(
+		{"carrier_enabled": 0, "minimum_parcel_weight": 0.5, "pickup_address": None, "refresh_tracking": 1}
+	)
+	settings.save()
+	ensure_address(
+		"Ship Test Central Kitchen", "Company", test_world().company, "Warehouse", is_your_company_address=1
+	)
+	original = requests.sessions.Session.request
+
+	def request(session, method, url, *args, **kwargs):
+		if str(url).startswith(SENDCLOUD_ORIGIN):
+			url = carrier.url + str(url)[len(SENDCLOUD_ORIGIN) :]
+		return original(session, method, url, *args, **kwargs)
+
+	redirect = patch.object(requests.sessions.Session, "request", request)
+	redirect.start()
+
+	def undo():
+		redirect.stop()
+		carrier.stop()
+		frappe.db.set_single_value("SendCloud", "enabled", 0)
+		frappe.db.commit()  # nosemgrep: the app's provider must not stay on after the test
+
+	test.addCleanup(undo)
+	return carrier
 
 
 def ensure_contact(customer: str) -> str:

@@ -70,6 +70,35 @@ class ShopifyMoneyTestCase(ShopifyTestCase):
 		)
 		return so, invoice
 
+	def outlet_warehouse(self, name: str) -> str:
+		world = test_world()
+		found = frappe.db.get_value("Warehouse", {"company": world.company, "warehouse_name": name})
+		if found:
+			return found
+		parent = frappe.db.get_value("Warehouse", world.warehouse, "parent_warehouse")
+		return (
+			frappe.get_doc(
+				{
+					"doctype": "Warehouse",
+					"warehouse_name": name,
+					"company": world.company,
+					"parent_warehouse": parent,
+				}
+			)
+			.insert(ignore_permissions=True)
+			.name
+		)
+
+	def receive(self, item_code: str, warehouse: str, qty: float) -> None:
+		frappe.get_doc(
+			{
+				"doctype": "Stock Entry",
+				"stock_entry_type": "Material Receipt",
+				"company": test_world().company,
+				"items": [{"item_code": item_code, "qty": qty, "t_warehouse": warehouse, "basic_rate": 2}],
+			}
+		).insert(ignore_permissions=True).submit()
+
 	def assert_books_balance(self, *vouchers: tuple[str, str], allow_empty: bool = False) -> None:
 		for voucher_type, name in vouchers:
 			rows = gl_of(voucher_type, name)
@@ -560,35 +589,6 @@ class TestDeliveries(ShopifyMoneyTestCase):
 		)
 		self.assertEqual(delivered, [2])
 		self.assertEqual(frappe.db.get_value("Integration Dead Letter", letter.name, "status"), "Resolved")
-
-	def outlet_warehouse(self, name: str) -> str:
-		world = test_world()
-		found = frappe.db.get_value("Warehouse", {"company": world.company, "warehouse_name": name})
-		if found:
-			return found
-		parent = frappe.db.get_value("Warehouse", world.warehouse, "parent_warehouse")
-		return (
-			frappe.get_doc(
-				{
-					"doctype": "Warehouse",
-					"warehouse_name": name,
-					"company": world.company,
-					"parent_warehouse": parent,
-				}
-			)
-			.insert(ignore_permissions=True)
-			.name
-		)
-
-	def receive(self, item_code: str, warehouse: str, qty: float) -> None:
-		frappe.get_doc(
-			{
-				"doctype": "Stock Entry",
-				"stock_entry_type": "Material Receipt",
-				"company": test_world().company,
-				"items": [{"item_code": item_code, "qty": qty, "t_warehouse": warehouse, "basic_rate": 2}],
-			}
-		).insert(ignore_permissions=True).submit()
 
 	def test_each_location_delivers_from_its_warehouse_and_a_shortage_fails_only_that_note(self):
 		"""Downtown and Harbour are mapped to their warehouses in Shopify Settings. Downtown ships two

@@ -35,6 +35,10 @@ JOBS = "scoopjoy.connectors.shipping.shipments"
 BOOKING_LOCK_SECONDS = 300
 
 
+#: hooks.py: called with (delivery notes) once a carrier booked their parcel
+TRACKING_BOOKED_HOOK = "scoopjoy_tracking_booked"
+
+
 def shipping_app_installed() -> bool:
 	return constants.SHIPPING_APP in frappe.get_installed_apps()
 
@@ -400,7 +404,8 @@ def _record_booking(shipment: str, info: dict) -> None:
 	frappe.db.set_value("Shipment", shipment, values)
 	for url in info.get("label_urls") or []:
 		frappe.get_doc("Shipment", shipment).add_comment("Comment", _("Shipping label: {0}").format(url))
-	for dn in _delivery_notes(shipment):
+	notes = _delivery_notes(shipment)
+	for dn in notes:
 		_link_delivery_note(
 			dn,
 			{
@@ -410,7 +415,15 @@ def _record_booking(shipment: str, info: dict) -> None:
 				"custom_tracking_status": values.get("tracking_status"),
 			},
 		)
+	if values.get("awb_number"):
+		_tell_tracking(notes)
 	frappe.db.commit()  # nosemgrep: a booked parcel must be recorded even if something fails later
+
+
+def _tell_tracking(delivery_notes: list[str]) -> None:
+	"""Who else wants a parcel's tracking (a Shopify fulfilment): hooks.py, never an import of theirs."""
+	for method in frappe.get_hooks(TRACKING_BOOKED_HOOK):
+		frappe.get_attr(method)(delivery_notes)
 
 
 def _result(shipment, already_booked: bool = False, label_urls: list | None = None) -> dict:
@@ -506,7 +519,8 @@ def refresh_shipment_tracking(shipment: str) -> dict | None:
 	if tracking.get("tracking_status") == constants.DELIVERED:
 		values["status"] = "Completed"
 	frappe.db.set_value("Shipment", shipment, values)
-	for dn in _delivery_notes(shipment):
+	notes = _delivery_notes(shipment)
+	for dn in notes:
 		_link_delivery_note(
 			dn,
 			{
@@ -516,6 +530,8 @@ def refresh_shipment_tracking(shipment: str) -> dict | None:
 				"custom_tracking_url": tracking.get("tracking_url"),
 			},
 		)
+	if tracking.get("awb_number"):
+		_tell_tracking(notes)  # a tracking URL or a new number can come with a refresh
 	return dict(tracking)
 
 

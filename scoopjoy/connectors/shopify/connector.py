@@ -132,6 +132,8 @@ class ShopifyConnector(BaseConnector):
 		missing = [scope for scope in REQUIRED_SCOPES if scope not in granted]
 		if self.settings.get("import_payouts") and constants.PAYOUTS_SCOPE not in granted:
 			missing.append(constants.PAYOUTS_SCOPE)  # Import Payouts reads the Shopify Payments account
+		if self.settings.get("push_fulfillments") and constants.FULFILLMENT_SCOPE not in granted:
+			missing.append(constants.FULFILLMENT_SCOPE)  # Delivery Notes fulfil orders
 		self.remember_shop_timezone(shop)
 		message = _("Connected to {0} ({1}).").format(shop.get("name"), shop.get("myshopifyDomain"))
 		if missing:
@@ -140,6 +142,10 @@ class ShopifyConnector(BaseConnector):
 			)
 		if "read_all_orders" in missing:
 			message += " " + _("Without read_all_orders only the last 60 days of orders can be read.")
+		if constants.FULFILLMENT_SCOPE in missing:
+			message += " " + _("Without {0} Delivery Notes cannot fulfil Shopify orders.").format(
+				constants.FULFILLMENT_SCOPE
+			)
 		if constants.PAYOUTS_SCOPE in missing:
 			message += " " + _("Without {0} Import Payouts cannot read the payouts.").format(
 				constants.PAYOUTS_SCOPE

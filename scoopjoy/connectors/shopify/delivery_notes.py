@@ -24,6 +24,9 @@ from scoopjoy.connectors.shopify.mapping import (
 from scoopjoy.connectors.shopify.sales_orders import SALES_ORDER
 from scoopjoy.kernel.errors import RecordError
 
+#: a note made from what Shopify shipped (fulfillments.py pushes only the others)
+FROM_SHOPIFY = "From Shopify"
+
 
 def _rows_by_line(sales_order, plan: OrderPlan) -> dict:
 	"""Sales Order row of each Shopify line item: by the line item id stored on the row; rows made
@@ -121,6 +124,7 @@ def _delivery_notes_wanted(sales_order, plan: OrderPlan, node: dict, timezone, s
 	notes = []
 	for warehouse, quantities in wanted.items():
 		note = make_delivery_note(sales_order.name)
+		note.custom_shopify_fulfillment_status = FROM_SHOPIFY  # never pushed back as a fulfilment
 		note.items = [row for row in note.items if row.so_detail in quantities]
 		note.set_warehouse = warehouse
 		for row in note.items:

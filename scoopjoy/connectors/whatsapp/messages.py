@@ -76,7 +76,32 @@ def send_order_confirmation(sales_order: str, resend: bool = False) -> str:
 
 
 def _send_order_confirmation(connector, sales_order: str, template: str, key: str, resend: bool) -> str:
+	so = frappe.get_doc("Sales Order", sales_order)
+	return send_template_once(
+		connector,
+		so,
+		template=template,
+		key=key,
+		resend=resend,
+		body=lambda phone: payloads.order_confirmation_template(
+			template,
+			connector.settings.template_language or "en_US",
+			to=phone,
+			customer_name=so.customer_name,
+			order_id=so.name,
+			grand_total=so.grand_total,
+			currency=so.currency,
+			delivery_date=str(so.delivery_date or ""),
+		),
+		show=lambda status: _show_on_order(sales_order, status),
+	)
+
+
+def send_template_once(connector, doc, *, template: str, key: str, resend: bool, body, show=None) -> str:
+	"""Send a template about ``doc`` (its customer's mobile) once per ``key``; returns the status.
+	``body(phone)``: the message body; ``show(status)``: where the document shows it."""
 	settings = connector.settings
+	show = show or (lambda status: None)
 	existing = frappe.db.get_value(MESSAGE, {"message_key": key}, ["name", "status"], as_dict=True)
 	if existing and existing.status in FINAL and not resend:
 		return existing.status  # sent (or maybe sent): a retried job sends nothing
@@ -88,55 +113,44 @@ def _send_order_confirmation(connector, sales_order: str, template: str, key: st
 			"Uncertain",
 			"An earlier attempt stopped during the send; it may have been delivered. Check before resending.",
 		)
-		_show_on_order(sales_order, "Uncertain")
+		show("Uncertain")
 		return "Uncertain"
 
-	so = frappe.get_doc("Sales Order", sales_order)
-	raw_phone, country_code = _customer_phone(so, settings)
+	raw_phone, country_code = _customer_phone(doc, settings)
 	phone = payloads.normalize_phone(raw_phone, country_code)
 	message = frappe.get_doc(MESSAGE, existing.name) if existing else frappe.new_doc(MESSAGE)
 	message.update(
 		{
 			"message_key": key,
 			"template": template,
-			"reference_doctype": "Sales Order",
-			"reference_name": sales_order,
+			"reference_doctype": doc.doctype,
+			"reference_name": doc.name,
 			"recipient": mask_phone(phone or raw_phone or ""),
 		}
 	)
 	if not phone:
 		reason = payloads.explain_phone_problem(raw_phone, country_code)
-		frappe.logger("scoopjoy").info(f"WhatsApp: {sales_order} skipped, {reason}")
+		frappe.logger("scoopjoy").info(f"WhatsApp: {doc.doctype} {doc.name} skipped, {reason}")
 		_finish(
-			message, "Skipped", f"No message sent: {reason}. Add a mobile number to customer {so.customer}."
+			message, "Skipped", f"No message sent: {reason}. Add a mobile number to customer {doc.customer}."
 		)
 		return "Skipped"
 
 	_finish(message, "Sending", None)  # committed: a crash after the send still finds this row
-	body = payloads.order_confirmation_template(
-		template,
-		settings.template_language or "en_US",
-		to=phone,
-		customer_name=so.customer_name,
-		order_id=so.name,
-		grand_total=so.grand_total,
-		currency=so.currency,
-		delivery_date=str(so.delivery_date or ""),
-	)
 	try:
-		message.wamid = connector.send(body, reference=("Sales Order", sales_order))
+		message.wamid = connector.send(body(phone), reference=(doc.doctype, doc.name))
 	except Exception as error:
 		status = _status_after_failed_send(error)
 		reason = str(error)
 		if status == "Uncertain":
 			reason += " It may have been delivered: check before resending."
 		_finish(message, status, reason)
-		_show_on_order(sales_order, status)
+		show(status)
 		if status == "Failed" and not isinstance(error, RecordError):
 			raise  # certainly not delivered and worth retrying: the dead letter sends it later
 		return status
 	_finish(message, "Sent", None)
-	_show_on_order(sales_order, "Sent")
+	show("Sent")
 	return "Sent"
 
 

@@ -215,11 +215,24 @@ def order_confirmation_template(
 	digits from :func:`normalize_phone`) may be left out and set by the caller.
 	https://developers.facebook.com/docs/whatsapp/cloud-api/reference/messages#template-object
 	"""
+	parameters = [customer_name, order_id, format_money(grand_total, currency), delivery_date]
+	return template_message(template_name, language, parameters, to=to)
+
+
+def shipped_template(
+	template_name: str, language: str, *, to: str | None = None, customer_name, order_id, tracking
+) -> dict:
+	"""The "shipped" template: {{1}} customer name, {{2}} order, {{3}} the tracking link (else number)."""
+	return template_message(template_name, language, [customer_name, order_id, tracking], to=to)
+
+
+def template_message(template_name: str, language: str, parameters: list, *, to: str | None = None) -> dict:
+	"""A template message whose body takes ``parameters`` in order (each cut to Meta's limit).
+	https://developers.facebook.com/docs/whatsapp/cloud-api/reference/messages#template-object"""
 	if not template_name or not str(template_name).strip():
 		raise ValueError("a template name is required")
 	if not language or not str(language).strip():
 		raise ValueError("a template language code (e.g. en_US) is required")
-	parameters = [customer_name, order_id, format_money(grand_total, currency), delivery_date]
 	body = {
 		"messaging_product": MESSAGING_PRODUCT,
 		"recipient_type": "individual",

@@ -39,6 +39,8 @@ function scoopjoy_show_whatsapp_state(frm) {
 	};
 	const [color, label] = STATES[state] || ["blue", state];
 	const esc = frappe.utils.escape_html;
+	// a form refreshes more than once (after a submit): one message, not one per refresh
+	frm.layout.message.find(".scoopjoy-whatsapp-state").closest(".form-message").remove();
 	const show = (reason, advice) =>
 		frm.layout.show_message(
 			`<div class="scoopjoy-whatsapp-state"><b>${esc(__("WhatsApp confirmation: {0}", [label]))}</b>` +

@@ -726,6 +726,7 @@ def test_delivery_note_ship_with_carrier_books_and_tracks(desk, world):
 	assert "Tracking number" in booked.inner_text()
 	desk.check("delivery-note-booked", dialogs_allowed=True)
 	close_dialog(desk)
+	frappe.db.rollback()  # see what the web server committed (this test may run first)
 	shipment = frappe.db.get_value(
 		"Shipment Delivery Note",
 		{"delivery_note": world["delivery_note"], "parenttype": "Shipment"},
@@ -770,3 +771,26 @@ def _screenshots_path():
 	yield
 	if README_SHOTS:
 		print(f"\nbrowser tests: README screenshots refreshed in {Path(REPO, 'docs', 'screenshots')}")
+
+
+def test_a_delivery_note_submitted_in_the_desk_fulfils_its_shopify_order(desk, world, simulators, jobs):
+	note = world["shopify"]["fulfil_note"]
+	order = world["shopify"]["imported"][0]
+	jobs.discard()
+	open_form(desk, "Delivery Note", note)
+	button(desk, "Submit")
+	dialog(desk, "Permanently Submit").locator(".btn-primary", has_text="Yes").click()
+	desk.page.wait_for_function("() => cur_frm.doc.docstatus === 1")
+	state = desk.page.locator(".form-message-container:visible .scoopjoy-shopify-fulfilment")
+	state.wait_for(state="visible")
+	assert "Shopify fulfilment: queued" in state.inner_text(), state.inner_text()  # a job after the commit
+	desk.check("delivery-note-shopify-queued")
+	jobs.run()
+	desk.page.reload()
+	form_ready(desk, "Delivery Note", note)
+	state.wait_for(state="visible")
+	made = simulators["shop"].get_order(order["id"])["fulfillments"]
+	assert len(made) == 1, made
+	text = state.inner_text()
+	assert "Shopify fulfilment: fulfilled" in text and made[0]["id"].rsplit("/", 1)[1] in text, text
+	desk.check("delivery-note-shopify-fulfilled")

@@ -546,6 +546,7 @@ def seed_shopify(shop, world) -> dict:
 	for order in made["imported"]:
 		shopify_orders.sync_order(order["id"])
 		frappe.db.commit()
+	made["fulfil_note"] = _draft_delivery_note(made["imported"][0])
 	# the import of this one failed the way a bad order fails: a dead letter with the reason
 	record_dead_letter(
 		connector="Shopify",
@@ -636,6 +637,23 @@ def seed_unmapped_order(shop) -> dict:
 
 
 # --- jobs -------------------------------------------------------------------------------------------
+
+
+def _draft_delivery_note(order: dict) -> str:
+	"""A draft Delivery Note of an imported Shopify order, for the desk to submit; Delivery Notes fulfil
+	Shopify orders on this site."""
+	from erpnext.selling.doctype.sales_order.sales_order import make_delivery_note
+
+	from scoopjoy.connectors.shopify.mapping import legacy_id
+
+	frappe.db.set_single_value("Shopify Settings", "push_fulfillments", 1)
+	so = frappe.db.get_value(
+		"Sales Order", {"custom_shopify_order_id": legacy_id(order["id"]), "docstatus": 1}
+	)
+	note = make_delivery_note(so)
+	note.insert(ignore_permissions=True)
+	frappe.db.commit()
+	return note.name
 
 
 def run_queued_jobs(prefix: str = "scoopjoy-") -> list[str]:

@@ -160,8 +160,8 @@ DELAY_PROCESS_MODES = ("after", "before", "never")
 class Fault:
 	"""A misbehaviour for the next ``times`` matching requests (None: until cleared).
 
-	A fault matches a request when ``method`` (if set) equals its method and ``path_prefix`` (if set)
-	starts its path. Every request is recorded in ``sim.requests`` whatever the fault. Except for
+	A fault matches a request when ``method`` (if set) equals its method, ``path_prefix`` (if set)
+	starts its path and ``body_contains`` (if set) is in its body (e.g. one GraphQL operation's name). Every request is recorded in ``sim.requests`` whatever the fault. Except for
 	``delay``, a fault answers INSTEAD of the handler: nothing is created, no state changes.
 
 	``Fault.delay(seconds, process=...)`` decides when the handler runs:
@@ -185,6 +185,7 @@ class Fault:
 	seconds: float = 0.0
 	process: str = "after"
 	hits: int = 0
+	body_contains: str | None = None
 
 	def __post_init__(self):
 		if self.kind not in FAULT_KINDS:
@@ -259,10 +260,17 @@ class Fault:
 		process: str = "after",
 		method: str | None = None,
 		path_prefix: str | None = None,
+		body_contains: str | None = None,
 	) -> Fault:
 		"""Answer ``seconds`` late; see the class docstring for ``process`` ("after", "before", "never")."""
 		return cls(
-			"delay", times=times, seconds=seconds, process=process, method=method, path_prefix=path_prefix
+			"delay",
+			times=times,
+			seconds=seconds,
+			process=process,
+			method=method,
+			path_prefix=path_prefix,
+			body_contains=body_contains,
 		)
 
 	@classmethod
@@ -285,6 +293,8 @@ class Fault:
 		if self.method and request.method != self.method:
 			return False
 		if self.path_prefix and not request.path.startswith(self.path_prefix):
+			return False
+		if self.body_contains and self.body_contains not in request.text:
 			return False
 		return True
 

@@ -51,12 +51,14 @@ class ShopifySettings(ConnectorSettings):
 		last_product_push_at: DF.Datetime | None
 		locations: DF.Table[ShopifyLocation]
 		new_item_group: DF.Link | None
+		notify_customer_of_fulfillment: DF.Check
 		payment_fees_account: DF.Link | None
 		payment_methods: DF.Table[ShopifyPaymentMethod]
 		payout_adjustment_account: DF.Link | None
 		payout_bank_account: DF.Link | None
 		previous_client_secret: DF.Password | None
 		price_list: DF.Link | None
+		push_fulfillments: DF.Check
 		push_inventory: DF.Check
 		push_products: DF.Check
 		refund_adjustment_account: DF.Link | None

@@ -27,6 +27,8 @@ class WhatsAppSettings(ConnectorSettings):
 		previous_app_secret: DF.Password | None
 		sandbox_mode: DF.Check
 		send_on_submit: DF.Check
+		send_when_shipped: DF.Check
+		shipped_template: DF.Data | None
 		template_language: DF.Data | None
 		webhook_verify_token: DF.Password | None
 	# end: auto-generated types
