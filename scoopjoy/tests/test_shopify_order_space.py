@@ -26,6 +26,14 @@ from scoopjoy.tests.records import _leaf_account, test_world
 from scoopjoy.tests.test_shopify_money import ShopifyMoneyTestCase, amount, gl_of
 
 ORDERS = 24  # per major version: a few dozen, in about a minute
+#: a fixed budget, repeatable (the seed is on each test)
+GENERATED = settings(
+	max_examples=ORDERS,
+	deadline=None,
+	database=None,
+	derandomize=True,
+	suppress_health_check=list(HealthCheck),
+)
 
 
 def vouchers_of(order_id: str) -> list[tuple[str, str]]:
@@ -86,13 +94,7 @@ class TestGeneratedOrders(ShopifyMoneyTestCase):
 		self.variant = self.mapped_variant("SHOP-SPACE-SCOOP", price="3.99")
 
 	@seed(20261206)
-	@settings(
-		max_examples=ORDERS,
-		deadline=None,
-		database=None,
-		derandomize=True,
-		suppress_health_check=list(HealthCheck),
-	)
+	@GENERATED
 	@given(spec=order_specs(edits=False))
 	def test_generated_orders_book_to_the_cent(self, spec):
 		order = make_order(self.shop, spec, line={"variant": self.variant["id"]})
@@ -100,13 +102,7 @@ class TestGeneratedOrders(ShopifyMoneyTestCase):
 		self.assert_booked_to_the_cent(order, spec)
 
 	@seed(20261206)
-	@settings(
-		max_examples=ORDERS,
-		deadline=None,
-		database=None,
-		derandomize=True,
-		suppress_health_check=list(HealthCheck),
-	)
+	@GENERATED
 	@given(spec=order_specs())
 	def test_orders_booked_when_paid_then_edited_and_refunded(self, spec):
 		"""As webhooks deliver them: the order is booked once paid, its refunds come later."""

@@ -76,17 +76,9 @@ def import_payouts(from_date: str | None = None, to_date: str | None = None) -> 
 	_accounts(settings)  # a configuration problem stops the run before anything is read
 	_require_payments(connector)
 	since = getdate(from_date) if from_date else _since(settings)
-	query = f"status:PAID issued_at:>='{since.isoformat()}T00:00:00Z'"
-	if to_date:
-		query += f" issued_at:<='{getdate(to_date).isoformat()}T23:59:59Z'"
 	counts: Counter = Counter()
 	newest = None
-	for page in connector.pages(
-		queries.PAYOUTS_PAGE,
-		{"first": constants.PAYOUTS_PAGE_SIZE, "query": query},
-		"shopifyPaymentsAccount.payouts",
-		operation="Payouts",
-	):
+	for page in _payout_pages(connector, "PAID", since, to_date):
 		for node in page.nodes:
 			counts[_book_in_savepoint(node, settings, connector)] += 1
 			newest = max(newest or "", node.get("issuedAt") or "")
@@ -122,16 +114,8 @@ def _reverse_failed(connector, since, to_date) -> int:
 	"""A payout Shopify marked PAID can fail days later: its Journal Entry is cancelled (the bank never
 	got it; its charges are back on the clearing account) and its money is booked with the payout
 	that pays it again (its TRANSFER_FAILURE)."""
-	query = f"status:FAILED issued_at:>='{since.isoformat()}T00:00:00Z'"
-	if to_date:
-		query += f" issued_at:<='{getdate(to_date).isoformat()}T23:59:59Z'"
 	reversed_ = 0
-	for page in connector.pages(
-		queries.PAYOUTS_PAGE,
-		{"first": constants.PAYOUTS_PAGE_SIZE, "query": query},
-		"shopifyPaymentsAccount.payouts",
-		operation="Payouts",
-	):
+	for page in _payout_pages(connector, "FAILED", since, to_date):
 		for node in page.nodes:
 			payout_id = str(node.get("legacyResourceId") or legacy_id(node["id"]))
 			for name in frappe.get_all(
@@ -148,6 +132,19 @@ def _reverse_failed(connector, since, to_date) -> int:
 				reversed_ += 1
 		frappe.db.commit()  # nosemgrep: each page of reversals is durable on its own
 	return reversed_
+
+
+def _payout_pages(connector, status: str, since, to_date):
+	"""Pages of the payouts of ``status`` issued in the window, oldest first."""
+	query = f"status:{status} issued_at:>='{since.isoformat()}T00:00:00Z'"
+	if to_date:
+		query += f" issued_at:<='{getdate(to_date).isoformat()}T23:59:59Z'"
+	return connector.pages(
+		queries.PAYOUTS_PAGE,
+		{"first": constants.PAYOUTS_PAGE_SIZE, "query": query},
+		"shopifyPaymentsAccount.payouts",
+		operation="Payouts",
+	)
 
 
 def _since(settings):
