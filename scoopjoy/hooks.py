@@ -45,7 +45,9 @@ doc_events = {
 	},
 	"Delivery Note": {
 		# a note of a Shopify order made in ERPNext fulfils it in Shopify (a job after commit)
+		"before_insert": "scoopjoy.connectors.shopify.fulfillments.on_delivery_note_before_insert",
 		"on_submit": "scoopjoy.connectors.shopify.fulfillments.on_delivery_note_submit",
+		"before_update_after_submit": "scoopjoy.connectors.shopify.fulfillments.on_delivery_note_update_after_submit",
 		"on_cancel": "scoopjoy.connectors.shopify.fulfillments.on_delivery_note_cancel",
 	},
 }

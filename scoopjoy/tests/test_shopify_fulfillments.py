@@ -170,6 +170,12 @@ class TestFulfilments(ShopifyFulfilmentTestCase):
 		dn.reload()
 		dn.cancel()
 		self.assertIn(job_id_for("Shopify", f"unfulfil:{dn.name}"), queued_jobs())
+		# before the cancel job runs, the order comes back: its units are still fulfilled in Shopify by
+		# this note, so no note is made from Shopify for them
+		orders.sync_order(order["id"])
+		self.assertEqual(
+			frappe.get_all("Delivery Note Item", filters={"against_sales_order": so.name, "docstatus": 1}), []
+		)
 		self.assertEqual(fulfillments.cancel_fulfillment(dn.name), "cancelled")
 		self.assertEqual(self.fulfilled(order), [])
 		self.assertEqual(self.shop.get_order(order["id"])["displayFulfillmentStatus"], "UNFULFILLED")
@@ -178,13 +184,42 @@ class TestFulfilments(ShopifyFulfilmentTestCase):
 		again = self.deliver(so, {0: 1})
 		fulfillments.push_fulfillment(again.name)
 		made = frappe.db.get_value(NOTE, again.name, fulfillments.FULFILLMENT_ID)
-		self.shop.fulfillment_cancel(f"gid://shopify/Fulfillment/{made}")  # cancelled in Shopify first
+		self.shop.fulfillment_cancel(f"gid://shopify/Fulfillment/{made}")  # cancelled in Shopify already
 		again.reload()
 		again.cancel()
-		with self.assertRaisesRegex(
-			RecordError, "Shopify refused to cancel its fulfilment .*already cancelled"
-		):
-			fulfillments.cancel_fulfillment(again.name)
+		self.assertEqual(fulfillments.cancel_fulfillment(again.name), "cancelled")  # what was wanted
+
+		third = self.deliver(so, {0: 1})
+		fulfillments.push_fulfillment(third.name)
+		frappe.db.set_value(NOTE, third.name, fulfillments.FULFILLMENT_ID, "404404")  # Shopify has none
+		third.reload()
+		third.cancel()
+		with self.assertRaisesRegex(RecordError, "Shopify refused to cancel its fulfilment 404404"):
+			fulfillments.cancel_fulfillment(third.name)
+
+	def test_an_amended_note_is_a_new_fulfilment_and_a_stale_form_keeps_what_the_job_wrote(self):
+		order, so = self.order_in_erpnext(2)
+		dn = self.deliver(so, {0: 1})
+		stale = frappe.get_doc(NOTE, dn.name)  # a form opened before the job ran
+		fulfillments.push_fulfillment(dn.name)
+		stale.po_no = "PO-FRONT-DESK"  # editable after submit
+		stale.save()
+		self.assertEqual(frappe.db.get_value(NOTE, dn.name, fulfillments.STATUS), "Fulfilled")
+		self.assertTrue(frappe.db.get_value(NOTE, dn.name, fulfillments.FULFILLMENT_ID))
+		dn.reload()
+		dn.cancel()
+		fulfillments.cancel_fulfillment(dn.name)
+		amended = frappe.copy_doc(dn)  # as Amend does: every field, no-copy ones too
+		for field in (fulfillments.STATUS, fulfillments.FULFILLMENT_ID, fulfillments.SENT_AT):
+			amended.set(field, dn.get(field) or frappe.db.get_value(NOTE, dn.name, field))
+		amended.docstatus = 0
+		amended.amended_from = dn.name
+		amended.insert()
+		amended.submit()
+		self.assertEqual(frappe.db.get_value(NOTE, amended.name, fulfillments.STATUS), "Queued")
+		self.assertFalse(frappe.db.get_value(NOTE, amended.name, fulfillments.FULFILLMENT_ID))
+		self.assertEqual(fulfillments.push_fulfillment(amended.name), "fulfilled")
+		self.assertEqual(self.fulfilled(order), [(1, legacy_id(self.shop.primary_location["id"]))])
 
 	def test_a_hold_or_fewer_units_left_is_a_dead_letter_in_words_and_nothing_is_sent(self):
 		order, so = self.order_in_erpnext(2)

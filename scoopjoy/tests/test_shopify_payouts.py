@@ -159,6 +159,25 @@ class TestShopifyPayouts(ShopifyMoneyTestCase):
 		self.assertEqual(balance(self.clearing) - clearing_before, Decimal("0.00"))
 		self.assertEqual(payouts.import_payouts(from_date=since()), {"unchanged": 1})
 
+	def test_an_entry_erpnext_will_not_cancel_is_a_dead_letter_of_its_own_then_reversed(self):
+		from erpnext.accounts.doctype.journal_entry.journal_entry import JournalEntry
+
+		self.paid_order(1)
+		failed = self.shop.pay_out()
+		payouts.import_payouts(from_date=since())
+		entry = self.entry_of(failed)
+		self.shop.set_payout_status(failed, "FAILED")
+		refused = frappe.ValidationError("Accounting period is closed")
+		with patch.object(JournalEntry, "cancel", side_effect=refused):
+			self.assertEqual(payouts.import_payouts(from_date=since()), {})  # nothing reversed, no stop
+		letter = frappe.get_doc(
+			"Integration Dead Letter", {"dedup_key": f"shopify-payout-reversal:{failed['legacyResourceId']}"}
+		)
+		self.assertIn("Accounting period is closed", letter.last_error)
+		self.assertEqual(frappe.db.get_value("Journal Entry", entry, "docstatus"), 1)
+		self.assertTrue(replay_dead_letter(letter.name))  # the period reopened
+		self.assertEqual(frappe.db.get_value("Journal Entry", entry, "docstatus"), 2)
+
 	def test_a_charge_without_its_order_is_a_dead_letter_naming_it_then_booked_once_imported(self):
 		order = self.paid_order(1, import_it=False)
 		payout = self.shop.pay_out()

@@ -55,12 +55,21 @@ def test_a_note_takes_its_units_from_its_locations_fulfillment_order():
 		([fo(1, 7, {11: 1})], "7", "Shopify has 1 of Tub left to fulfil at that location; the note ships 2"),
 		([fo(1, 8, {11: 3})], "7", "assigned to another Shopify location than the one of warehouse Stores"),
 		([fo(1, 7, {11: 3}), fo(2, 8, {12: 1})], None, "ships from 2 Shopify locations and warehouse Stores"),
-		([fo(1, 7, {12: 3})], "7", "Tub has nothing to fulfil in Shopify"),
+		([fo(1, 7, {11: 3}, "SCHEDULED")], "7", "scheduled for later in Shopify: mark it ready"),
 	],
 )
 def test_what_shopify_would_refuse_is_said_in_words(orders, location, message):
 	with pytest.raises(CannotFulfil, match=message.replace("(", r"\(").replace(")", r"\)")):
 		plan_fulfillment(orders, [Wanted("11", 2, "Tub")], location, "Stores")
+
+
+def test_a_line_that_needs_no_shipping_is_left_out():
+	plan = plan_fulfillment(
+		[fo(1, 7, {11: 3})], [Wanted("11", 1, "Tub"), Wanted("99", 1, "Gift card")], "7", "Stores"
+	)
+	assert [item["id"] for group in plan for item in group["fulfillmentOrderLineItems"]] == [
+		"gid://shopify/FulfillmentOrderLineItem/111"
+	]
 
 
 @st.composite

@@ -90,6 +90,8 @@ PAYOUTS_FIRST_LOOKBACK_DAYS = 30
 PAYOUTS_OVERLAP_DAYS = 10
 #: the job that books one payout: stored in dead letters, so it stays this function's path
 BOOK_PAYOUT_JOB = "scoopjoy.connectors.shopify.payouts.book_payout"
+#: the job that cancels the entry of a payout that failed after it was paid
+REVERSE_PAYOUT_JOB = "scoopjoy.connectors.shopify.payouts.reverse_payout"
 
 #: Delivery Notes fulfil Shopify orders (issue #23): the scope fulfillmentCreate needs on orders the
 #: merchant fulfils (https://shopify.dev/docs/api/admin-graphql/latest/mutations/fulfillmentCreate)

@@ -167,11 +167,18 @@ def _shipments(plan: OrderPlan, node: dict, settings, connector) -> dict[str, Sh
 
 
 def _delivered_or_drafted(so_detail: str, warehouse: str | None = None) -> float:
-	filters = {"so_detail": so_detail, "docstatus": ["<", 2]}
+	"""What ERPNext delivered (or is about to) of a Sales Order row, as Shopify counts it fulfilled:
+	returns are not un-fulfilments, and a note cancelled in ERPNext whose Shopify fulfilment is not
+	cancelled yet (its job still to run, or refused) still counts, or the next import would deliver
+	those units again."""
+	query = """
+		select coalesce(sum(item.qty), 0)
+		from `tabDelivery Note Item` item join `tabDelivery Note` note on note.name = item.parent
+		where item.so_detail = %(so_detail)s and item.qty > 0
+			and (item.docstatus < 2 or note.custom_shopify_fulfillment_status in ('Fulfilled', 'Sending'))"""
 	if warehouse:
-		filters["warehouse"] = warehouse
-	rows = frappe.get_all("Delivery Note Item", filters=filters, fields=["qty"])
-	return sum(flt(r.qty) for r in rows)
+		query += " and item.warehouse = %(warehouse)s"
+	return flt(frappe.db.sql(query, {"so_detail": so_detail, "warehouse": warehouse})[0][0])
 
 
 def _close_when_refunds_left_nothing_to_ship(sales_order, plan: OrderPlan) -> None:

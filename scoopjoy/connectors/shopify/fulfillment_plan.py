@@ -6,8 +6,10 @@ Shopify fulfils through fulfillment orders
 assigned to one location, each line with its ``remainingQuantity``. A Delivery Note ships from a
 warehouse; Shopify Settings map it to a location; its rows ship units of Shopify line items. The
 plan takes those units from the fulfillment orders of that location, or says in words why it
-cannot: on hold, closed, fewer units left than the note ships, the line assigned to another
-location, or a warehouse without a location when the order ships from several.
+cannot: on hold, scheduled, closed, fewer units left than the note ships, the line assigned to
+another location, or a warehouse without a location when the order ships from several. A line
+with no fulfillment order line anywhere needs no shipping (a gift card, a digital good) and is left
+out.
 
 ``fulfillmentCreate`` has no idempotency key: after a call whose answer was lost, :func:`adoptable`
 finds the fulfilment it made (same location, exactly these units, made since the call, not yet on
@@ -78,13 +80,18 @@ def plan_fulfillment(
 					f"{item.title} is assigned to another Shopify location than the one of warehouse {where}: "
 					"ship it from that location's warehouse, or move it in Shopify"
 				)
-			raise CannotFulfil(f"{item.title} has nothing to fulfil in Shopify (no fulfillment order line)")
+			continue  # no fulfillment order line at all: a line that needs no shipping (gift card, digital)
 		open_lines = [(fo, line) for fo, line in found if fo.get("status") in FULFILLABLE]
 		if not open_lines:
 			status = found[0][0].get("status")
 			if status == "ON_HOLD":
 				raise CannotFulfil(
 					f"{item.title}: its fulfillment order is on hold in Shopify: release the hold"
+				)
+			if status == "SCHEDULED":
+				raise CannotFulfil(
+					f"{item.title}: its fulfillment order is scheduled for later in Shopify: mark it ready to "
+					"fulfil there, then retry"
 				)
 			raise CannotFulfil(
 				f"{item.title}: Shopify has nothing left to fulfil (its fulfillment order is {status})"

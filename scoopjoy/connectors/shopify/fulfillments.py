@@ -61,11 +61,36 @@ def on_delivery_note_submit(doc, method=None) -> None:
 	_queue("push_fulfillment", "fulfil", doc.name)
 
 
+def on_delivery_note_before_insert(doc, method=None) -> None:
+	"""An amended note is a new shipment: Frappe's Amend copies even no-copy fields, and the
+	fulfilment of the note it amends is not this one's."""
+	if doc.get("amended_from"):
+		for field in (FULFILLMENT_ID, SENT_AT, TRACKING_SENT):
+			doc.set(field, None)
+		if doc.get(STATUS) != FROM_SHOPIFY:
+			doc.set(STATUS, None)
+
+
+def on_delivery_note_update_after_submit(doc, method=None) -> None:
+	"""What the jobs wrote stays: a form opened before a job finished must not write it back."""
+	doc.update(_job_fields(doc.name))
+
+
 def on_delivery_note_cancel(doc, method=None) -> None:
-	if doc.get(STATUS) == "Queued":  # cancelled before its job ran: the job sends nothing
+	stored = _job_fields(doc.name)  # not the form's: a job may have written since it was opened
+	if stored.get(STATUS) == "Queued":  # cancelled before its job ran: the job sends nothing
 		doc.db_set(STATUS, "Cancelled", update_modified=False)
-	elif doc.get(STATUS) in ("Fulfilled", "Sending", "Failed") or doc.get(FULFILLMENT_ID):
+	elif stored.get(STATUS) in ("Fulfilled", "Sending", "Failed") or stored.get(FULFILLMENT_ID):
 		_queue("cancel_fulfillment", "unfulfil", doc.name)
+
+
+def _job_fields(delivery_note: str) -> dict:
+	return (
+		frappe.db.get_value(
+			NOTE, delivery_note, [STATUS, FULFILLMENT_ID, SENT_AT, TRACKING_SENT], as_dict=True
+		)
+		or {}
+	)
 
 
 def on_tracking_booked(delivery_notes: list[str]) -> None:
@@ -94,15 +119,20 @@ def _queue(job: str, kind: str, delivery_note: str) -> bool:
 
 
 def order_of(doc) -> str | None:
-	"""The Shopify order id of the Sales Order a note delivers."""
+	"""The Shopify order id of the Sales Order a note delivers (the first, when it delivers several:
+	:func:`_wanted` refuses those)."""
+	return next(iter(sorted(_orders_of(doc))), None)
+
+
+def _orders_of(doc) -> set[str]:
 	sales_orders = {
 		row.against_sales_order for row in doc.get("items") or [] if row.get("against_sales_order")
 	}
-	for sales_order in sales_orders:
-		order_id = frappe.db.get_value("Sales Order", sales_order, "custom_shopify_order_id")
-		if order_id:
-			return order_id
-	return None
+	return {
+		order_id
+		for sales_order in sales_orders
+		if (order_id := frappe.db.get_value("Sales Order", sales_order, "custom_shopify_order_id"))
+	}
 
 
 # --- jobs -----------------------------------------------------------------------------------------
@@ -143,10 +173,22 @@ def _push_fulfillment(delivery_note: str) -> str:
 	)
 	if not order:
 		raise RecordError(f"Delivery Note {dn.name}: Shopify has no order {order_id}.", service="Shopify")
+	fulfillment_orders = order.get("fulfillmentOrders") or {}
+	if (fulfillment_orders.get("pageInfo") or {}).get("hasNextPage") or any(
+		((fo.get("lineItems") or {}).get("pageInfo") or {}).get("hasNextPage")
+		for fo in nodes(fulfillment_orders)
+	):
+		_failed(dn)
+		raise RecordError(
+			f"Shopify order {order.get('name')} has more fulfillment orders or lines than are read "
+			f"({queries.FIRST_FULFILLMENT_ORDERS} and {queries.FULFILLMENT_ORDER_LINES}): fulfil Delivery "
+			f"Note {dn.name} in Shopify by hand.",
+			service="Shopify",
+		)
 	try:
-		plan = plan_fulfillment(nodes(order.get("fulfillmentOrders")), wanted, location_id, warehouse)
+		plan = plan_fulfillment(nodes(fulfillment_orders), wanted, location_id, warehouse)
 	except CannotFulfil as error:
-		dn.db_set(STATUS, "Failed", update_modified=False)
+		_failed(dn)
 		raise RecordError(
 			f"Delivery Note {dn.name} was not fulfilled in Shopify order {order.get('name')}: {error}. "
 			"Nothing was sent; fix it, then retry the dead letter.",
@@ -173,7 +215,7 @@ def _push_fulfillment(delivery_note: str) -> str:
 		reference=(NOTE, dn.name),
 	).get("fulfillmentCreate")
 	if (payload or {}).get("userErrors") or not (payload or {}).get("fulfillment"):
-		dn.db_set(STATUS, "Failed", update_modified=False)  # nothing was made: a retry plans again
+		_failed(dn)  # nothing was made: a retry plans again
 		raise_user_errors(payload, f"the fulfilment of Delivery Note {dn.name}")
 		raise RecordError(f"Shopify made no fulfilment for Delivery Note {dn.name}.", service="Shopify")
 	_fulfilled(dn, legacy_id(payload["fulfillment"]["id"]), tracking)
@@ -233,12 +275,11 @@ def _cancel_fulfillment(delivery_note: str) -> str:
 		reference=(NOTE, dn.name),
 	).get("fulfillmentCancel")
 	errors = (payload or {}).get("userErrors") or []
-	if errors:
+	if errors and _status_in_shopify(connector, dn, fulfillment_id) != "CANCELLED":
 		reasons = "; ".join(e.get("message") or "" for e in errors)
 		raise RecordError(
 			f"Delivery Note {dn.name} was cancelled, but Shopify refused to cancel its fulfilment "
-			f"{fulfillment_id}: {reasons}. Cancel it in Shopify (or restore the note), then resolve this "
-			"dead letter.",
+			f"{fulfillment_id}: {reasons}. Cancel the fulfilment in Shopify, then resolve this dead letter.",
 			service="Shopify",
 		)
 	dn.db_set({STATUS: "Cancelled", FULFILLMENT_ID: fulfillment_id}, update_modified=False)
@@ -249,19 +290,12 @@ def _cancel_fulfillment(delivery_note: str) -> str:
 
 
 def _note(delivery_note: str):
-	"""The note, with what the jobs write read by a locking read: it sees what a worker before this
-	one committed, whatever this transaction's snapshot (MariaDB's REPEATABLE READ) predates."""
-	dn = frappe.get_doc(NOTE, delivery_note)
-	dn.update(
-		frappe.db.get_value(
-			NOTE,
-			delivery_note,
-			["docstatus", STATUS, FULFILLMENT_ID, SENT_AT, TRACKING_SENT],
-			as_dict=True,
-			for_update=True,
-		)
-	)
-	return dn
+	"""The note as it is now. Commit on purpose, once the note's lock is held: a new transaction's
+	snapshot (MariaDB's REPEATABLE READ) sees what the worker before this one committed; the job has
+	written nothing yet. No row lock is held while Shopify is called (a user saving the note would
+	wait for it)."""
+	frappe.db.commit()  # nosemgrep
+	return frappe.get_doc(NOTE, delivery_note)
 
 
 @contextmanager
@@ -287,7 +321,15 @@ def _one_worker(delivery_note: str):
 
 
 def _wanted(dn, settings) -> tuple[str | None, str, list[Wanted]]:
-	"""(location, warehouse, units of each Shopify line) the note ships. One warehouse per note."""
+	"""(location, warehouse, units of each Shopify line) the note ships. One warehouse and one
+	Shopify order per note."""
+	orders = _orders_of(dn)
+	if len(orders) > 1:
+		raise RecordError(
+			f"Delivery Note {dn.name} delivers {len(orders)} Shopify orders: Shopify fulfils one order at a "
+			"time. Make one Delivery Note per order.",
+			service="Shopify",
+		)
 	rows = {
 		r.name: r
 		for r in frappe.get_all(
@@ -336,6 +378,13 @@ def _made_by_lost_call(connector, dn, order_id: str, wanted: list[Wanted], locat
 		).get("order")
 		or {}
 	)
+	if len(order.get("fulfillments") or []) >= queries.FIRST_FULFILLMENTS:
+		raise RecordError(
+			f"Delivery Note {dn.name}: its Shopify order has more fulfilments than are read "
+			f"({queries.FIRST_FULFILLMENTS}), so the one an interrupted call made cannot be told apart: "
+			"check the order in Shopify, then fulfil or resolve by hand.",
+			service="Shopify",
+		)
 	claimed = frappe.get_all(
 		NOTE, filters={FULFILLMENT_ID: ["is", "set"], "name": ["!=", dn.name]}, pluck=FULFILLMENT_ID
 	)
@@ -375,6 +424,35 @@ def _fulfilled(dn, fulfillment_id: str, tracking: dict | None) -> None:
 	)
 	if tracking:
 		_tell(dn.name)
+	now = frappe.db.get_value(
+		NOTE, dn.name, ["custom_tracking_number", "custom_tracking_url", "custom_shipment"], as_dict=True
+	)
+	if _fingerprint(_tracking(now)) != _fingerprint(tracking):  # a parcel booked while it was sent
+		_queue("push_tracking", "tracking", dn.name)
+
+
+def _failed(dn) -> None:
+	"""Commit on purpose: the job runner rolls back what a failing job did, and "Failed" is what the
+	note must show (and what tells a retry that nothing was made)."""
+	dn.db_set(STATUS, "Failed", update_modified=False)
+	frappe.db.commit()  # nosemgrep
+
+
+def _status_in_shopify(connector, dn, fulfillment_id: str) -> str | None:
+	"""A fulfilment's status as Shopify has it now (an answer lost on the way: already cancelled)."""
+	order = (
+		connector.query(
+			queries.ORDER_FULFILLMENTS,
+			{"id": gid("Order", order_of(dn))},
+			operation="OrderFulfillments",
+			reference=(NOTE, dn.name),
+		).get("order")
+		or {}
+	)
+	for fulfillment in order.get("fulfillments") or []:
+		if legacy_id(fulfillment.get("id")) == str(fulfillment_id):
+			return fulfillment.get("status")
+	return None
 
 
 def _tell(delivery_note: str) -> None:

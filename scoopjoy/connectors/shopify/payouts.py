@@ -113,25 +113,45 @@ def book_payout(payout_id: str) -> str:
 def _reverse_failed(connector, since, to_date) -> int:
 	"""A payout Shopify marked PAID can fail days later: its Journal Entry is cancelled (the bank never
 	got it; its charges are back on the clearing account) and its money is booked with the payout
-	that pays it again (its TRANSFER_FAILURE)."""
+	that pays it again (its TRANSFER_FAILURE). An entry ERPNext will not cancel (reconciled with the
+	bank already, a closed period) is a dead letter of its own; the others go on."""
 	reversed_ = 0
 	for page in _payout_pages(connector, "FAILED", since, to_date):
 		for node in page.nodes:
 			payout_id = str(node.get("legacyResourceId") or legacy_id(node["id"]))
-			for name in frappe.get_all(
-				"Journal Entry", filters={PAYOUT_FIELD: payout_id, "docstatus": 1}, pluck="name"
-			):
-				entry = frappe.get_doc("Journal Entry", name)
-				entry.add_comment(
-					"Comment",
-					_("Shopify payout {0} failed after it was paid: this entry is cancelled.").format(
-						payout_id
-					),
+			dedup_key = f"shopify-payout-reversal:{payout_id}"
+			frappe.db.savepoint("shopify_payout_reversal")
+			try:
+				reversed_ += reverse_payout(payout_id)
+			except Exception as error:
+				frappe.db.rollback(save_point="shopify_payout_reversal")
+				if classify(error) in (FailureType.AUTH, FailureType.CONFIG):
+					raise
+				record_dead_letter(
+					connector=constants.SERVICE_NAME,
+					job=constants.REVERSE_PAYOUT_JOB,
+					payload={"payout_id": payout_id},
+					error=error,
+					dedup_key=dedup_key,
+					external_id=payout_id,
 				)
-				entry.cancel()
-				reversed_ += 1
+				continue
+			resolve_dead_letter(dedup_key)
 		frappe.db.commit()  # nosemgrep: each page of reversals is durable on its own
 	return reversed_
+
+
+def reverse_payout(payout_id: str) -> int:
+	"""Cancel the booked entries of a payout that failed after it was paid; how many."""
+	names = frappe.get_all("Journal Entry", filters={PAYOUT_FIELD: payout_id, "docstatus": 1}, pluck="name")
+	for name in names:
+		entry = frappe.get_doc("Journal Entry", name)
+		entry.add_comment(
+			"Comment",
+			_("Shopify payout {0} failed after it was paid: this entry is cancelled.").format(payout_id),
+		)
+		entry.cancel()
+	return len(names)
 
 
 def _payout_pages(connector, status: str, since, to_date):
