@@ -119,24 +119,13 @@ def _reverse_failed(connector, since, to_date) -> int:
 	for page in _payout_pages(connector, "FAILED", since, to_date):
 		for node in page.nodes:
 			payout_id = str(node.get("legacyResourceId") or legacy_id(node["id"]))
-			dedup_key = f"shopify-payout-reversal:{payout_id}"
-			frappe.db.savepoint("shopify_payout_reversal")
-			try:
-				reversed_ += reverse_payout(payout_id)
-			except Exception as error:
-				frappe.db.rollback(save_point="shopify_payout_reversal")
-				if classify(error) in (FailureType.AUTH, FailureType.CONFIG):
-					raise
-				record_dead_letter(
-					connector=constants.SERVICE_NAME,
-					job=constants.REVERSE_PAYOUT_JOB,
-					payload={"payout_id": payout_id},
-					error=error,
-					dedup_key=dedup_key,
-					external_id=payout_id,
-				)
-				continue
-			resolve_dead_letter(dedup_key)
+			done = _alone(
+				constants.REVERSE_PAYOUT_JOB,
+				f"shopify-payout-reversal:{payout_id}",
+				payout_id,
+				lambda payout_id=payout_id: reverse_payout(payout_id),
+			)
+			reversed_ += done or 0
 		frappe.db.commit()  # nosemgrep: each page of reversals is durable on its own
 	return reversed_
 
@@ -187,25 +176,36 @@ def _require_payments(connector: ShopifyConnector) -> None:
 
 def _book_in_savepoint(node: dict, settings, connector) -> str:
 	payout_id = str(node.get("legacyResourceId") or legacy_id(node["id"]))
-	dedup_key = f"shopify-payout:{payout_id}"
+	outcome = _alone(
+		constants.BOOK_PAYOUT_JOB,
+		f"shopify-payout:{payout_id}",
+		payout_id,
+		lambda: _book(node, settings, connector),
+	)
+	return "failed" if outcome is None else outcome
+
+
+def _alone(job: str, dedup_key: str, payout_id: str, work):
+	"""``work()`` for one payout in its own savepoint: what fails is rolled back alone and becomes
+	that payout's dead letter (None is returned); an auth or configuration failure stops the run."""
 	frappe.db.savepoint("shopify_payout")
 	try:
-		outcome = _book(node, settings, connector)
+		result = work()
 	except Exception as error:
 		frappe.db.rollback(save_point="shopify_payout")
 		if classify(error) in (FailureType.AUTH, FailureType.CONFIG):
 			raise
 		record_dead_letter(
 			connector=constants.SERVICE_NAME,
-			job=constants.BOOK_PAYOUT_JOB,
+			job=job,
 			payload={"payout_id": payout_id},
 			error=error,
 			dedup_key=dedup_key,
 			external_id=payout_id,
 		)
-		return "failed"
+		return None
 	resolve_dead_letter(dedup_key)
-	return outcome
+	return result
 
 
 def _book(node: dict, settings, connector) -> str:
