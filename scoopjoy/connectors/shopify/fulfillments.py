@@ -194,6 +194,9 @@ def _push_fulfillment(delivery_note: str) -> str:
 			"Nothing was sent; fix it, then retry the dead letter.",
 			service="Shopify",
 		) from error
+	if not plan:  # only lines that need no shipping (gift cards, digital goods)
+		dn.db_set(STATUS, None, update_modified=False)
+		return "nothing to fulfil"
 	tracking = _tracking(dn)
 	dn.db_set({STATUS: "Sending", SENT_AT: _utc_now()}, update_modified=False)
 	# Commit on purpose: Shopify has no idempotency key, so "Sending" must survive a lost answer
