@@ -372,16 +372,8 @@ def _wanted(dn, settings) -> tuple[str | None, str, list[Wanted]]:
 
 
 def _made_by_lost_call(connector, dn, order_id: str, wanted: list[Wanted], location_id) -> str | None:
-	order = (
-		connector.query(
-			queries.ORDER_FULFILLMENTS,
-			{"id": gid("Order", order_id)},
-			operation="OrderFulfillments",
-			reference=(NOTE, dn.name),
-		).get("order")
-		or {}
-	)
-	if len(order.get("fulfillments") or []) >= queries.FIRST_FULFILLMENTS:
+	fulfillments = _shopify_fulfillments(connector, dn, order_id)
+	if len(fulfillments) >= queries.FIRST_FULFILLMENTS:
 		raise RecordError(
 			f"Delivery Note {dn.name}: its Shopify order has more fulfilments than are read "
 			f"({queries.FIRST_FULFILLMENTS}), so the one an interrupted call made cannot be told apart: "
@@ -393,7 +385,7 @@ def _made_by_lost_call(connector, dn, order_id: str, wanted: list[Wanted], locat
 	)
 	sent = datetime.fromisoformat(dn.get(SENT_AT)) - SKEW if dn.get(SENT_AT) else None
 	since = sent.strftime("%Y-%m-%dT%H:%M:%SZ") if sent else ""
-	return adoptable(order.get("fulfillments") or [], wanted, location_id, since, claimed)
+	return adoptable(fulfillments, wanted, location_id, since, claimed)
 
 
 def _tracking(dn) -> dict | None:
@@ -441,18 +433,23 @@ def _failed(dn) -> None:
 	frappe.db.commit()  # nosemgrep
 
 
-def _status_in_shopify(connector, dn, fulfillment_id: str) -> str | None:
-	"""A fulfilment's status as Shopify has it now (an answer lost on the way: already cancelled)."""
+def _shopify_fulfillments(connector, dn, order_id: str) -> list[dict]:
+	"""The order's fulfilments as Shopify has them now (the first FIRST_FULFILLMENTS)."""
 	order = (
 		connector.query(
 			queries.ORDER_FULFILLMENTS,
-			{"id": gid("Order", order_of(dn))},
+			{"id": gid("Order", order_id)},
 			operation="OrderFulfillments",
 			reference=(NOTE, dn.name),
 		).get("order")
 		or {}
 	)
-	for fulfillment in order.get("fulfillments") or []:
+	return order.get("fulfillments") or []
+
+
+def _status_in_shopify(connector, dn, fulfillment_id: str) -> str | None:
+	"""A fulfilment's status as Shopify has it now (an answer lost on the way: already cancelled)."""
+	for fulfillment in _shopify_fulfillments(connector, dn, order_of(dn)):
 		if legacy_id(fulfillment.get("id")) == str(fulfillment_id):
 			return fulfillment.get("status")
 	return None
