@@ -10,6 +10,11 @@ External ids live in custom fields on ERPNext documents. Every id field is:
 
 No ``search_index``: the UNIQUE index already serves look-ups by id, and Frappe would add a
 second, redundant index for a field that has both (frappe/database/schema.py, DbColumn).
+
+Shopify ids are unique *per store* (issue #22): a document of a Shopify order, refund or customer
+carries its ``custom_shopify_store``, and the id is unique together with it (``STORE_UNIQUE``, a
+two-column UNIQUE index made on install and migrate). Items are shared by stores: an Item's
+listings (store, product id, variant id) are rows of ``custom_shopify_listings``.
 """
 
 from __future__ import annotations
@@ -49,6 +54,32 @@ def _external_id(fieldname: str, label: str, insert_after: str, **extra: int) ->
 	}
 
 
+def _shopify_store(insert_after: str, **extra: int) -> dict:
+	"""The Shopify Store a document's Shopify ids belong to."""
+	return {
+		"fieldname": "custom_shopify_store",
+		"label": "Shopify Store",
+		"fieldtype": "Link",
+		"options": "Shopify Store",
+		"insert_after": insert_after,
+		"read_only": 1,
+		"no_copy": 1,
+		"print_hide": 1,
+		"search_index": 1,
+		**extra,
+	}
+
+
+#: (DocType, store field, id field): an id unique within its store (a two-column UNIQUE index)
+STORE_UNIQUE = (
+	("Sales Order", "custom_shopify_store", "custom_shopify_order_id"),
+	("Sales Invoice", "custom_shopify_store", "custom_shopify_refund_id"),
+	("Customer", "custom_shopify_store", "custom_shopify_customer_id"),
+	("Shopify Item Listing", "shopify_store", "product_id"),
+	("Shopify Item Listing", "shopify_store", "variant_id"),
+)
+
+
 def _sync_state(fieldname: str, label: str, insert_after: str) -> dict:
 	"""A hidden, read-only value a connector keeps next to an external id (never copied)."""
 	return {
@@ -81,29 +112,38 @@ CUSTOM_FIELDS: dict[str, list[dict]] = {
 	"Item": [
 		# end of the "Details" tab (the Units of Measure table), not inside the last tab
 		_integrations_section("uoms"),
-		_external_id("custom_shopify_product_id", "Shopify Product ID", "custom_integrations_section"),
-		_external_id("custom_shopify_variant_id", "Shopify Variant ID", "custom_shopify_product_id"),
+		# the Item in each Shopify store: one Item sold in two stores is one stock ledger
+		{
+			"fieldname": "custom_shopify_listings",
+			"label": "Shopify Listings",
+			"fieldtype": "Table",
+			"options": "Shopify Item Listing",
+			"insert_after": "custom_integrations_section",
+			"read_only": 1,
+			"no_copy": 1,
+			"description": "The product / variant this Item is in each Shopify store (kept by the connector).",
+		},
 		# which franchise outlets sell the item (the mobile app's per-outlet menu)
 		{
 			"fieldname": "custom_available_at",
 			"label": "Available at Outlets",
 			"fieldtype": "Small Text",
-			"insert_after": "custom_shopify_variant_id",
+			"insert_after": "custom_shopify_listings",
 			"description": "Franchise Outlet names, one per line. Empty: sold at every outlet.",
 			"translatable": 0,
 		},
-		# Shopify inventory levels are set per inventory item (one per variant)
-		_sync_state("custom_shopify_inventory_item_id", "Shopify Inventory Item ID", "custom_available_at"),
 	],
 	"Sales Order": [
 		# last field of the "More Info" tab (the place frappe/ecommerce_integrations uses too)
 		_integrations_section("update_auto_repeat_reference"),
 		# allow_on_submit: an order may be linked to its Shopify order after it was submitted
+		_shopify_store("custom_integrations_section", allow_on_submit=1),
 		_external_id(
 			"custom_shopify_order_id",
 			"Shopify Order ID",
-			"custom_integrations_section",
+			"custom_shopify_store",
 			allow_on_submit=1,
+			unique=0,
 		),
 		# the latest WhatsApp confirmation status, written by the status webhook
 		{
@@ -174,30 +214,33 @@ CUSTOM_FIELDS: dict[str, list[dict]] = {
 	# Shopify: invoices and credit notes made from a Shopify order and refund
 	"Sales Invoice": [
 		_integrations_section("update_auto_repeat_reference"),
+		_shopify_store("custom_integrations_section"),
 		{
 			"fieldname": "custom_shopify_order_id",
 			"label": "Shopify Order ID",
 			"fieldtype": "Data",
-			"insert_after": "custom_integrations_section",
+			"insert_after": "custom_shopify_store",
 			"read_only": 1,
 			"no_copy": 1,
 			"search_index": 1,
 			"translatable": 0,
 		},
-		_external_id("custom_shopify_refund_id", "Shopify Refund ID", "custom_shopify_order_id"),
+		_external_id("custom_shopify_refund_id", "Shopify Refund ID", "custom_shopify_order_id", unique=0),
 	],
 	# Shopify: the transaction a payment books (a sale, a capture, a refund paid out); not unique, so
 	# that a cancelled payment does not block booking the same transaction again
 	"Payment Entry": [
+		{**_shopify_store("reference_date"), "hidden": 1},
 		{
-			**_sync_state("custom_shopify_transaction_id", "Shopify Transaction ID", "reference_date"),
+			**_sync_state("custom_shopify_transaction_id", "Shopify Transaction ID", "custom_shopify_store"),
 			"hidden": 0,
 			"search_index": 1,
 		},
 	],
 	"Journal Entry": [
+		{**_shopify_store("cheque_date"), "hidden": 1},
 		{
-			**_sync_state("custom_shopify_transaction_id", "Shopify Transaction ID", "cheque_date"),
+			**_sync_state("custom_shopify_transaction_id", "Shopify Transaction ID", "custom_shopify_store"),
 			"hidden": 0,
 			"search_index": 1,
 		},
@@ -211,7 +254,8 @@ CUSTOM_FIELDS: dict[str, list[dict]] = {
 	"Customer": [
 		# end of the "Details" tab ("More Information" section)
 		_integrations_section("customer_details"),
-		_external_id("custom_shopify_customer_id", "Shopify Customer ID", "custom_integrations_section"),
+		_shopify_store("custom_integrations_section"),
+		_external_id("custom_shopify_customer_id", "Shopify Customer ID", "custom_shopify_store", unique=0),
 		_external_id("custom_google_contact_id", "Google Contact ID", "custom_shopify_customer_id"),
 		# plain-text WhatsApp messages are sent only to customers who opted in
 		{

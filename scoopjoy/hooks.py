@@ -78,7 +78,7 @@ scheduler_events = {
 		# the seed's "every_15_minutes" is not a Frappe scheduler event: a cron entry is
 		"*/15 * * * *": ["scoopjoy.connectors.mobile_app.jobs.scheduled_menu_sync"],
 		# Shopify: changed orders (webhooks bring them live; the poll catches what one missed) and
-		# inventory of mapped warehouses; each toggled in Shopify Settings
+		# inventory of mapped warehouses; each toggled per Shopify Store; one job per enabled store
 		"*/10 * * * *": [
 			"scoopjoy.connectors.shopify.sync.scheduled_order_poll",
 			"scoopjoy.connectors.shopify.inventory.scheduled_inventory_push",
@@ -86,9 +86,9 @@ scheduler_events = {
 	},
 	"hourly": [
 		"scoopjoy.connectors.mobile_app.jobs.scheduled_outlet_sync",
-		# Shopify: Items changed since the last push, as products (toggle in Shopify Settings)
+		# Shopify: Items changed since the last push, as products (toggle in the Shopify Store)
 		"scoopjoy.connectors.shopify.catalog.scheduled_product_push",
-		# Shopify Payments payouts paid since the last run, as bank entries (toggle in Shopify Settings)
+		# Shopify Payments payouts paid since the last run, as bank entries (toggle in the Shopify Store)
 		"scoopjoy.connectors.shopify.payouts.scheduled_payout_import",
 		# booked shipments' tracking status (toggle in Shipping Settings)
 		"scoopjoy.connectors.shipping.shipments.scheduled_tracking_refresh",

@@ -19,6 +19,7 @@ from scoopjoy.constants import (
 	INTEGRATION_USER_EMAIL,
 	INTEGRATION_USER_FIRST_NAME,
 	INTEGRATION_USER_ROLES,
+	STORE_UNIQUE,
 )
 
 SETTINGS_DOCTYPE = "ScoopJoy Settings"
@@ -51,11 +52,13 @@ def before_install() -> None:
 
 def after_install() -> None:
 	make_custom_fields()
+	make_store_unique_indexes()
 	ensure_integration_user()
 
 
 def after_migrate() -> None:
 	make_custom_fields()
+	make_store_unique_indexes()
 	fill_defaults_of_new_settings_fields()
 	ensure_integration_user()
 
@@ -82,6 +85,17 @@ def make_custom_fields() -> None:
 	"""Create the external-id custom fields, or bring existing ones in line with CUSTOM_FIELDS."""
 	# create_custom_fields may update the dicts it is given; keep the constant pristine
 	create_custom_fields(copy.deepcopy(CUSTOM_FIELDS), update=True)
+
+
+def make_store_unique_indexes() -> None:
+	"""A Shopify id is unique within its store (the same order id in two stores is two orders): a
+	UNIQUE index on (store, id) for each id in STORE_UNIQUE. MariaDB skips one that exists. (Frappe's
+	``add_unique`` looks the index up in every database of the server, so a twin site would hide it.)"""
+	for doctype, store_field, id_field in STORE_UNIQUE:
+		frappe.db.sql_ddl(
+			f"alter table `tab{doctype}` add unique index if not exists "
+			f"`unique_{store_field}_{id_field}` (`{store_field}`, `{id_field}`)"
+		)
 
 
 def ensure_integration_user() -> str | None:

@@ -95,6 +95,11 @@ class BaseConnector:
 		"""Which account the breaker and the rate budget belong to (e.g. the shop domain)."""
 		return self.base_url
 
+	def account_label(self) -> str:
+		"""Which of several accounts of the service this is, for people (alerts); "" when a site has
+		one account of it."""
+		return ""
+
 	def read_budget(self, response) -> Budget | None:
 		"""What the provider says about our remaining rate budget (headers or body)."""
 		return None
@@ -181,10 +186,12 @@ class BaseConnector:
 			return
 
 		until = datetime.fromtimestamp(state.open_until or 0, tz=timezone.utc).strftime("%H:%M UTC")
+		label = self.account_label()
 		alert_once(
 			self.service_name,
 			CIRCUIT_OPEN,
-			f"{self.service_name} failed {state.failures} time(s) in a row (last: {state.last_reason}). "
+			f"{self.service_name}{f' ({label})' if label else ''} failed {state.failures} time(s) in a row "
+			f"(last: {state.last_reason}). "
 			f"Calls are paused until {until}, then one probe call is let through. Work meanwhile waits in "
 			"Integration Dead Letter and is retried.",
 		)

@@ -24,21 +24,46 @@ from scoopjoy.reliability.activity import forget_watch, last_success, watching_s
 from scoopjoy.reliability.jobs import job_id_prefix, site_job_id
 from scoopjoy.reliability.runtime import scoopjoy_settings
 
-#: every connector's Single Settings, in the order the status page lists them
+#: every connector's Settings, in the order the status page lists them (Shopify: one per store)
 CONNECTOR_SETTINGS = (
-	"Shopify Settings",
+	"Shopify Store",
 	"WhatsApp Settings",
 	"Mobile App Settings",
 	"Google Contacts Settings",
 	"Shipping Settings",
 )
+#: the connector whose Settings are a record per account, not a Single
+PER_ACCOUNT = {"Shopify Store"}
 OPEN_DEAD_LETTER_STATUSES = ("Open", "Retrying", "Gave Up")
 #: at most this many waiting jobs are read per queue (the lag is the oldest one's age)
 QUEUE_SCAN_LIMIT = 1000
 
 
 def connectors() -> list[BaseConnector]:
-	return [frappe.get_single(doctype).get_connector() for doctype in CONNECTOR_SETTINGS]
+	return [
+		_per_account(doctype) if doctype in PER_ACCOUNT else frappe.get_single(doctype).get_connector()
+		for doctype in CONNECTOR_SETTINGS
+	]
+
+
+def _per_account(doctype: str) -> BaseConnector:
+	"""One connector stands for all the accounts (Shopify stores) of a service, as calls and dead
+	letters are counted per service: the one whose circuit is open, else the first enabled one
+	(its schedule), else the first. No account yet: an unsaved record, which is disabled and not
+	configured."""
+	docs = [
+		frappe.get_doc(doctype, name) for name in frappe.get_all(doctype, pluck="name", order_by="creation")
+	]
+	found = [doc.get_connector() for doc in docs] or [frappe.new_doc(doctype).get_connector()]
+
+	def rank(connector) -> tuple:
+		try:
+			state = connector.breaker.state().state
+		except (ConfigError, NotImplementedError):
+			state = "unknown"
+		return (state != "open", not connector.is_enabled())
+
+	return min(found, key=rank)
 
 
 def connector_names() -> list[str]:

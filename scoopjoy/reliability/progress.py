@@ -15,7 +15,7 @@ from frappe.utils import now
 
 #: what may be polled, and the read permission that shows it
 KINDS = {
-	"shopify-products": "Shopify Settings",
+	"shopify-products": "Shopify Store",  # one per store: "shopify-products:<store>"
 	"google-contacts": "Google Contacts Settings",
 }
 KEEP_SECONDS = 6 * 3600
@@ -59,7 +59,7 @@ def report(
 @frappe.whitelist(methods=["GET", "POST"])
 def get_progress(kind: str) -> dict | None:
 	"""The last step reported for ``kind`` (None when nothing ran lately)."""
-	doctype = KINDS.get(kind)
+	doctype = KINDS.get(kind.split(":", 1)[0])
 	if not doctype or not frappe.has_permission(doctype, "read"):
 		frappe.throw(_("No progress {0} to show you.").format(kind), frappe.PermissionError)
 	return frappe.cache.get_value(_key(kind))

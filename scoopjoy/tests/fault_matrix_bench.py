@@ -10,8 +10,8 @@ per order, dead letters and their replay. So on a real site, against the Shopify
 - webhook: deliveries posted to ``webhook.receive``, then the inbox drain jobs it queued (drain.py);
 - backfill: a Shopify Backfill started with ``sync.start_backfill`` and its ``run_backfill`` job.
 
-Each cell: a fresh simulator (own ids and shop domain, so its breaker and rate budget are its
-own), orders in several states, the fault queued, the path run; then the fault is cleared, the
+Each cell: a fresh simulator and a Shopify Store of its own (own ids and shop domain, so its breaker,
+rate budget, cursor and drains are its own), orders in several states, the fault queued, the path run; then the fault is cleared, the
 breaker allowed to cool, every dead letter of the cell replayed (``dead_letters.retry_now``, as
 the desk does) until none is left or three rounds passed, and ERPNext is compared with the
 simulator's state. lost = an order whose ERPNext documents do not match its Shopify state and
@@ -33,7 +33,7 @@ the integration user), and a webhook arriving while its order's job runs.
 
 Run: ``bench --site <site> execute scoopjoy.tests.fault_matrix_bench.run [--kwargs "{'quick': True}"]``
 (Frappe evaluates --kwargs as Python).
-Test sites only (``allow_tests``): it rewrites Shopify Settings and commits its documents. The site
+Test sites only (``allow_tests``): it makes Shopify Stores and commits their documents. The site
 needs a set-up Company (run any scoopjoy bench test on it once).
 """
 
@@ -61,24 +61,19 @@ from rq.job import JobStatus
 from scoopjoy.connectors.shopify import constants, drain, queries, sync
 from scoopjoy.connectors.shopify.connector import ShopifyConnector
 from scoopjoy.connectors.shopify.mapping import legacy_id, order_job_key, parse_time
+from scoopjoy.connectors.shopify.stores import keyed
 from scoopjoy.reliability import dead_letters
 from scoopjoy.reliability.jobs import RUNNER, job_id_for, job_ids_for, site_job_id
 from scoopjoy.reliability.runtime import get_redis
 from scoopjoy.tests.simulators.harness import Fault
-from scoopjoy.tests.test_shopify import TOKEN, TestShopifyWebhooks
+from scoopjoy.tests.test_shopify import TOKEN, TestShopifyWebhooks, point_store_at
 from scoopjoy.tests.utils import make_sales_order
 
 SETTINGS = constants.SETTINGS_DOCTYPE
 CORE_SETTINGS = "ScoopJoy Settings"
 DEAD_LETTER = "Integration Dead Letter"
 BACKFILL_JOB = "scoopjoy.connectors.shopify.sync.run_backfill"
-POLL_JOB_ID = job_id_for(constants.SERVICE_NAME, "poll")
-#: the webhook inbox's drain jobs (every lane, and each one's follow-up)
-DRAIN_JOB_IDS = {
-	job_id
-	for lane in range(constants.DEFAULT_WEBHOOK_IMPORT_JOBS)
-	for job_id in job_ids_for(constants.SERVICE_NAME, drain.drain_job_key(lane))
-}
+
 ITEM_CODES = ("FM-BENCH-CONE", "FM-BENCH-TUB")
 
 #: scaled time (see the module docstring)
@@ -187,22 +182,31 @@ def run_queued_jobs(job_ids: set[str], errors: list[str] | None = None) -> int:
 
 
 class Shop:
-	"""A fresh simulator wired into Shopify Settings (the Shopify bench tests' fixture), with its own
-	shop domain so the breaker and the rate budget of this cell are its own."""
+	"""A fresh simulator with a Shopify Store of its own (the Shopify bench tests' fixture, on its
+	own shop domain), so the breaker, the rate budget, the cursor and the drains of this cell are its
+	own. ``id_base``: number the simulator's records as another cell's (two stores, the same ids)."""
 
-	def __init__(self):
+	def __init__(self, id_base: int | None = None):
 		self.fixture = TestShopifyWebhooks()
 		self.fixture.setUp()
 		self.sim = self.fixture.shop
+		if id_base is not None:
+			self.sim.id_base = id_base
 		self.sim.shop_domain = f"fault-matrix-{uuid.uuid4().hex[:10]}.myshopify.com"
-		frappe.db.set_single_value(SETTINGS, "shop_domain", self.sim.shop_domain)
-		frappe.clear_document_cache(SETTINGS, SETTINGS)
+		self.store = self.fixture.store = point_store_at(self.sim)
+		self.poll_job_id = job_id_for(constants.SERVICE_NAME, keyed(self.store, "poll"))
+		#: the store's webhook drain jobs (every lane, and each one's follow-up)
+		self.drain_job_ids = {
+			job_id
+			for lane in range(constants.DEFAULT_WEBHOOK_IMPORT_JOBS)
+			for job_id in job_ids_for(constants.SERVICE_NAME, drain.drain_job_key(self.store, lane))
+		}
 		self.variants = [self.fixture.mapped_variant(code) for code in ITEM_CODES]
 		# one customer per cell: each simulator numbers its orders from #1001, and ERPNext refuses a
 		# second Sales Order with the same customer's PO number (Selling Settings)
 		self.customer = self.sim.add_customer("Fault", "Matrix")
 		self.order_ids: list[str] = []
-		self.job_ids: set[str] = {POLL_JOB_ID, *DRAIN_JOB_IDS}
+		self.job_ids: set[str] = {self.poll_job_id, *self.drain_job_ids}
 		self.backfill_keys: set[str] = set()
 		self.job_errors: list[str] = []
 		frappe.db.commit()  # jobs commit anyway; a cell starts from committed settings and items
@@ -215,14 +219,18 @@ class Shop:
 		self.pages_requested = 0
 
 	def reconnect(self) -> None:
-		"""Point Shopify Settings at this shop again (later cells pointed them at theirs)."""
-		frappe.db.set_single_value(SETTINGS, {"api_url": self.sim.url, "shop_domain": self.sim.shop_domain})
-		frappe.clear_document_cache(SETTINGS, SETTINGS)
+		"""The cell's store is switched on again (kept for a later replay; nothing else moved it)."""
+		frappe.db.set_value(SETTINGS, self.store, {"api_url": self.sim.url, "enabled": 1})
+		frappe.clear_document_cache(SETTINGS, self.store)
 		frappe.db.commit()
 
 	def close(self) -> None:
+		"""The simulator stops and the cell's store is switched off (its documents keep their link;
+		an enabled store of a stopped simulator would keep the scheduler busy)."""
 		self.sim.faults.take = self._take
 		self.fixture.tearDown()
+		frappe.db.set_value(SETTINGS, self.store, "enabled", 0)
+		frappe.clear_document_cache(SETTINGS, self.store)
 
 	# the simulator's request hook: THROTTLED storms and holding a page ---------------------------
 
@@ -261,7 +269,7 @@ class Shop:
 				self.sim.refund(gid, {1: 1})
 			ids.append(gid)
 			# the order's job, and its follow-up when a webhook comes while the job runs
-			self.job_ids.update(job_ids_for(constants.SERVICE_NAME, order_job_key(gid)))
+			self.job_ids.update(job_ids_for(constants.SERVICE_NAME, order_job_key(self.store, gid)))
 		self.order_ids += ids
 		return ids
 
@@ -285,7 +293,7 @@ class Shop:
 		return run_queued_jobs(self.job_ids, self.job_errors)
 
 	def poll(self) -> None:
-		sync.queue_order_poll()
+		sync.queue_order_poll(self.store)
 		frappe.db.commit()
 		self.drain()
 
@@ -308,6 +316,7 @@ class Shop:
 		doc = frappe.get_doc(
 			{
 				"doctype": sync.BACKFILL,
+				"shopify_store": self.store,
 				"from_date": add_days(nowdate(), -1),
 				"to_date": add_days(nowdate(), 1),
 			}
@@ -342,7 +351,7 @@ class Shop:
 		)
 
 	def cool_breaker(self) -> None:
-		state = ShopifyConnector().breaker.state()
+		state = ShopifyConnector(store=self.store).breaker.state()
 		if state.state != "closed" and state.open_until:
 			time.sleep(max(0.0, state.open_until - time.time()) + 0.05)
 
@@ -372,7 +381,7 @@ class Shop:
 		frappe.db.commit()  # a fresh snapshot: see what the workers committed
 		missing, extra = {}, 0
 		for gid in self.order_ids:
-			lacks, more = audit_order(self.sim.get_order(gid))
+			lacks, more = audit_order(self.sim.get_order(gid), self.store)
 			extra += more
 			if lacks:
 				missing[gid] = lacks
@@ -381,8 +390,8 @@ class Shop:
 	def covered(self, gid: str, letters: list[str]) -> bool:
 		"""An open letter will bring this order in: its own, or the poll's or a backfill's of this cell."""
 		keys = set(frappe.get_all(DEAD_LETTER, filters={"name": ["in", letters]}, pluck="dedup_key"))
-		own = job_id_for(constants.SERVICE_NAME, order_job_key(gid))
-		return own in keys or bool(keys & ({POLL_JOB_ID} | DRAIN_JOB_IDS | self.backfill_keys))
+		own = job_id_for(constants.SERVICE_NAME, order_job_key(self.store, gid))
+		return own in keys or bool(keys & ({self.poll_job_id} | self.drain_job_ids | self.backfill_keys))
 
 	def fired(self) -> int:
 		"""Requests the simulator answered with a fault, a 401, or THROTTLED."""
@@ -399,14 +408,16 @@ def shopify_stamp(value: str) -> str:
 	return parse_time(value).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def audit_order(order: dict) -> tuple[list[str], int]:
-	"""Compare ERPNext with one simulator order. Returns (what is missing, documents in excess)."""
+def audit_order(order: dict, store: str) -> tuple[list[str], int]:
+	"""Compare ERPNext with one order of a store's simulator. Returns (what is missing, documents in
+	excess)."""
 	order_id = legacy_id(order["id"])
+	mine = {"custom_shopify_store": store, "custom_shopify_order_id": order_id}
 	cancelled = order["cancelledAt"] is not None
 	paid = order["displayFinancialStatus"] in ("PAID", "PARTIALLY_REFUNDED", "REFUNDED")
 	sales_orders = frappe.get_all(
 		"Sales Order",
-		filters={"custom_shopify_order_id": order_id},
+		filters=mine,
 		fields=["name", "docstatus", "status", "custom_shopify_updated_at"],
 	)
 	extra = max(0, len(sales_orders) - 1)
@@ -424,7 +435,7 @@ def audit_order(order: dict) -> tuple[list[str], int]:
 		missing.append(f"latest state ({so.custom_shopify_updated_at} < {order['updatedAt']})")
 	invoices = frappe.get_all(
 		"Sales Invoice",
-		filters={"custom_shopify_order_id": order_id, "is_return": 0, "docstatus": 1},
+		filters={**mine, "is_return": 0, "docstatus": 1},
 		pluck="name",
 	)
 	payments = (
@@ -468,7 +479,12 @@ def audit_order(order: dict) -> tuple[list[str], int]:
 	for refund in order["refunds"] if paid and not cancelled else []:
 		notes = frappe.db.count(
 			"Sales Invoice",
-			{"custom_shopify_refund_id": legacy_id(refund["id"]), "is_return": 1, "docstatus": 1},
+			{
+				"custom_shopify_store": store,
+				"custom_shopify_refund_id": legacy_id(refund["id"]),
+				"is_return": 1,
+				"docstatus": 1,
+			},
 		)
 		extra += max(0, notes - 1)
 		if not notes:
@@ -476,8 +492,8 @@ def audit_order(order: dict) -> tuple[list[str], int]:
 	return missing, extra
 
 
-def set_access_token(token: str) -> None:
-	settings = frappe.get_single(SETTINGS)
+def set_access_token(store: str, token: str) -> None:
+	settings = frappe.get_doc(SETTINGS, store)
 	settings.access_token = token
 	settings.save()
 	frappe.db.commit()
@@ -506,7 +522,7 @@ def _throttled_storm(shop: Shop, quick: bool) -> None:
 
 
 def _revoke_token(shop: Shop, quick: bool) -> None:
-	set_access_token(REVOKED_TOKEN)
+	set_access_token(shop.store, REVOKED_TOKEN)
 	shop.token_revoked = True
 
 
@@ -572,7 +588,7 @@ def _cell(
 			later.append((shop, row))
 	finally:
 		if shop.token_revoked:
-			set_access_token(TOKEN)
+			set_access_token(shop.store, TOKEN)
 		if not keep:
 			shop.close()
 		frappe.db.commit()
@@ -585,7 +601,7 @@ def replay_later(later: list) -> None:
 	for shop, row in later:
 		started = time.monotonic()
 		for gid in shop.order_ids:
-			wait = get_redis().pttl(_order_lock_key(gid))
+			wait = get_redis().pttl(_order_lock_key(shop.store, gid))
 			if wait and wait > 0:
 				time.sleep(wait / 1000 + 0.05)
 		shop.reconnect()
@@ -609,7 +625,7 @@ def _first_pass_counts(shop: Shop, row: Row) -> None:
 
 def _recover(shop: Shop, row: Row, rounds: int = REPLAY_ROUNDS) -> None:
 	if shop.token_revoked:
-		set_access_token(TOKEN)  # the merchant pasted a new token
+		set_access_token(shop.store, TOKEN)  # the merchant pasted a new token
 		shop.token_revoked = False
 	row.replayed += shop.recover(rounds)
 
@@ -694,7 +710,7 @@ def out_of_order_webhooks_cell(quick: bool) -> Row:
 	def body(shop: Shop, row: Row) -> None:
 		ids = shop.add_orders(["open"] * (1 if quick else 4))
 		row.attempted = len(ids)
-		connector = ShopifyConnector()
+		connector = ShopifyConnector(store=shop.store)
 		early = [
 			connector.query(
 				queries.ORDER_BY_ID,
@@ -715,7 +731,7 @@ def out_of_order_webhooks_cell(quick: bool) -> Row:
 			shop.drain()
 		_first_pass_counts(shop, row)
 		counts: Counter = Counter()
-		sync.import_orders(early, frappe.get_single(SETTINGS), counts, connector)
+		sync.import_orders(early, connector.settings, counts, connector)
 		frappe.db.commit()
 		_recover(shop, row)
 		row.faults_fired = counts["stale"]
@@ -781,7 +797,7 @@ def killed_backfill_cell(quick: bool, mid_page: bool, later: list | None = None)
 			if not reached.wait(60):
 				raise RuntimeError(f"the backfill worker never asked for page 2: {_stderr(worker)}")
 			if mid_page:
-				_wait_for_an_order_lock(ids)
+				_wait_for_an_order_lock(shop.store, ids)
 				time.sleep(0.2)  # inside apply_order: a Sales Order half made, nothing committed
 		finally:
 			os.kill(worker.pid, signal.SIGKILL)
@@ -791,7 +807,7 @@ def killed_backfill_cell(quick: bool, mid_page: bool, later: list | None = None)
 		before = frappe.db.get_value(
 			sync.BACKFILL, name, ["status", "pages_done", "orders_seen"], as_dict=True
 		)
-		locks = _order_locks(ids)
+		locks = _order_locks(shop.store, ids)
 		missing, _extra = shop.audit()
 		row.succeeded = len(ids) - len(missing)
 		sync.start_backfill(name)  # the desk's Start: the job is not queued any more, so it runs again
@@ -825,7 +841,7 @@ def refused_order_cell(path: str) -> Row:
 	is corrected, the replay brings it in. Not a transport fault: it checks the dead-letter path."""
 
 	def body(shop: Shop, row: Row) -> None:
-		settings = frappe.get_single(SETTINGS)
+		settings = frappe.get_doc(SETTINGS, shop.store)
 		email = shop.customer["defaultEmailAddress"]["emailAddress"]
 		customer = frappe.get_doc(
 			{
@@ -899,7 +915,8 @@ def webhook_during_its_job_cell() -> Row:
 	def body(shop: Shop, row: Row) -> None:
 		[gid] = shop.add_orders(["open"])
 		row.attempted = 1
-		job_id = job_id_for(constants.SERVICE_NAME, drain.drain_job_key(drain.lane_of(legacy_id(gid))))
+		lane = drain.lane_of(legacy_id(gid), frappe.get_doc(SETTINGS, shop.store))
+		job_id = job_id_for(constants.SERVICE_NAME, drain.drain_job_key(shop.store, lane))
 		shop.deliver(*shop.sim.webhook_request("orders/create", gid))
 		seen: dict = {}
 		site, sites_path = frappe.local.site, frappe.local.sites_path
@@ -947,17 +964,67 @@ def webhook_during_its_job_cell() -> Row:
 	return _cell("webhook", "webhook arrives while its order's job runs", body, then_poll)
 
 
-def _order_lock_key(gid: str) -> str:
-	return f"scoopjoy:shopify:{frappe.local.site}:order:{legacy_id(gid)}"
+def two_stores_cell(quick: bool) -> Row:
+	"""Two stores at once, numbering their orders, customers and products alike (one Item is listed
+	in both). One store's cost bucket is drained by another app (a THROTTLED storm) and 503s hit it,
+	while webhooks of both arrive interleaved and both stores' drains run. The calm store imports
+	every order on the first pass, without a single THROTTLED answer (its budget and breaker are its
+	own: the other store cannot starve it); the troubled one recovers from its dead letters; no order
+	of either is lost, booked twice, or booked into the other store."""
+	started = time.monotonic()
+	row = Row("webhook", "two stores: one throttled and failing, one calm")
+	calm = Shop()
+	troubled = Shop(id_base=calm.sim.id_base)
+	try:
+		kinds = ["paid", "open"] if quick else FULL_KINDS
+		calm_ids, troubled_ids = calm.add_orders(kinds), troubled.add_orders(kinds)
+		same = sum(a == b for a, b in zip(calm_ids, troubled_ids, strict=True))
+		row.attempted = len(calm_ids) + len(troubled_ids)
+		_throttled_storm(troubled, quick=False)  # one of its calls gives up
+		troubled.sim.faults.add(Fault.status(503, times=_burst(quick)))
+		fired_before = troubled.fired()
+		for calm_gid, troubled_gid in zip(calm_ids, troubled_ids, strict=True):
+			calm.deliver(*calm.sim.webhook_request("orders/create", calm_gid))
+			troubled.deliver(*troubled.sim.webhook_request("orders/create", troubled_gid))
+		run_queued_jobs(calm.job_ids | troubled.job_ids, calm.job_errors)
+		calm_missing, troubled_missing = calm.audit()[0], troubled.audit()[0]
+		row.succeeded = row.attempted - len(calm_missing) - len(troubled_missing)
+		row.dead_lettered = len(calm.open_letters()) + len(troubled.open_letters())
+		row.faults_fired = troubled.fired() - fired_before
+		calm_throttled = calm.sim.throttled_count
+		_recover(troubled, row)
+		row.replayed += calm.recover()
+		for shop in (calm, troubled):
+			_finish(shop, row)
+		row.notes = "; ".join(
+			filter(
+				None,
+				[
+					row.notes,
+					f"{same} order id(s) in both stores; the calm store: {len(calm_ids) - len(calm_missing)} of "
+					f"{len(calm_ids)} on the first pass, {calm_throttled} THROTTLED answer(s)",
+				],
+			)
+		)
+	finally:
+		for shop in (calm, troubled):
+			shop.close()
+		frappe.db.commit()
+	row.seconds = time.monotonic() - started
+	return row
 
 
-def _order_locks(ids: list[str]) -> list[str]:
-	return [gid for gid in ids if get_redis().exists(_order_lock_key(gid))]
+def _order_lock_key(store: str, gid: str) -> str:
+	return f"scoopjoy:shopify:{frappe.local.site}:order:{keyed(store, legacy_id(gid))}"
 
 
-def _wait_for_an_order_lock(ids: list[str], timeout: float = 30) -> None:
+def _order_locks(store: str, ids: list[str]) -> list[str]:
+	return [gid for gid in ids if get_redis().exists(_order_lock_key(store, gid))]
+
+
+def _wait_for_an_order_lock(store: str, ids: list[str], timeout: float = 30) -> None:
 	deadline = time.monotonic() + timeout
-	while not _order_locks(ids):
+	while not _order_locks(store, ids):
 		if time.monotonic() > deadline:
 			raise RuntimeError("the backfill worker never started applying page 2")
 		time.sleep(0.005)
@@ -982,6 +1049,7 @@ def build_matrix(quick: bool = False) -> list[Row]:
 	rows.append(duplicate_webhooks_cell(quick))
 	rows.append(out_of_order_webhooks_cell(quick))
 	rows.append(killed_backfill_cell(quick, mid_page=False))
+	rows.append(two_stores_cell(quick))
 	if not quick:
 		rows += [refused_order_cell(path) for path in PATHS]
 		rows += [cancelled_after_payment_cell(path) for path in PATHS]
@@ -993,7 +1061,7 @@ def build_matrix(quick: bool = False) -> list[Row]:
 def run(quick: bool = False) -> list[dict]:
 	"""Run the matrix on this site, print the table, return the rows (as dicts)."""
 	if not frappe.conf.allow_tests:
-		frappe.throw("The fault matrix rewrites Shopify Settings: run it on a test site (allow_tests).")
+		frappe.throw("The fault matrix makes Shopify Stores of its own: run it on a test site (allow_tests).")
 	if not frappe.db.exists("Company", {"default_cash_account": ["is", "set"]}):
 		frappe.throw("The site has no set-up Company: run a scoopjoy bench test on it once first.")
 	started = time.monotonic()

@@ -11,7 +11,7 @@ process, on one site, with the two sides interleaved, does not. So, in this proc
   commit per order;
 
 for two scenarios: **sales orders** (unpaid orders, create_sales_invoice off: Sales Order only) and
-**paid orders** (Shopify Settings' create_sales_invoice on: Sales Order + Sales Invoice + Payment
+**paid orders** (the Shopify Store's create_sales_invoice on: Sales Order + Sales Invoice + Payment
 Entry, against raw ``make_sales_invoice`` and ``get_payment_entry`` insert + submit). Each scenario
 starts with a warm-up on both sides (not counted; the import's warm-up also creates the run's
 Customer and Address, so the timed imports find them as a steady stream of orders does), then
@@ -31,7 +31,7 @@ OneOrder query per order, as ``sync_order`` does). The fetch is timed too and th
 column adds it. The simulator's cost bucket is made large so the fetch never waits for rate-limit
 points (that wait is Shopify's, measured by benchmarks/shopify_backfill.py).
 
-Nothing shared is rewritten: Shopify Settings are loaded and changed in memory only and handed to
+Nothing shared is rewritten: the run's own Shopify Store is made for it, changed in memory only and handed to
 ``apply_order`` (tests running on the same site keep theirs). Every run makes its own Items
 (``BENCH-<run>-...``), simulator (own shop domain, ids and customer) and so its own ERPNext
 Customer; its documents are committed and stay on the site.
@@ -59,6 +59,7 @@ from frappe.utils import nowdate
 
 from scoopjoy.connectors.shopify import constants, orders, queries
 from scoopjoy.connectors.shopify.connector import ShopifyConnector
+from scoopjoy.connectors.shopify.listings import set_listing
 from scoopjoy.connectors.shopify.mapping import legacy_id
 from scoopjoy.tests.records import test_world
 from scoopjoy.tests.test_shopify import SECRET, TOKEN, _company_defaults, _Simulator
@@ -159,21 +160,16 @@ class Bench:
 			restore_rate=BIG_BUCKET,
 		).start()
 		self.sim.set_available(BIG_BUCKET)
+		self.settings = self._settings()
 		self.variants = []
 		for suffix, _qty, price in LINES:
 			code = f"BENCH-{self.run_id}-{suffix}"
 			product = self.sim.add_product(code, variants=[{"sku": code, "price": price, "option": code}])
 			variant = product["variants"][0]
 			make_item(code, self.world.item_group, rate=float(price))
-			frappe.db.set_value(
-				"Item",
-				code,
-				{"custom_shopify_variant_id": variant["legacyResourceId"]},
-				update_modified=False,
-			)
+			set_listing(code, self.settings.name, variant_id=variant["legacyResourceId"])
 			self.variants.append(variant)
 		self.customer = self.sim.add_customer("BENCH", self.run_id)
-		self.settings = self._settings()
 		self.connector = ShopifyConnector(self.settings)
 		self.connector.breaker.reset()
 		self.connector.transport.rate_limiter.reset()
@@ -184,8 +180,9 @@ class Bench:
 		frappe.db.commit()
 
 	def _settings(self):
-		"""Shopify Settings pointed at this run's simulator and the test company, in memory only."""
-		settings = frappe.get_doc(SETTINGS)
+		"""A Shopify Store of this run (its documents link to it), pointed at this run's simulator and
+		the test company; what the sides differ in is changed in memory only."""
+		settings = frappe.new_doc(SETTINGS)
 		settings.update(
 			{
 				**_company_defaults(),  # what the Shopify bench tests import with
@@ -205,14 +202,14 @@ class Bench:
 				"shop_timezone": self.sim.iana_timezone,  # as a first import would have stored it
 			}
 		)
-		if settings.meta.has_field("book_in"):
-			settings.book_in = "Shop currency"
-		if settings.meta.has_field("tax_accounts"):
-			settings.set("tax_accounts", [])  # every tax on the default Tax Account
+		settings.book_in = "Shop currency"
+		settings.set("tax_accounts", [])  # every tax on the default Tax Account
+		settings.insert(ignore_permissions=True)
 		return settings
 
 	def close(self) -> None:
 		self.sim.stop()
+		frappe.db.set_value(SETTINGS, self.settings.name, "enabled", 0)  # its documents keep their link
 
 	# --- the import side ---------------------------------------------------------------------------
 

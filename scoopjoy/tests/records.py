@@ -32,6 +32,14 @@ TAX_ACCOUNTS = ("ScoopJoy Sales Tax", "ScoopJoy County Tax", "ScoopJoy City Tax"
 SHIPPING_ACCOUNT = "ScoopJoy Shipping Income"
 GIFT_CARD_ACCOUNT = "ScoopJoy Gift Cards Outstanding"
 REFUND_ITEM = "SCOOPJOY-TEST-REFUND"
+#: a second company in another currency, for a second Shopify store (issue #22)
+SECOND = {
+	"company": "ScoopJoy Test Singapore",
+	"abbr": "SJSG",
+	"currency": "SGD",
+	"country": "Singapore",
+	"price_list": "ScoopJoy Test Selling SGD",
+}
 
 
 class World(frappe._dict):
@@ -40,10 +48,22 @@ class World(frappe._dict):
 
 def test_world() -> World:
 	"""The test company and what hangs off it; made on first use, the same names ever after."""
-	cached = getattr(frappe.local, "scoopjoy_test_world", None)
+	return _world(COMPANY, ABBR, CURRENCY, COUNTRY, PRICE_LIST)
+
+
+def second_world() -> World:
+	"""Another company of our own, in Singapore dollars, with the same kind of records."""
+	return _world(**SECOND)
+
+
+def _world(company: str, abbr: str, currency: str, country: str, price_list: str) -> World:
+	worlds = getattr(frappe.local, "scoopjoy_test_worlds", None)
+	if worlds is None:
+		worlds = frappe.local.scoopjoy_test_worlds = {}
+	cached = worlds.get(company)
 	if cached and frappe.db.exists("Company", cached.company):
 		return cached
-	company = _company()
+	company = _company(company, abbr, currency, country)
 	world = World(
 		company=company.name,
 		currency=company.default_currency,
@@ -53,7 +73,7 @@ def test_world() -> World:
 		receivable_account=company.default_receivable_account,
 		income_account=company.default_income_account,
 		warehouse=_warehouse(company),
-		price_list=_price_list(),
+		price_list=_price_list(price_list, currency),
 		customer_group=tree_leaf("Customer Group", CUSTOMER_GROUP, "customer_group_name"),
 		territory=tree_leaf("Territory", TERRITORY, "territory_name"),
 		item_group=tree_leaf("Item Group", ITEM_GROUP, "item_group_name"),
@@ -65,24 +85,24 @@ def test_world() -> World:
 	world.tax_account = world.tax_accounts[0]
 	# Commit on purpose: the world outlives each test class's rollback (making it takes seconds).
 	frappe.db.commit()  # nosemgrep
-	frappe.local.scoopjoy_test_world = world
+	worlds[world.company] = world
 	return world
 
 
-def _company():
-	if not frappe.db.exists("Company", COMPANY):
+def _company(name: str, abbr: str, currency: str, country: str):
+	if not frappe.db.exists("Company", name):
 		frappe.get_doc(
 			{
 				"doctype": "Company",
-				"company_name": COMPANY,
-				"abbr": ABBR,
-				"default_currency": CURRENCY,
-				"country": COUNTRY,
+				"company_name": name,
+				"abbr": abbr,
+				"default_currency": currency,
+				"country": country,
 				"create_chart_of_accounts_based_on": "Standard Template",
 				"chart_of_accounts": "Standard",
 			}
 		).insert(ignore_permissions=True)
-	return frappe.get_doc("Company", COMPANY)
+	return frappe.get_doc("Company", name)
 
 
 def _warehouse(company) -> str:
@@ -106,18 +126,18 @@ def _warehouse(company) -> str:
 	)
 
 
-def _price_list() -> str:
-	if not frappe.db.exists("Price List", PRICE_LIST):
+def _price_list(name: str, currency: str) -> str:
+	if not frappe.db.exists("Price List", name):
 		frappe.get_doc(
 			{
 				"doctype": "Price List",
-				"price_list_name": PRICE_LIST,
-				"currency": CURRENCY,
+				"price_list_name": name,
+				"currency": currency,
 				"selling": 1,
 				"enabled": 1,
 			}
 		).insert(ignore_permissions=True)
-	return PRICE_LIST
+	return name
 
 
 def tree_leaf(doctype: str, name: str, name_field: str) -> str:

@@ -19,6 +19,7 @@ OTHER_FAULTS = {
 	"duplicate webhook deliveries",
 	"out-of-order webhooks",
 	"worker SIGKILLed between pages, restarted",
+	"two stores: one throttled and failing, one calm",
 }
 
 
@@ -63,6 +64,15 @@ class TestFaultMatrixBench(ScoopJoyTestCase):
 		self.assertGreaterEqual(duplicates["faults_fired"], 3 * duplicates["attempted"])
 		stale = self.by_fault["out-of-order webhooks"]
 		self.assertEqual(stale["faults_fired"], stale["attempted"])  # every early state refused
+
+	def test_two_stores_at_once_one_in_trouble_does_not_starve_the_other(self):
+		row = self.by_fault["two stores: one throttled and failing, one calm"]
+		calm = row["attempted"] // 2
+		self.assertIn(f"the calm store: {calm} of {calm} on the first pass, 0 THROTTLED", row["notes"])
+		self.assertIn(f"{calm} order id(s) in both stores", row["notes"])
+		self.assertGreater(row["faults_fired"], 0)
+		self.assertGreater(row["dead_lettered"], 0)  # the troubled store's work waited in dead letters
+		self.assertEqual((row["lost"], row["duplicated"], row["left_in_dl"]), (0, 0, 0))
 
 	def test_a_killed_backfill_resumes_and_imports_the_rest(self):
 		killed = self.by_fault["worker SIGKILLed between pages, restarted"]

@@ -19,23 +19,34 @@ class TestInstall(ScoopJoyTestCase):
 				self.assertTrue(df.unique, f"{doctype}.{field['fieldname']} must be unique")
 				self.assertTrue(df.no_copy, f"{doctype}.{field['fieldname']} must not be copied")
 
-	def test_one_shopify_customer_id_cannot_map_to_two_customers(self):
+	def test_one_shopify_customer_id_maps_to_one_customer_per_store(self):
+		"""The id is unique within its store (a two-column UNIQUE index): a second Customer of the same
+		store's customer is refused, while another store's customer with the same number is its own."""
 		group, territory = test_world().customer_group, test_world().territory
+		suffix = frappe.generate_hash(length=6)
+		stores = [
+			frappe.get_doc({"doctype": "Shopify Store", "shop_domain": f"install-{n}-{suffix}.myshopify.com"})
+			.insert(ignore_permissions=True)
+			.name
+			for n in (1, 2)
+		]
 
-		def customer(name):
+		def customer(name, store):
 			return frappe.get_doc(
 				{
 					"doctype": "Customer",
 					"customer_name": name,
 					"customer_group": group,
 					"territory": territory,
-					"custom_shopify_customer_id": "gid://shopify/Customer/777001",
+					"custom_shopify_store": store,
+					"custom_shopify_customer_id": "777001",
 				}
 			)
 
-		customer("Scoop Twin One").insert(ignore_permissions=True)
+		customer("Scoop Twin One", stores[0]).insert(ignore_permissions=True)
 		with self.assertRaises((frappe.UniqueValidationError, frappe.DuplicateEntryError)):
-			customer("Scoop Twin Two").insert(ignore_permissions=True)
+			customer("Scoop Twin Two", stores[0]).insert(ignore_permissions=True)
+		customer("Scoop Twin Three", stores[1]).insert(ignore_permissions=True)
 
 	def test_empty_external_ids_do_not_collide(self):
 		group = test_world().customer_group

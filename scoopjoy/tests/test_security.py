@@ -128,7 +128,8 @@ class TestShopifyWebhookSecurity(test_shopify.ShopifyTestCase, WebhookRequests):
 		variant = self.mapped_variant("SEC-SHOP-SCOOP")
 		self.order = self.shop.add_order(lines=[{"variant": variant["id"], "quantity": 1}])
 		self.job_id = job_id_for(
-			shopify.SERVICE_NAME, drain.drain_job_key(drain.lane_of(legacy_id(self.order["id"])))
+			shopify.SERVICE_NAME,
+			drain.drain_job_key(self.store, drain.lane_of(legacy_id(self.order["id"]), self.store_doc())),
 		)
 		test_shopify.forget_drain_jobs()
 		self.addCleanup(test_shopify.forget_drain_jobs)
@@ -301,14 +302,29 @@ def make_documents(suffix: str) -> dict[str, str]:
 		.insert(ignore_permissions=True)
 		.name
 	)
+	store = (
+		frappe.get_doc(
+			{"doctype": "Shopify Store", "shop_domain": f"sec-{suffix.lower()}.myshopify.com", "enabled": 0}
+		)
+		.insert(ignore_permissions=True)
+		.name
+	)
 	backfill = (
-		frappe.get_doc({"doctype": "Shopify Backfill", "from_date": nowdate(), "to_date": nowdate()})
+		frappe.get_doc(
+			{
+				"doctype": "Shopify Backfill",
+				"shopify_store": store,
+				"from_date": nowdate(),
+				"to_date": nowdate(),
+			}
+		)
 		.insert(ignore_permissions=True)
 		.name
 	)
 	return {
 		"scoopjoy.reliability.dead_letters.retry_now:name": dead_letter,
 		"scoopjoy.connectors.shopify.api.start_backfill:name": backfill,
+		"Shopify Store": store,
 		"names": json.dumps([dead_letter]),
 		"delivery_note_name": delivery_note.name,
 		"shipment_name": shipment.name,
@@ -405,7 +421,7 @@ class TestDeskMethodsRefuseUsersWithoutTheRole(ScoopJoyTestCase):
 			"scoopjoy.connectors.settings.ConnectorSettings.test_connection",
 		):
 			self.assertIn(known, self.methods)
-		self.assertIn("Shopify Settings.test_connection", self.calls)
+		self.assertIn("Shopify Store.test_connection", self.calls)
 		self.assertIn("Mobile App Settings.test_connection", self.calls)
 		for label, user in self.users.items():
 			self.assertFalse(set(frappe.get_roles(user)) - {"All", "Guest", "Desk User", "Customer"}, label)
@@ -438,7 +454,7 @@ class TestDeskMethodsRefuseUsersWithoutTheRole(ScoopJoyTestCase):
 # --- 4. http:// URLs are refused -----------------------------------------------------------------
 
 CONNECTOR_SETTINGS = {
-	"Shopify Settings",
+	"Shopify Store",
 	"Mobile App Settings",
 	"WhatsApp Settings",
 	"Shipping Settings",
@@ -448,9 +464,11 @@ CONNECTOR_SETTINGS = {
 
 class TestSettingsRefusePlainHttp(ScoopJoyTestCase):
 	def url_fields(self) -> dict[str, list]:
-		"""Every URL a person can type into one of our Single DocTypes."""
+		"""Every URL a person can type into one of our Settings (Single DocTypes, and the Shopify
+		Store, a record per store)."""
 		found = {}
-		for doctype in frappe.get_all("DocType", filters={"module": "ScoopJoy", "issingle": 1}, pluck="name"):
+		settings = frappe.get_all("DocType", filters={"module": "ScoopJoy", "issingle": 1}, pluck="name")
+		for doctype in [*settings, shopify.STORE_DOCTYPE]:
 			fields = [
 				f
 				for f in frappe.get_meta(doctype).fields
@@ -473,7 +491,7 @@ class TestSettingsRefusePlainHttp(ScoopJoyTestCase):
 		for doctype, fields in self.url_fields().items():
 			for field in fields:
 				with self.subTest(doctype=doctype, field=field.fieldname):
-					doc = frappe.get_single(doctype)
+					doc = self.settings_of(doctype)
 					doc.update({"sandbox_mode": 0, field.fieldname: "http://api.scoopjoy-sec.example/v1"})
 					with self.assertRaises(frappe.ValidationError) as refused:
 						doc.save()
@@ -482,24 +500,33 @@ class TestSettingsRefusePlainHttp(ScoopJoyTestCase):
 					self.assertIn("must use https://", message)
 					self.assertIn("Sandbox mode", message)
 
-					doc = frappe.get_single(doctype)
+					doc = self.settings_of(doctype)
 					doc.update({"sandbox_mode": 1, field.fieldname: "http://127.0.0.1:8099/"})
 					doc.save()  # the one documented exception: a local simulator or test server
 					self.assertEqual(
-						frappe.db.get_single_value(doctype, field.fieldname), "http://127.0.0.1:8099"
+						frappe.db.get_value(doctype, doc.name, field.fieldname), "http://127.0.0.1:8099"
 					)
 
-					doc = frappe.get_single(doctype)
+					doc = self.settings_of(doctype, doc.name)
 					doc.update({"sandbox_mode": 0, field.fieldname: "https://api.scoopjoy-sec.example/v1/"})
 					doc.save()
 					self.assertEqual(
-						frappe.db.get_single_value(doctype, field.fieldname),
+						frappe.db.get_value(doctype, doc.name, field.fieldname),
 						"https://api.scoopjoy-sec.example/v1",
 					)
 					frappe.db.rollback()
 
+	@staticmethod
+	def settings_of(doctype: str, name: str | None = None):
+		"""The Settings to save: a Single, or a Shopify Store (a new one, unless ``name``)."""
+		if doctype != shopify.STORE_DOCTYPE:
+			return frappe.get_single(doctype)
+		if name:
+			return frappe.get_doc(doctype, name)
+		return frappe.get_doc({"doctype": doctype, "shop_domain": "sec-http.myshopify.com"})
+
 	def test_the_shopify_shop_domain_refuses_http_and_slack_needs_https(self):
-		shopify_settings = frappe.get_single(shopify.SETTINGS_DOCTYPE)
+		shopify_settings = frappe.get_doc({"doctype": shopify.STORE_DOCTYPE})
 		shopify_settings.shop_domain = "http://scoopjoy.myshopify.com"
 		with self.assertRaisesRegex(frappe.ValidationError, "must not use http://"):
 			shopify_settings.save()

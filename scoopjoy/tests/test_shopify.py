@@ -28,6 +28,7 @@ from scoopjoy.connectors.shopify import (
 )
 from scoopjoy.connectors.shopify.connector import ShopifyConnector
 from scoopjoy.connectors.shopify.constants import ORDERS_PAGE_SIZE, WEBHOOK_TOPICS
+from scoopjoy.connectors.shopify.listings import listing_of, set_listing
 from scoopjoy.connectors.shopify.mapping import legacy_id, order_job_key
 from scoopjoy.kernel.signatures import sign_shopify
 from scoopjoy.tests.records import tree_leaf
@@ -37,7 +38,9 @@ from scoopjoy.tests.utils import ScoopJoyTestCase, make_item, test_world, webhoo
 
 TOKEN = "shpat_scoopjoy_bench_token_0123456789"
 SECRET = "shpss_scoopjoy_bench_secret"
-SETTINGS = "Shopify Settings"
+SETTINGS = "Shopify Store"
+#: the simulator's shop domain: the name of the test store
+STORE = "scoopjoy-test.myshopify.com"
 ITEM_GROUP = "ScoopJoy Shopify Test"
 
 
@@ -53,7 +56,7 @@ class _Simulator(ShopifySimulator):
 
 
 def _company_defaults() -> dict:
-	"""Shopify Settings pointing at the test company's own records (see records.py)."""
+	"""A Shopify Store pointing at the test company's own records (see records.py)."""
 	world = test_world()
 	tree_leaf("Item Group", ITEM_GROUP, "item_group_name")
 	return {
@@ -77,42 +80,72 @@ def forget_drain_jobs() -> None:
 
 	queue = get_queue("short")
 	for lane in range(8):
-		for job_id in job_ids_for("Shopify", drain.drain_job_key(lane)):
+		for job_id in job_ids_for("Shopify", drain.drain_job_key(STORE, lane)):
 			job = queue.fetch_job(site_job_id(job_id))
 			if job:
 				job.delete()
 
 
+def point_store_at(shop, values: dict | None = None) -> str:
+	"""The Shopify Store of a simulator (made, or brought back to the fixture's values): enabled,
+	pointing at it, booking into the test company. Returns its name."""
+	if frappe.db.exists(SETTINGS, shop.shop_domain):
+		settings = frappe.get_doc(SETTINGS, shop.shop_domain)
+	else:
+		settings = frappe.new_doc(SETTINGS)
+	settings.update(
+		{
+			"enabled": 1,
+			"sandbox_mode": 1,
+			"shop_domain": shop.shop_domain,
+			"api_url": shop.url,
+			"api_version": shop.api_version,
+			"access_token": TOKEN,
+			"client_secret": SECRET,
+			"create_sales_invoice": 1,
+			"create_delivery_note": 1,
+			"last_order_sync_at": None,
+			"last_product_push_at": None,
+			"last_inventory_push_at": None,
+			"shop_timezone": None,
+			**_company_defaults(),
+			**(values or {}),
+		}
+	)
+	settings.set("locations", [])
+	settings.save()
+	frappe.clear_document_cache(SETTINGS, settings.name)
+	connector = ShopifyConnector(settings)
+	connector.breaker.reset()
+	connector.transport.rate_limiter.reset()
+	return settings.name
+
+
 class ShopifyTestCase(ScoopJoyTestCase):
 	def setUp(self):
 		self.shop = _Simulator(access_token=TOKEN, client_secret=SECRET).start()
-		settings = frappe.get_single(SETTINGS)
-		settings.update(
-			{
-				"enabled": 1,
-				"sandbox_mode": 1,
-				"shop_domain": self.shop.shop_domain,
-				"api_url": self.shop.url,
-				"api_version": self.shop.api_version,
-				"access_token": TOKEN,
-				"client_secret": SECRET,
-				"create_sales_invoice": 1,
-				"create_delivery_note": 1,
-				"last_order_sync_at": None,
-				"last_product_push_at": None,
-				"last_inventory_push_at": None,
-				**_company_defaults(),
-			}
-		)
-		settings.set("locations", [])
-		settings.save()
-		frappe.clear_document_cache(SETTINGS, SETTINGS)
-		connector = ShopifyConnector()
-		connector.breaker.reset()
-		connector.transport.rate_limiter.reset()
+		self.store = point_store_at(self.shop)
 
 	def tearDown(self):
 		self.shop.stop()
+
+	def store_doc(self):
+		"""The test store's record as it is now."""
+		return frappe.get_doc(SETTINGS, self.store)
+
+	def settings(self, **values):
+		"""Save the test store with these values (validated, as a person saving the form)."""
+		settings = self.store_doc()
+		settings.update(values)
+		settings.save()
+		frappe.clear_document_cache(SETTINGS, self.store)
+		return settings
+
+	def set_store(self, values: dict) -> None:
+		"""Change the test store as a person saving it would not (no validation), and forget the
+		cached copy."""
+		frappe.db.set_value(SETTINGS, self.store, values)
+		frappe.clear_document_cache(SETTINGS, self.store)
 
 	# --- helpers --------------------------------------------------------------------------------
 
@@ -122,15 +155,16 @@ class ShopifyTestCase(ScoopJoyTestCase):
 		)
 		variant = product["variants"][0]
 		item = make_item(code, ITEM_GROUP, rate=float(price))
-		frappe.db.set_value(
-			"Item",
-			item,
-			{
-				"custom_shopify_product_id": None,
-				"custom_shopify_variant_id": variant["legacyResourceId"],
-			},
-		)
+		set_listing(item, self.store, product_id=None, variant_id=variant["legacyResourceId"])
 		return variant
+
+	def listing(self, item_code: str) -> dict:
+		"""The Item's ids in the test store ({} when it is not listed there)."""
+		return listing_of(item_code, self.store) or {}
+
+	def listed(self, **ids) -> int:
+		"""How many Items hold these ids in the test store."""
+		return frappe.db.count("Shopify Item Listing", {"shopify_store": self.store, **ids})
 
 	def import_in_two_workers(self, two_orders: list[dict]) -> list[str]:
 		"""Import two orders at the same moment in two threads, each its own database connection
@@ -142,7 +176,7 @@ class ShopifyTestCase(ScoopJoyTestCase):
 		would), committing what it did; returns what failed."""
 		import threading
 
-		frappe.db.set_single_value(SETTINGS, "shop_timezone", "UTC")
+		self.set_store({"shop_timezone": "UTC"})
 		# Commit on purpose: the workers are other database connections and must see the setup.
 		frappe.db.commit()  # nosemgrep
 		site, sites_path = frappe.local.site, frappe.local.sites_path
@@ -457,7 +491,7 @@ class TestShopifyWebhooks(ShopifyTestCase):
 	def drain_job_ids(self) -> set[str]:
 		from scoopjoy.reliability.jobs import job_id_for
 
-		return {job_id_for("Shopify", drain.drain_job_key(lane)) for lane in range(2)}
+		return {job_id_for("Shopify", drain.drain_job_key(STORE, lane)) for lane in range(2)}
 
 	def test_a_delivery_is_stored_once_and_queues_the_inbox_drain(self):
 		variant = self.mapped_variant("SHOP-T-HOOK")
@@ -604,7 +638,7 @@ class TestShopifyWebhooks(ShopifyTestCase):
 		sync.pull_changed_orders()
 		frappe.db.set_value("Shopify Webhook Delivery", ids[good["id"]], "status", "Queued")
 		# the bad order's job fails and becomes a dead letter (as a worker runs it)
-		key = order_job_key(bad["id"])
+		key = order_job_key(STORE, bad["id"])
 		from scoopjoy.reliability.jobs import job_id_for
 
 		run_integration_job(
@@ -662,9 +696,9 @@ class TestShopifyCatalogAndInventory(ShopifyTestCase):
 		long_name = ("Salted Caramel " * 10)[:140]  # ERPNext's longest item name
 		frappe.db.set_value("Item", code, "item_name", long_name)
 		catalog.push_products(force=True)
-		product_id = frappe.db.get_value("Item", code, "custom_shopify_product_id")
+		product_id = self.listing(code).get("product_id")
 		self.assertTrue(product_id)
-		self.assertTrue(frappe.db.get_value("Item", code, "custom_shopify_variant_id"))
+		self.assertTrue(self.listing(code).get("variant_id"))
 		catalog.push_products(force=True)  # pushing again updates, never duplicates
 		titles = [p for p in self.shop.products.values() if p.get("handle") == "erpnext-shop-t-publish"]
 		self.assertEqual(len(titles), 1)
@@ -672,7 +706,7 @@ class TestShopifyCatalogAndInventory(ShopifyTestCase):
 		self.assertEqual(titles[0]["title"], long_name.strip())
 
 	def test_inventory_is_pushed_for_mapped_warehouses_and_drift_is_reported(self):
-		settings = frappe.get_single(SETTINGS)
+		settings = self.store_doc()
 		location = self.shop.primary_location
 		settings.append("locations", {"warehouse": settings.warehouse, "location_id": location["id"]})
 		settings.save()
@@ -703,7 +737,7 @@ class TestShopifyCatalogAndInventory(ShopifyTestCase):
 			"Bin", {"item_code": code, "warehouse": settings.warehouse}, "actual_qty"
 		)
 		inventory.push_inventory(force=True)
-		inventory_item = frappe.db.get_value("Item", code, "custom_shopify_inventory_item_id")
+		inventory_item = self.listing(code).get("inventory_item_id")
 		self.assertEqual(self.shop.inventory_level(inventory_item, location["id"])["available"], int(actual))
 		self.assertEqual([d for d in inventory.inventory_drift() if d["item_code"] == code], [])
 		self.shop.set_inventory(inventory_item, location["id"], 1)  # someone edits stock in Shopify
@@ -727,7 +761,7 @@ class TestShopifySyncConsole(ShopifyTestCase):
 					queries.ORDER_BY_ID, {"id": deleted["id"], "lineItems": 50}, operation="OneOrder"
 				)["order"]
 			],
-			frappe.get_single(SETTINGS),
+			self.store_doc(),
 			Counter(),
 		)
 		data = api.get_sync_console(add_days(nowdate(), -1), add_days(nowdate(), 1))
@@ -752,7 +786,7 @@ class TestShopifySyncConsole(ShopifyTestCase):
 
 class TestShopifySettings(ShopifyTestCase):
 	def test_a_group_cash_account_and_an_http_url_are_refused(self):
-		settings = frappe.get_single(SETTINGS)
+		settings = self.store_doc()
 		group = frappe.db.get_value("Account", {"company": settings.company, "is_group": 1})
 		settings.cash_bank_account = group
 		self.assertRaises(frappe.ValidationError, settings.save)
@@ -762,7 +796,7 @@ class TestShopifySettings(ShopifyTestCase):
 		self.assertRaises(frappe.ValidationError, settings.save)
 
 	def test_an_old_api_version_warns_and_a_bad_one_is_refused(self):
-		settings = frappe.get_single(SETTINGS)
+		settings = self.store_doc()
 		settings.api_version = "2024-01"
 		settings.save()
 		self.assertIn("past its support window", settings.api_version_status)
@@ -770,7 +804,7 @@ class TestShopifySettings(ShopifyTestCase):
 		self.assertRaises(frappe.ValidationError, settings.save)
 
 	def test_test_connection_names_the_shop(self):
-		settings = frappe.get_single(SETTINGS)
+		settings = self.store_doc()
 		self.assertIn(self.shop.shop_name, settings.test_connection())
 
 

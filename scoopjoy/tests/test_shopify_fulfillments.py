@@ -108,7 +108,7 @@ class TestFulfilments(ShopifyFulfilmentTestCase):
 	def test_the_location_of_the_warehouse_fulfils_and_a_line_of_another_location_is_named(self):
 		harbour = self.shop.add_location("Harbour")
 		harbour_warehouse = self.outlet_warehouse("Harbour")
-		settings = frappe.get_single("Shopify Settings")
+		settings = self.store_doc()
 		settings.append(
 			"locations",
 			{"location_id": harbour["id"], "location_name": "Harbour", "warehouse": harbour_warehouse},

@@ -21,6 +21,7 @@ import frappe
 
 from scoopjoy.connectors.shopify import api, items, orders, queries, sync, webhook
 from scoopjoy.connectors.shopify.connector import ShopifyConnector
+from scoopjoy.connectors.shopify.listings import item_of_product, item_of_variant
 from scoopjoy.connectors.shopify.mapping import legacy_id
 from scoopjoy.tests.records import test_world
 from scoopjoy.tests.test_shopify import ITEM_GROUP, SETTINGS, ShopifyTestCase
@@ -37,13 +38,6 @@ class ShopifyItemsTestCase(ShopifyTestCase):
 		# SKUs of this run: Items made by earlier runs keep theirs (item codes are SKUs)
 		self.run_id = frappe.generate_hash(length=6).upper()
 		self.settings(create_missing_items=1, new_item_group=ITEM_GROUP, stock_uom="Nos")
-
-	def settings(self, **values):
-		settings = frappe.get_single(SETTINGS)
-		settings.update(values)
-		settings.save()
-		frappe.clear_document_cache(SETTINGS, SETTINGS)
-		return settings
 
 	def sku(self, name: str) -> str:
 		return f"SHOP-I-{name}-{self.run_id}"
@@ -106,7 +100,7 @@ class ShopifyItemsTestCase(ShopifyTestCase):
 	def items_of_product(self, product: dict) -> dict[str, str]:
 		"""{variant id: item code} of the product's variants."""
 		return {
-			legacy_id(v["id"]): frappe.db.get_value("Item", {"custom_shopify_variant_id": legacy_id(v["id"])})
+			legacy_id(v["id"]): item_of_variant(self.store, legacy_id(v["id"]))
 			for v in self.shop.get_product(product["id"])["variants"]
 		}
 
@@ -121,7 +115,7 @@ class ShopifyItemsTestCase(ShopifyTestCase):
 			queries.ORDER_BY_ID, {"id": order["id"], "lineItems": 50}, operation="OneOrder"
 		)["order"]
 		counts: Counter = Counter()
-		sync.import_orders([node], frappe.get_single(SETTINGS), counts)
+		sync.import_orders([node], self.store_doc(), counts)
 		return counts
 
 
@@ -143,13 +137,8 @@ class TestItemsFromShopify(ShopifyItemsTestCase):
 		self.sync(order)
 		self.assertEqual([r.item_code for r in self.sales_order_for(order).items], [code])
 		self.assertEqual(
-			frappe.db.get_value(
-				"Item", code, ["custom_shopify_variant_id", "custom_shopify_product_id"], as_dict=True
-			),
-			{
-				"custom_shopify_variant_id": legacy_id(variant["id"]),
-				"custom_shopify_product_id": legacy_id(product["id"]),
-			},
+			(self.listing(code).get("variant_id"), self.listing(code).get("product_id")),
+			(legacy_id(variant["id"]), legacy_id(product["id"])),
 		)
 		self.assertFalse(frappe.db.exists("Item", f"SHOPIFY-{legacy_id(variant['id'])}"))  # nothing made
 
@@ -165,14 +154,14 @@ class TestItemsFromShopify(ShopifyItemsTestCase):
 			(item.item_name, item.has_variants, item.variant_of, item.item_group, item.stock_uom),
 			("Mango Sorbet Tub", 0, None, ITEM_GROUP, "Nos"),
 		)
-		self.assertEqual(item.custom_shopify_product_id, legacy_id(product["id"]))
-		self.assertEqual(item.custom_shopify_variant_id, legacy_id(product["variants"][0]["id"]))
+		self.assertEqual(self.listing(code).get("product_id"), legacy_id(product["id"]))
+		self.assertEqual(self.listing(code).get("variant_id"), legacy_id(product["variants"][0]["id"]))
 		self.assertIn("Dairy free.", item.description)
 		so = self.sales_order_for(order)
 		self.assertEqual([r.item_code for r in so.items], [code])
 		self.assertEqual(amount(so.grand_total), amount(order["totalPriceSet"]))
 		self.sync(order)  # again: nothing more is made
-		self.assertEqual(frappe.db.count("Item", {"custom_shopify_product_id": legacy_id(product["id"])}), 1)
+		self.assertEqual(self.listed(product_id=legacy_id(product["id"])), 1)
 
 	def test_a_product_with_two_options_becomes_a_template_with_attributes_and_its_variants(self):
 		product = self.sundae()
@@ -185,7 +174,7 @@ class TestItemsFromShopify(ShopifyItemsTestCase):
 			shipping_lines=[],
 		)
 		self.sync(order)
-		template = frappe.get_doc("Item", {"custom_shopify_product_id": legacy_id(product["id"])})
+		template = frappe.get_doc("Item", item_of_product(self.store, legacy_id(product["id"])))
 		self.assertEqual((template.has_variants, template.item_name), (1, "Sundae Cup"))
 		self.assertEqual(template.item_code, f"SHOPIFY-PRODUCT-{legacy_id(product['id'])}")
 		self.assertEqual([a.attribute for a in template.attributes], ["Size", "Flavour"])
@@ -206,7 +195,7 @@ class TestItemsFromShopify(ShopifyItemsTestCase):
 			{"Size": "Regular", "Flavour": "Mango"},
 		)
 		self.assertEqual(variant.item_name, "Sundae Cup - Regular / Mango")
-		self.assertFalse(variant.custom_shopify_product_id)
+		self.assertFalse(self.listing(variant.name).get("product_id"))
 		for attribute, values in (("Size", {"regular", "large"}), ("Flavour", {"vanilla", "mango"})):
 			have = frappe.get_all(
 				"Item Attribute Value", filters={"parent": attribute}, pluck="attribute_value"
@@ -265,7 +254,7 @@ class TestItemsFromShopify(ShopifyItemsTestCase):
 		)
 		self.assertEqual(items.sync_product(product["id"]), "updated")  # the job
 
-		template = frappe.db.get_value("Item", {"custom_shopify_product_id": legacy_id(product["id"])})
+		template = item_of_product(self.store, legacy_id(product["id"]))
 		self.assertEqual(frappe.db.get_value("Item", template, "item_name"), "Hot Fudge Sundae")
 		self.assertEqual(
 			frappe.db.get_value("Item", self.sku("UPD-R-VAN"), "item_name"),
@@ -300,7 +289,7 @@ class TestItemsFromShopify(ShopifyItemsTestCase):
 
 		webhook.finish_deliveries()
 
-		job_id = job_id_for("Shopify", items.product_job_key(product["id"]))
+		job_id = job_id_for("Shopify", items.product_job_key(self.store, product["id"]))
 		self.assertIn(job_id, frappe.local.scoopjoy_jobs_in_transaction)
 		self.assertEqual(frappe.db.get_value("Shopify Webhook Delivery", delivery, "status"), "Queued")
 		from scoopjoy.reliability.dead_letters import record_dead_letter
@@ -468,12 +457,12 @@ class TestTwoWorkersOneNewProduct(ShopifyItemsTestCase):
 		]
 		self.assertEqual(self.import_in_two_workers(two_orders), [])
 		product_id = legacy_id(product["id"])
-		self.assertEqual(frappe.db.count("Item", {"custom_shopify_product_id": product_id}), 1)
-		template = frappe.db.get_value("Item", {"custom_shopify_product_id": product_id})
+		self.assertEqual(self.listed(product_id=product_id), 1)
+		template = item_of_product(self.store, product_id)
 		self.assertEqual(frappe.db.count("Item", {"variant_of": template}), 2)
 		for order, variant in zip(two_orders, product["variants"], strict=True):
 			so = self.sales_order_for(order)
 			self.assertEqual(
 				[r.item_code for r in so.items],
-				[frappe.db.get_value("Item", {"custom_shopify_variant_id": legacy_id(variant["id"])})],
+				[item_of_variant(self.store, legacy_id(variant["id"]))],
 			)

@@ -44,21 +44,14 @@ class ShopifyMoneyTestCase(ShopifyTestCase):
 		"""Another simulated shop (currency, time zone) in place of the default one."""
 		self.shop.stop()
 		self.shop = _Simulator(access_token=TOKEN, client_secret=SECRET, **options).start()
-		frappe.db.set_single_value(SETTINGS, {"api_url": self.shop.url, "shop_domain": self.shop.shop_domain})
-		frappe.clear_document_cache(SETTINGS, SETTINGS)
+		self.set_store({"api_url": self.shop.url, "shop_domain": self.shop.shop_domain})
+		frappe.clear_document_cache(SETTINGS, self.store)
 
 	def allow_multi_currency_invoices(self) -> None:
 		"""Accounts Settings: a customer's receivable stays in USD whatever the invoice's currency."""
 		field = "allow_multi_currency_invoices_against_single_party_account"
 		frappe.db.set_single_value(MULTI_CURRENCY, field, 1)
 		self.addCleanup(frappe.db.set_single_value, MULTI_CURRENCY, field, 0)
-
-	def settings(self, **values):
-		settings = frappe.get_single(SETTINGS)
-		settings.update(values)
-		settings.save()
-		frappe.clear_document_cache(SETTINGS, SETTINGS)
-		return settings
 
 	def import_paid(self, order: dict):
 		self.shop.mark_paid(order["id"])
@@ -292,7 +285,7 @@ class TestDatesAndTestOrders(ShopifyMoneyTestCase):
 		so, invoice = self.import_paid(order)
 		self.assertEqual(str(so.transaction_date), "2026-03-02")
 		self.assertEqual(str(invoice.posting_date), "2026-03-02")
-		self.assertEqual(frappe.db.get_single_value(SETTINGS, "shop_timezone"), "Asia/Hong_Kong")
+		self.assertEqual(frappe.db.get_value("Shopify Store", self.store, "shop_timezone"), "Asia/Hong_Kong")
 
 	def test_test_orders_are_not_booked(self):
 		cone = self.mapped_variant("SHOP-M-TEST", price="4.00")
@@ -567,7 +560,7 @@ class TestDeliveries(ShopifyMoneyTestCase):
 		so = self.sales_order_for(order)
 		self.assertEqual(so.docstatus, 1)  # the order, its invoice and payment stay booked
 		self.assertTrue(self.invoice_for(order))
-		key = job_id_for("Shopify", delivery_job_key(legacy_id(order["id"])))
+		key = job_id_for("Shopify", delivery_job_key(self.store, legacy_id(order["id"])))
 		letter = frappe.get_doc("Integration Dead Letter", {"dedup_key": key})
 		self.assertIn("Delivery Note", letter.last_error)
 		self.assertEqual((letter.reference_doctype, letter.reference_name), ("Sales Order", so.name))
@@ -604,7 +597,7 @@ class TestDeliveries(ShopifyMoneyTestCase):
 			"Downtown": self.outlet_warehouse("Downtown"),
 			"Harbour": self.outlet_warehouse("Harbour"),
 		}
-		settings = frappe.get_single("Shopify Settings")
+		settings = self.store_doc()
 		for location in (downtown, harbour):
 			settings.append(
 				"locations",
@@ -650,7 +643,7 @@ class TestDeliveries(ShopifyMoneyTestCase):
 		self.assertEqual(delivered(), [(warehouses["Downtown"], "SHOP-M-LOC-TUB", 2)])
 		letter = frappe.get_doc(
 			"Integration Dead Letter",
-			{"dedup_key": job_id_for("Shopify", delivery_job_key(legacy_id(order["id"])))},
+			{"dedup_key": job_id_for("Shopify", delivery_job_key(self.store, legacy_id(order["id"])))},
 		)
 		self.assertIn(warehouses["Harbour"], letter.last_error)
 		self.assertNotIn(warehouses["Downtown"], letter.last_error)

@@ -135,7 +135,7 @@ class TestShopifyPayouts(ShopifyMoneyTestCase):
 		retried = self.shop.pay_out()
 		self.assertEqual(payouts.import_payouts(), {"booked": 1})  # as the hourly job: since the last run
 		self.assertEqual(
-			frappe.db.get_single_value("Shopify Settings", "last_payout_sync_at"), retried["issuedAt"]
+			frappe.db.get_value("Shopify Store", self.store, "last_payout_sync_at"), retried["issuedAt"]
 		)
 		self.assertIsNone(self.entry_of(failed))
 		self.assertEqual(payouts.book_payout(failed["legacyResourceId"]), "not paid")
@@ -171,7 +171,8 @@ class TestShopifyPayouts(ShopifyMoneyTestCase):
 		with patch.object(JournalEntry, "cancel", side_effect=refused):
 			self.assertEqual(payouts.import_payouts(from_date=since()), {})  # nothing reversed, no stop
 		letter = frappe.get_doc(
-			"Integration Dead Letter", {"dedup_key": f"shopify-payout-reversal:{failed['legacyResourceId']}"}
+			"Integration Dead Letter",
+			{"dedup_key": f"shopify-payout-reversal:{self.store}:{failed['legacyResourceId']}"},
 		)
 		self.assertIn("Accounting period is closed", letter.last_error)
 		self.assertEqual(frappe.db.get_value("Journal Entry", entry, "docstatus"), 1)
@@ -282,7 +283,7 @@ class TestShopifyPayouts(ShopifyMoneyTestCase):
 			payouts.scheduled_payout_import()
 			self.settings(import_payouts=0)
 			payouts.scheduled_payout_import()
-		self.assertEqual([k["job_key"] for k in queued], ["payouts"])
+		self.assertEqual([k["job_key"] for k in queued], [f"{self.store}:payouts"])
 
 	# --- records --------------------------------------------------------------------------------
 

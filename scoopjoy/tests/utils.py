@@ -39,6 +39,7 @@ class ScoopJoyTestCase(_FrappeTestCase):
 	def setUpClass(cls):
 		super().setUpClass()
 		cls.addClassCleanup(restore_settings, settings_snapshot())
+		cls.addClassCleanup(remove_new_stores, set(frappe.get_all("Shopify Store", pluck="name")))
 
 
 def _app_singles() -> list[str]:
@@ -68,6 +69,18 @@ def restore_settings(snapshot: dict[str, list[tuple]]) -> None:
 			)
 		frappe.clear_document_cache(doctype, doctype)
 	# Commit on purpose: the restored Settings must outlive the runner's rollback and the run.
+	frappe.db.commit()  # nosemgrep
+
+
+def remove_new_stores(before: set[str]) -> None:
+	"""Shopify Stores a test class made go with it (as its Settings are restored): an enabled store
+	pointing at a stopped simulator would keep the scheduler busy, and a second one would make the
+	next class's site a two-store site. Documents they imported keep their link (a later class makes
+	the same store again)."""
+	frappe.db.rollback()
+	for name in set(frappe.get_all("Shopify Store", pluck="name")) - before:
+		frappe.delete_doc("Shopify Store", name, force=True, ignore_permissions=True)
+	# Commit on purpose: as restore_settings, this must outlive the runner's rollback.
 	frappe.db.commit()  # nosemgrep
 
 

@@ -2,8 +2,9 @@
 
 What it does, on a test site (``allow_tests``) of the bench it runs on:
 
-1. The Shopify simulator (in this process, Standard-plan cost limits) holds N paid orders of new
-   and returning customers; Shopify Settings point at it (the Shopify bench tests' fixture).
+1. Shopify simulators (in this process, Standard-plan cost limits), one per Shopify Store (two by
+   default, numbering their orders alike: issue #22), hold N paid orders of new and returning
+   customers, spread over the stores; each store points at its simulator (the fault matrix's Shop).
 2. **Poll**: one RQ worker (``frappe worker --queue short,default,long``, a real process) runs the
    scheduled poll over those N orders; its rate is N ÷ the time from queueing it to the last
    Sales Order.
@@ -13,7 +14,8 @@ What it does, on a test site (``allow_tests``) of the bench it runs on:
    ``senders`` concurrent threads, each timed; the drain rate is N ÷ the time from the first send
    to the moment every delivery is closed.
 4. Counted from ERPNext afterwards: dead letters still open and duplicated Sales Orders or
-   Customers (goal 0 each).
+   Customers (goal 0 each), and per store when its last order of the burst was in: with the stores'
+   budgets their own, neither store's orders wait for the other's.
 
 It prints one markdown table and a JSON line (``BURST_RESULT {...}``) for benchmarks/report.py.
 The orders, customers and documents it makes stay on the site (names unique per run).
@@ -129,60 +131,82 @@ class Bench:
 				self.processes.remove(process)
 
 
+#: an order of one store: (the store's Shop, the order's gid)
+Order = tuple[Shop, str]
+
+
 class Run:
-	def __init__(self, orders: int, senders: int, idle: int):
+	def __init__(self, orders: int, senders: int, idle: int, stores: int = 2):
 		self.n, self.senders, self.idle = orders, senders, idle
-		self.shop = Shop()
-		self.sim = self.shop.sim
-		self.customers: list[dict] = []
+		first = Shop()
+		# the other stores number their orders, customers and products as the first one does
+		self.shops = [first] + [Shop(id_base=first.sim.id_base) for _ in range(stores - 1)]
+		self.customers: dict[str, list[dict]] = {shop.store: [] for shop in self.shops}
 		self.bench = Bench()
 		self.started = now_datetime()
-		self.all_ids: list[str] = []
+		self.all_orders: list[Order] = []
 
 	# orders ----------------------------------------------------------------------------------------
 
-	def paid_orders(self, count: int) -> list[str]:
-		"""Paid orders of two mapped items; every RETURNING_EVERY-th order's customer comes back."""
-		ids = []
+	def paid_orders(self, count: int) -> list[Order]:
+		"""Paid orders of two mapped items, spread over the stores in turn; every
+		RETURNING_EVERY-th order of a store is of a customer coming back."""
+		found: list[Order] = []
 		for index in range(count):
-			if self.customers and index % RETURNING_EVERY == RETURNING_EVERY - 1:
-				customer = self.customers[-1]
+			shop = self.shops[index % len(self.shops)]
+			customers = self.customers[shop.store]
+			if customers and len(customers) % RETURNING_EVERY == 0 and index % 2:
+				customer = customers[-1]
 			else:
-				customer = self.sim.add_customer("Burst", f"Buyer{len(self.customers) + 1}")
-				self.customers.append(customer)
-			order = self.sim.add_order(
+				customer = shop.sim.add_customer("Burst", f"Buyer{len(customers) + 1}")
+				customers.append(customer)
+			order = shop.sim.add_order(
 				customer=customer,
 				lines=[
-					{"variant": self.shop.variants[0]["id"], "quantity": 1 + index % 3},
-					{"variant": self.shop.variants[1]["id"], "quantity": 1},
+					{"variant": shop.variants[0]["id"], "quantity": 1 + index % 3},
+					{"variant": shop.variants[1]["id"], "quantity": 1},
 				],
 			)
-			self.sim.mark_paid(order["id"])
-			ids.append(order["id"])
-		self.all_ids += ids
-		return ids
+			shop.sim.mark_paid(order["id"])
+			found.append((shop, order["id"]))
+		self.all_orders += found
+		return found
 
-	def imported(self, ids: list[str]) -> int:
+	def _count(self, doctype: str, orders: list[Order], id_field: str, **filters) -> int:
+		total = 0
+		for shop in self.shops:
+			ids = [legacy_id(gid) for owner, gid in orders if owner is shop]
+			if ids:
+				total += frappe.db.count(
+					doctype,
+					{
+						"custom_shopify_store" if doctype != DELIVERY else "shopify_store": shop.store,
+						id_field: ["in", ids],
+						**filters,
+					},
+				)
+		return total
+
+	def imported(self, orders: list[Order]) -> int:
 		frappe.db.commit()  # a fresh snapshot: see what the workers committed
+		return self._count("Sales Order", orders, "custom_shopify_order_id")
+
+	def dead_lettered(self, orders: list[Order]) -> int:
+		from scoopjoy.connectors.shopify.mapping import order_job_key
+		from scoopjoy.reliability.jobs import job_id_for
+
+		keys = [job_id_for(constants.SERVICE_NAME, order_job_key(shop.store, gid)) for shop, gid in orders]
 		return frappe.db.count(
-			"Sales Order", {"custom_shopify_order_id": ["in", [legacy_id(i) for i in ids]]}
+			"Integration Dead Letter", {"dedup_key": ["in", keys], "status": ["!=", "Resolved"]}
 		)
 
-	def dead_lettered(self, ids: list[str]) -> int:
-		return frappe.db.count(
-			"Integration Dead Letter",
-			{"external_id": ["in", [legacy_id(i) for i in ids]], "status": ["!=", "Resolved"]},
-		)
-
-	def settled(self, ids: list[str]) -> bool:
+	def settled(self, orders: list[Order]) -> bool:
 		"""Every order imported or dead-lettered (a dead letter is counted, not waited for)."""
-		return self.imported(ids) + self.dead_lettered(ids) >= len(ids)
+		return self.imported(orders) + self.dead_lettered(orders) >= len(orders)
 
-	def waiting(self, ids: list[str]) -> int:
+	def waiting(self, orders: list[Order]) -> int:
 		frappe.db.commit()
-		return frappe.db.count(
-			DELIVERY, {"order_id": ["in", [legacy_id(i) for i in ids]], "status": "Queued"}
-		)
+		return self._count(DELIVERY, orders, "order_id", status="Queued")
 
 	def wait_until(self, done, timeout: float = 900) -> float:
 		deadline = time.monotonic() + timeout
@@ -195,17 +219,20 @@ class Run:
 	# the poll --------------------------------------------------------------------------------------
 
 	def poll(self) -> float:
-		"""Orders per minute the scheduled poll imports with one worker."""
+		"""Orders per minute the scheduled polls (one per store) import with one worker."""
 		ids = self.paid_orders(self.n)
-		frappe.db.set_single_value(
-			constants.SETTINGS_DOCTYPE,
-			"last_order_sync_at",
-			(min(self.sim.get_order(i)["updatedAt"] for i in ids)),
-		)
+		for shop in self.shops:
+			frappe.db.set_value(
+				constants.STORE_DOCTYPE,
+				shop.store,
+				"last_order_sync_at",
+				min(shop.sim.get_order(gid)["updatedAt"] for owner, gid in ids if owner is shop),
+			)
 		frappe.db.commit()
 		workers = self.bench.start_workers(1)
 		began = time.monotonic()
-		sync.queue_order_poll()
+		for shop in self.shops:
+			sync.queue_order_poll(shop.store)
 		frappe.db.commit()
 		ended = self.wait_until(lambda: self.settled(ids))
 		self.bench.stop(workers)
@@ -213,11 +240,12 @@ class Run:
 
 	# webhooks --------------------------------------------------------------------------------------
 
-	def send(self, url: str, order_ids: list[str], senders: int) -> list[float]:
-		"""Post one signed orders/create per order from ``senders`` threads; the ack times in ms."""
+	def send(self, url: str, orders: list[Order], senders: int) -> list[float]:
+		"""Post one signed orders/create per order (its store's delivery) from ``senders`` threads;
+		the ack times in ms."""
 		latencies: list[float] = []
 		failures: list[str] = []
-		bodies = [self.sim.webhook_request("orders/create", i) for i in order_ids]
+		bodies = [shop.sim.webhook_request("orders/create", gid) for shop, gid in orders]
 		lock = threading.Lock()
 		host = frappe.local.site  # frappe.local belongs to this thread
 
@@ -256,7 +284,8 @@ class Run:
 		session = requests.Session()
 		session.trust_env = False
 		for _ in range(8):
-			raw, headers = self.sim.webhook_request("orders/create", self.all_ids[0])
+			shop, gid = self.all_orders[0]
+			raw, headers = shop.sim.webhook_request("orders/create", gid)
 			session.post(
 				url + ENDPOINT,
 				data=raw,
@@ -271,19 +300,29 @@ class Run:
 			self.warm_up(url)
 			idle_ids = self.paid_orders(self.idle)
 			idle = []
-			for order_id in idle_ids:  # one at a time, nothing else going on
-				idle += self.send(url, [order_id], 1)
-				self.wait_until(lambda order_id=order_id: self.waiting([order_id]) == 0)
+			for order in idle_ids:  # one at a time, nothing else going on
+				idle += self.send(url, [order], 1)
+				self.wait_until(lambda order=order: self.waiting([order]) == 0)
 			burst_ids = self.paid_orders(self.n)
 			began = time.monotonic()
 			burst = self.send(url, burst_ids, self.senders)
 			sent = time.monotonic()
-			ended = self.wait_until(lambda: self.waiting(burst_ids) == 0)
+			done_at: dict[str, float] = {}
+
+			def every_store_done() -> bool:
+				for shop in self.shops:
+					mine = [order for order in burst_ids if order[0] is shop]
+					if shop.store not in done_at and self.waiting(mine) == 0:
+						done_at[shop.store] = time.monotonic() - began
+				return len(done_at) == len(self.shops)
+
+			ended = self.wait_until(every_store_done)
 			missing = len(burst_ids) - self.imported(burst_ids)
 		finally:
 			self.bench.stop()
 		return {
 			"workers": workers,
+			"stores_done_seconds": sorted(done_at.values()),
 			"rate": len(burst_ids) / (ended - began) * 60,
 			"send_seconds": sent - began,
 			"ack_idle_p50": percentile(idle, 0.5),
@@ -297,30 +336,42 @@ class Run:
 
 	def damage(self) -> dict:
 		frappe.db.commit()
-		ids = [legacy_id(i) for i in self.all_ids]
-		orders = Counter(
-			frappe.get_all(
-				"Sales Order",
-				filters={"custom_shopify_order_id": ["in", ids]},
-				pluck="custom_shopify_order_id",
+		orders: Counter = Counter()
+		customers: Counter = Counter()
+		for shop in self.shops:
+			ids = [legacy_id(gid) for owner, gid in self.all_orders if owner is shop]
+			orders.update(
+				(shop.store, found)
+				for found in frappe.get_all(
+					"Sales Order",
+					filters={"custom_shopify_store": shop.store, "custom_shopify_order_id": ["in", ids]},
+					pluck="custom_shopify_order_id",
+				)
 			)
-		)
-		customers = Counter(
-			frappe.get_all(
-				"Customer",
-				filters={"custom_shopify_customer_id": ["in", [legacy_id(c["id"]) for c in self.customers]]},
-				pluck="custom_shopify_customer_id",
+			customers.update(
+				(shop.store, found)
+				for found in frappe.get_all(
+					"Customer",
+					filters={
+						"custom_shopify_store": shop.store,
+						"custom_shopify_customer_id": [
+							"in",
+							[legacy_id(c["id"]) for c in self.customers[shop.store]] or [""],
+						],
+					},
+					pluck="custom_shopify_customer_id",
+				)
 			)
-		)
 		letters = frappe.db.count(
 			"Integration Dead Letter",
 			{"connector": "Shopify", "status": ["!=", "Resolved"], "modified": [">=", self.started]},
 		)
 		return {
+			"stores": len(self.shops),
 			"dead_letters": letters,
 			"duplicated_orders": sum(count - 1 for count in orders.values()),
 			"duplicated_customers": sum(count - 1 for count in customers.values()),
-			"orders_missing": len(ids) - len(orders),
+			"orders_missing": len(self.all_orders) - len(orders),
 		}
 
 
@@ -328,17 +379,18 @@ def table(poll_rate: float, runs: list[dict], damage: dict, n: int, senders: int
 	by = {run["workers"]: run for run in runs}
 	lines = [
 		f"Burst of {n} signed orders/create webhooks from {senders} concurrent senders; poll of {n} orders;"
-		" paid orders (Sales Order, Sales Invoice, Payment Entry).",
+		f" paid orders (Sales Order, Sales Invoice, Payment Entry), spread over {damage['stores']} Shopify"
+		" stores numbering their orders alike.",
 		"",
-		"| path | workers | orders/min | ÷ poll | ack p50 idle (ms) | ack p99 idle (ms) | ack p50 burst (ms) | ack p99 burst (ms) |",
-		"|---|---|---|---|---|---|---|---|",
-		f"| poll | 1 | {poll_rate:.0f} | 1.00 | | | | |",
+		"| path | workers | orders/min | ÷ poll | ack p50 idle (ms) | ack p99 idle (ms) | ack p50 burst (ms) | ack p99 burst (ms) | each store's last order in (s) |",
+		"|---|---|---|---|---|---|---|---|---|",
+		f"| poll | 1 | {poll_rate:.0f} | 1.00 | | | | | |",
 	]
 	for run in runs:
 		lines.append(
 			f"| webhooks | {run['workers']} | {run['rate']:.0f} | {run['rate'] / poll_rate:.2f} "
 			f"| {run['ack_idle_p50']:.0f} | {run['ack_idle_p99']:.0f} | {run['ack_burst_p50']:.0f} "
-			f"| {run['ack_burst_p99']:.0f} |"
+			f"| {run['ack_burst_p99']:.0f} | {', '.join(f'{s:.0f}' for s in run['stores_done_seconds'])} |"
 		)
 	if 1 in by and 2 in by:
 		lines += ["", f"2 workers ÷ 1 worker: {by[2]['rate'] / by[1]['rate']:.2f}"]
@@ -350,19 +402,20 @@ def table(poll_rate: float, runs: list[dict], damage: dict, n: int, senders: int
 	return "\n".join(lines)
 
 
-def run(orders: int = 150, senders: int = 8, idle: int = 20, workers: str = "1,2") -> None:
+def run(orders: int = 150, senders: int = 8, idle: int = 20, workers: str = "1,2", stores: int = 2) -> None:
 	if not frappe.conf.allow_tests:
-		raise RuntimeError("a test site only (allow_tests): the benchmark rewrites Shopify Settings")
+		raise RuntimeError("a test site only (allow_tests): the benchmark makes Shopify Stores of its own")
 	remove_leftover_jobs()
 	frappe.db.commit()
-	burst = Run(int(orders), int(senders), int(idle))
+	burst = Run(int(orders), int(senders), int(idle), int(stores))
 	try:
 		poll_rate = burst.poll()
 		runs = [burst.webhooks(int(count)) for count in str(workers).split(",")]
 		damage = burst.damage()
 	finally:
 		burst.bench.stop()
-		burst.shop.close()
+		for shop in burst.shops:
+			shop.close()
 	result = {"orders": int(orders), "senders": int(senders), "poll_rate": poll_rate, "runs": runs, **damage}
 	print(table(poll_rate, runs, damage, int(orders), int(senders)))
 	print("BURST_RESULT " + json.dumps(result))

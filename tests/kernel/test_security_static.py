@@ -33,7 +33,15 @@ SIGNATURE_CHECKED: dict[str, frozenset[str]] = {
 #: What an endpoint may call before its signature is checked: reads of its Settings, the raw body
 #: and the headers. Anything else (an insert, an enqueue, a log) is work done for an unknown caller.
 READS_BEFORE_CHECK = frozenset(
-	{"get_cached_doc", "get_single", "get_password", "get_data", "get_request_header"}
+	{
+		"get_cached_doc",
+		"get_single",
+		"get_password",
+		"get_data",
+		"get_request_header",
+		# which Shopify store signs the delivery: one read of the store by its domain header
+		"store_of_domain",
+	}
 )
 
 #: What the verify-token handshake may call outside its success branch.

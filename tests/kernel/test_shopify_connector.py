@@ -339,4 +339,7 @@ def test_the_order_job_is_named_by_the_path_dead_letters_store():
 	source = Path(__file__).resolve().parents[2].joinpath(*module.split(".")).with_suffix(".py")
 	tree = ast.parse(source.read_text(encoding="utf-8"))
 	assert function in {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
-	assert order_job_key(gid("Order", 450789469)) == order_job_key("450789469") == "order:450789469"
+	hk = "scoopjoy-hk.myshopify.com"
+	assert order_job_key(hk, gid("Order", 450789469)) == order_job_key(hk, "450789469")
+	# the same order id in another store is other work (issue #22)
+	assert order_job_key(hk, "450789469") != order_job_key("scoopjoy-sg.myshopify.com", "450789469")

@@ -1,7 +1,7 @@
 """Which money an order is booked in, at which rate and date, and on which accounts.
 
 Shared by the Sales Order (sales_orders.py) and the invoice's later documents (ledger.py): the
-money set Shopify Settings book in (the shop's currency or the customer's), the decimals a row's
+money set the Shopify Store book in (the shop's currency or the customer's), the decimals a row's
 rate keeps, the currency fields and exchange rate of a document, the order's day in the shop's
 time zone, and the account each charge (tax, shipping, tip, duty, fee, rounding) is booked on.
 """
@@ -35,7 +35,7 @@ def _require(settings, *fieldnames: str) -> None:
 	missing = [settings.meta.get_label(f) for f in fieldnames if not settings.get(f)]
 	if missing:
 		raise ConfigError(
-			_("Shopify Settings is missing {0}: orders cannot be imported until it is set.").format(
+			_("The Shopify Store is missing {0}: orders cannot be imported until it is set.").format(
 				", ".join(missing)
 			),
 			service="Shopify",
@@ -62,7 +62,7 @@ def _currency_fields(booking: Booking, node: dict, settings, on_date: date) -> d
 	rate = conversion_rate(booking, node, company_currency, on_date)
 	price_list = settings.price_list
 	if not price_list:
-		raise ConfigError(_("Shopify Settings has no Price List."), service="Shopify")
+		raise ConfigError(_("The Shopify Store has no Price List."), service="Shopify")
 	price_list_currency = frappe.get_cached_value("Price List", price_list, "currency")
 	if price_list_currency == booking.currency:
 		plc_rate = rate
@@ -71,7 +71,7 @@ def _currency_fields(booking: Booking, node: dict, settings, on_date: date) -> d
 	else:
 		raise ConfigError(
 			_(
-				"Shopify Settings: Price List {0} is in {1}, neither the order's currency ({2}) nor the "
+				"Shopify Store: Price List {0} is in {1}, neither the order's currency ({2}) nor the "
 				"company's ({3}). Choose a selling Price List in {3} or {2}."
 			).format(price_list, price_list_currency, booking.currency, company_currency),
 			service="Shopify",
@@ -130,7 +130,7 @@ def shop_timezone(settings) -> ZoneInfo:
 		return ZoneInfo(name)
 	except (ZoneInfoNotFoundError, ValueError) as error:
 		raise ConfigError(
-			_("Shopify Settings: '{0}' is not a time zone (use an IANA name such as Asia/Hong_Kong).").format(
+			_("Shopify Store: '{0}' is not a time zone (use an IANA name such as Asia/Hong_Kong).").format(
 				name
 			),
 			service="Shopify",
@@ -164,7 +164,7 @@ def _charge_account(charge: ChargeRow, settings) -> str:
 	return settings.get(fieldname)
 
 
-#: the Shopify Settings field that holds the account of each kind of charge
+#: the Shopify Store field that holds the account of each kind of charge
 CHARGE_ACCOUNT_FIELDS = {
 	"shipping": "shipping_account",
 	"tip": "tips_account",
@@ -192,7 +192,7 @@ def tax_account_for(settings, title: str, key: str) -> str:
 		return settings.tax_account
 	raise ConfigError(
 		_(
-			"Shopify tax '{0}' has no account: add it to the Tax Accounts table in Shopify Settings (or set a "
+			"Shopify tax '{0}' has no account: add it to the Tax Accounts table in the Shopify Store (or set a "
 			"default Tax Account), then retry the dead letters."
 		).format(key),
 		service="Shopify",

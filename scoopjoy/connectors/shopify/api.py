@@ -2,6 +2,8 @@
 
 Each checks a permission explicitly and only enqueues work (the calls to Shopify happen in jobs),
 except the read-only console, drift check and webhook registration, which a person waits for.
+Each acts on one Shopify Store: ``store`` (its name, the shop domain), which a site with a single
+store may leave out.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from frappe import _
 from scoopjoy.connectors.shopify import catalog, console, constants, inventory, items, payouts, queries, sync
 from scoopjoy.connectors.shopify.connector import ShopifyConnector
 from scoopjoy.connectors.shopify.mapping import gid, legacy_id, order_job_key
+from scoopjoy.connectors.shopify.stores import store_name
 from scoopjoy.connectors.shopify.webhook import endpoint_url
 from scoopjoy.kernel.errors import RecordError
 from scoopjoy.reliability.errors import user_facing_errors
@@ -31,25 +34,37 @@ def _require_console_role() -> None:
 		)
 
 
-def _require_settings_write() -> None:
-	if not frappe.has_permission(constants.SETTINGS_DOCTYPE, "write"):
-		frappe.throw(_("You need write access to Shopify Settings for this."), frappe.PermissionError)
+def _store(store: str | None, permission: str = "read") -> str:
+	"""The store named (or the site's only one), which the user must be allowed to ``permission``."""
+	if not frappe.has_permission(constants.STORE_DOCTYPE, permission):  # before anything is looked up
+		frappe.throw(
+			_("You need {0} access to Shopify Stores for this.").format(_(permission)), frappe.PermissionError
+		)
+	with user_facing_errors(title=_("Shopify Store")):
+		name = store_name(store)
+	if not frappe.has_permission(constants.STORE_DOCTYPE, permission, doc=name):
+		frappe.throw(
+			_("You need {0} access to Shopify Store {1} for this.").format(_(permission), name),
+			frappe.PermissionError,
+		)
+	return name
 
 
 @frappe.whitelist()
-def get_sync_console(from_date: str, to_date: str) -> dict:
-	"""Counts per entity, coverage and the "Not synced — and why" list for a window."""
+def get_sync_console(from_date: str, to_date: str, store: str | None = None) -> dict:
+	"""Counts per entity, coverage and the "Not synced — and why" list of a store for a window."""
 	_require_console_role()
 	if str(from_date) > str(to_date):
 		frappe.throw(_("From Date must not be after To Date."))
 	# Shopify down is an answer the page shows in place (with what to do), not an error dialog
-	return console.console_page(from_date, to_date)
+	return console.console_page(from_date, to_date, _store(store))
 
 
 @frappe.whitelist()
-def resync_orders(order_ids: list[str] | str) -> dict:
-	"""Queue a fresh import of these Shopify orders (one job per order, deduplicated)."""
+def resync_orders(order_ids: list[str] | str, store: str | None = None) -> dict:
+	"""Queue a fresh import of these orders of the store (one job per order, deduplicated)."""
 	_require_console_role()
+	store = _store(store)
 	if isinstance(order_ids, str):
 		order_ids = json.loads(order_ids) if order_ids.startswith("[") else [order_ids]
 	queued = 0
@@ -57,70 +72,73 @@ def resync_orders(order_ids: list[str] | str) -> dict:
 		queued += enqueue_integration_job(
 			constants.SYNC_ORDER_JOB,
 			connector=constants.SERVICE_NAME,
-			job_key=order_job_key(order_id),
+			job_key=order_job_key(store, order_id),
 			external_id=legacy_id(order_id),
 			order_gid=gid("Order", legacy_id(order_id)),
+			store=store,
 		)
 	return {"queued": queued, "requested": len(order_ids)}
 
 
 @frappe.whitelist()
-def resync_not_synced(from_date: str, to_date: str) -> dict:
+def resync_not_synced(from_date: str, to_date: str, store: str | None = None) -> dict:
 	"""Queue every order of the window that is not in ERPNext (except cancelled-before-import)."""
 	_require_console_role()
+	store = _store(store)
 	with user_facing_errors(title=_("Shopify Sync Console")):
-		data = console.console_data(from_date, to_date)
+		data = console.console_data(from_date, to_date, store)
 	ids = [row["order_id"] for row in data["not_synced"] if row.get("can_resync", True)]
-	return resync_orders(ids)
+	return resync_orders(ids, store)
 
 
 @frappe.whitelist(methods=["POST"])
-def create_missing_items(order_ids: list | str | None = None) -> dict:
+def create_missing_items(order_ids: list | str | None = None, store: str | None = None) -> dict:
 	"""The Sync Console's Create Items: for the Shopify orders dead-lettered because a variant has
 	no Item (all open ones, or ``order_ids``), make the Items from their Shopify products, then
 	replay those dead letters. For whoever may create Items (Item Manager, System Manager); the
 	Items are made and the orders replayed as the integration user, as a job would."""
 	frappe.has_permission("Item", "create", throw=True)
+	store = _store(store)
 	if isinstance(order_ids, str):
 		order_ids = json.loads(order_ids) if order_ids.strip().startswith("[") else [order_ids]
 	with user_facing_errors(title=_("Create Items from Shopify")):
-		return items.create_items_for_dead_letters(order_ids or None)
+		return items.create_items_for_dead_letters(store, order_ids or None)
 
 
 @frappe.whitelist()
-def sync_orders_now() -> dict:
-	_require_settings_write()
-	return {"queued": sync.queue_order_poll()}
+def sync_orders_now(store: str | None = None) -> dict:
+	return {"queued": sync.queue_order_poll(_store(store, "write"))}
 
 
 @frappe.whitelist()
-def import_payouts_now(from_date: str | None = None, to_date: str | None = None) -> dict:
-	"""Book the Shopify Payments payouts paid in a window (default: since the last run). For whoever
-	may write Shopify Settings and make Journal Entries."""
-	_require_settings_write()
+def import_payouts_now(
+	from_date: str | None = None, to_date: str | None = None, store: str | None = None
+) -> dict:
+	"""Book the store's Shopify Payments payouts paid in a window (default: since the last run). For
+	whoever may write the Shopify Store and make Journal Entries."""
+	store = _store(store, "write")
 	frappe.has_permission("Journal Entry", "create", throw=True)
 	if from_date and to_date and str(from_date) > str(to_date):
 		frappe.throw(_("From Date must not be after To Date."))
-	return {"queued": payouts.queue_payout_import(from_date or None, to_date or None)}
+	return {"queued": payouts.queue_payout_import(store, from_date or None, to_date or None)}
 
 
 @frappe.whitelist()
-def push_products_now(force: bool = False) -> dict:
-	_require_settings_write()
-	return {"queued": catalog.queue_product_push(force=bool(int(force or 0)))}
+def push_products_now(force: bool = False, store: str | None = None) -> dict:
+	return {"queued": catalog.queue_product_push(_store(store, "write"), force=bool(int(force or 0)))}
 
 
 @frappe.whitelist()
-def push_inventory_now() -> dict:
-	_require_settings_write()
-	return {"queued": inventory.queue_inventory_push()}
+def push_inventory_now(store: str | None = None) -> dict:
+	return {"queued": inventory.queue_inventory_push(_store(store, "write"))}
 
 
 @frappe.whitelist()
-def check_inventory_drift() -> list[dict]:
+def check_inventory_drift(store: str | None = None) -> list[dict]:
 	_require_console_role()
+	store = _store(store)
 	with user_facing_errors(title=_("Shopify inventory drift")):
-		return inventory.inventory_drift()
+		return inventory.inventory_drift(store)
 
 
 @frappe.whitelist()
@@ -130,10 +148,10 @@ def start_backfill(name: str) -> dict:
 
 
 @frappe.whitelist()
-def register_webhooks() -> dict:
-	"""Create or update our subscriptions for every topic (a button, never inside validate)."""
-	_require_settings_write()
-	connector = ShopifyConnector()
+def register_webhooks(store: str | None = None) -> dict:
+	"""Create or update the store's subscriptions for every topic (a button, never inside validate).
+	Every store calls the same endpoint; its deliveries say which store they are from."""
+	connector = ShopifyConnector(store=_store(store, "write"))
 	uri = endpoint_url()
 	created = updated = unchanged = 0
 	with user_facing_errors(title=_("Shopify webhooks")):

@@ -3,12 +3,12 @@ charge rows and the total they must come to. Pure Python: no frappe.
 
 Which money. An order carries every amount twice (https://shopify.dev/docs/api/admin-graphql/latest/objects/MoneyBag):
 ``shopMoney`` in the shop's currency, which Shopify settles and pays out in and totals its own
-reports in, and ``presentmentMoney`` in the currency the customer saw. Shopify Settings choose
+reports in, and ``presentmentMoney`` in the currency the customer saw. The Shopify Store chooses
 ("Book orders in"); the default is the shop's money, so the books agree with Shopify's reports and
 payouts. The Frappe layer turns the chosen currency into the company's with an explicit rate.
 
 Taxes. Shopify gives each line's and each shipping line's own tax lines (title, rate, amount); each
-title is booked on the account Shopify Settings map it to, as an "Actual" row with Shopify's
+title is booked on the account the Shopify Store maps it to, as an "Actual" row with Shopify's
 amount, never recomputed. ERPNext cannot include "Actual" rows in the print rate, so for shops
 whose prices include tax (``taxesIncluded``) every line is booked net: its gross less its
 discounts less Shopify's own tax amounts (never by dividing by 1 + the rates, which only agrees
@@ -74,7 +74,7 @@ class TaxShare:
 
 	@property
 	def key(self) -> str:
-		"""What Shopify Settings map to an account: the title, with the rate to tell apart equal titles."""
+		"""What the Shopify Store maps to an account: the title, with the rate to tell apart equal titles."""
 		return tax_key(self.title, self.rate)
 
 
@@ -105,7 +105,7 @@ class ChargeRow:
 	kind: str  # tax | shipping | tip | duty | fee | rounding
 	description: str
 	amount: Decimal
-	tax_key: str | None = None  # taxes: what Shopify Settings map to an account
+	tax_key: str | None = None  # taxes: what the Shopify Store maps to an account
 	tax_title: str | None = None
 
 
@@ -409,7 +409,7 @@ RECEIVED_KINDS = ("SALE", "CAPTURE")
 REFUND_KIND = "REFUND"
 #: gateways whose money is a debt of the merchant's, not cash: a gift card redeemed, store credit
 #: spent (https://shopify.dev/docs/api/admin-graphql/latest/objects/StoreCreditAccount). They are
-#: booked against a liability account named in Shopify Settings > Payment Methods, never Cash.
+#: booked against a liability account named in Shopify Store > Payment Methods, never Cash.
 LIABILITY_GATEWAYS = ("gift_card", "shopify_store_credit")
 
 

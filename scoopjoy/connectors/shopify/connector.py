@@ -1,7 +1,7 @@
 """ShopifyConnector: the GraphQL Admin API of one shop, declared on BaseConnector.
 
 Declarations only: the base class gives the retrying transport, the shop's circuit breaker and
-the site-wide cost bucket in Redis (2,000 points, 100/s on the Standard plan, then whatever
+the shop's cost bucket in Redis (2,000 points, 100/s on the Standard plan, then whatever
 Shopify reports in ``throttleStatus``), and the call log. GraphQL specifics (cost, THROTTLED in a
 200, userErrors) live in ``graphql_client.py``.
 """
@@ -20,6 +20,7 @@ from scoopjoy.connectors.shopify.graphql_client import (
 	ShopifyGraphQL,
 	graphql_response_rule,
 )
+from scoopjoy.connectors.shopify.stores import get_store
 from scoopjoy.kernel.errors import ConfigError
 from scoopjoy.reliability.runtime import get_redis
 
@@ -36,9 +37,15 @@ class ShopifyConnector(BaseConnector):
 	response_rules = (graphql_response_rule,)
 	correlation_header = None  # Shopify ignores it; X-Request-Id comes back in the response
 
-	def __init__(self, settings=None):
-		super().__init__(settings)
+	def __init__(self, settings=None, store: str | None = None):
+		"""``settings`` is a Shopify Store record; else the store named, else the site's only one."""
+		super().__init__(settings or get_store(store))
 		self._graphql: ShopifyGraphQL | None = None
+
+	@property
+	def store(self) -> str:
+		"""The Shopify Store this connector talks to (its name: the shop's domain)."""
+		return self.settings.name
 
 	@property
 	def base_url(self) -> str:
@@ -47,7 +54,7 @@ class ShopifyConnector(BaseConnector):
 		domain = (self.settings.shop_domain or "").strip().removeprefix("https://").strip("/")
 		if not domain:
 			raise ConfigError(
-				_("Set the Shop Domain (<store>.myshopify.com) in Shopify Settings."),
+				_("Set the Shop Domain (<store>.myshopify.com) of the Shopify Store."),
 				service=self.service_name,
 			)
 		return f"https://{domain}/"
@@ -55,6 +62,10 @@ class ShopifyConnector(BaseConnector):
 	def expected_sync_interval_minutes(self) -> int | None:
 		# the order poll (hooks.py, every 10 minutes) runs while "Sync Orders" is on
 		return constants.ORDER_POLL_MINUTES if self.settings.sync_orders else None
+
+	def account_label(self) -> str:
+		"""The store, so that an alert says which of the site's shops is failing."""
+		return self.settings.get("store_name") or self.settings.name or ""
 
 	def account_id(self) -> str:
 		return (self.settings.shop_domain or self.base_url).strip().lower()
@@ -64,9 +75,9 @@ class ShopifyConnector(BaseConnector):
 		if not token:
 			raise ConfigError(
 				_(
-					"Shopify Settings has no Admin API access token. Paste the app's shpat_… token into "
+					"Shopify Store {0} has no Admin API access token. Paste the app's shpat_… token into "
 					"'Admin API Access Token' (the token of the same app whose secret signs the webhooks)."
-				),
+				).format(self.settings.name),
 				service=self.service_name,
 			)
 		return {constants.ACCESS_TOKEN_HEADER: token}
@@ -75,10 +86,10 @@ class ShopifyConnector(BaseConnector):
 	def graphql(self) -> ShopifyGraphQL:
 		if self._graphql is None:
 			version = self.settings.api_version or constants.DEFAULT_API_VERSION
-			# what each query requested last time, shared by every job of the site: a job's first
-			# query reserves its real cost from the shared bucket, not a guess
+			# what each query requested last time, shared by every job of the shop: a job's first
+			# query reserves its real cost from the shop's bucket, not a guess
 			memory = RedisCostMemory(
-				get_redis(), f"scoopjoy:shopify:{frappe.local.site}:query-cost:{version}"
+				get_redis(), f"scoopjoy:shopify:{frappe.local.site}:{self.account_id()}:query-cost:{version}"
 			)
 			self._graphql = ShopifyGraphQL(self.transport, version, cost_memory=memory)
 		return self._graphql
@@ -112,7 +123,7 @@ class ShopifyConnector(BaseConnector):
 		)
 
 	def shop_timezone(self) -> str:
-		"""The shop's IANA time zone: from Settings, else asked once and kept there."""
+		"""The shop's IANA time zone: from its Shopify Store, else asked once and kept there."""
 		if not self.settings.shop_timezone:
 			self.remember_shop_timezone(self.query(queries.SHOP, operation="Shop").get("shop") or {})
 		return self.settings.shop_timezone
@@ -120,7 +131,9 @@ class ShopifyConnector(BaseConnector):
 	def remember_shop_timezone(self, shop: dict) -> None:
 		timezone = shop.get("ianaTimezone")
 		if timezone and timezone != self.settings.shop_timezone:
-			frappe.db.set_single_value(constants.SETTINGS_DOCTYPE, "shop_timezone", timezone)
+			frappe.db.set_value(
+				constants.STORE_DOCTYPE, self.settings.name, "shop_timezone", timezone, update_modified=False
+			)
 			self.settings.shop_timezone = timezone
 
 	def test_connection(self) -> str:

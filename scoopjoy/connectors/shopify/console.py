@@ -1,4 +1,4 @@
-"""The Sync Console: Shopify vs ERPNext counts for a window, and "Not synced — and why".
+"""The Sync Console: a store's Shopify vs ERPNext counts for a window, and "Not synced — and why".
 
 Why a diff and not a log: a log says what we did; the diff says what is missing. Each Shopify
 order of the window that has no Sales Order gets one reason a person can act on:
@@ -22,7 +22,8 @@ from frappe.utils import convert_utc_to_system_timezone, now_datetime
 
 from scoopjoy.connectors.shopify import constants, payouts, queries
 from scoopjoy.connectors.shopify.connector import ShopifyConnector
-from scoopjoy.connectors.shopify.mapping import legacy_id, parse_time
+from scoopjoy.connectors.shopify.listings import item_of_variant, listed_items
+from scoopjoy.connectors.shopify.mapping import legacy_id, order_job_key, parse_time
 from scoopjoy.connectors.shopify.sync import window_query
 from scoopjoy.kernel.errors import ConnectorError, FailureType
 
@@ -50,14 +51,14 @@ REASONS = {
 }
 
 
-def console_page(from_date, to_date) -> dict:
+def console_page(from_date, to_date, store: str | None = None) -> dict:
 	"""What the Sync Console page shows: the data, or why Shopify could not be asked.
 
 	A page load is not retried in the background (that is what dead letters are for), so the
 	kernel's advice ("the work is retried with backoff") is replaced by what a person can do now.
 	"""
 	try:
-		return console_data(from_date, to_date)
+		return console_data(from_date, to_date, store)
 	except ConnectorError as error:
 		return {"error": unreachable(error)}
 
@@ -68,7 +69,7 @@ def unreachable(error: ConnectorError) -> dict:
 	failure = error.failure_type
 	if failure in (FailureType.AUTH, FailureType.CONFIG):
 		hint = _(
-			"Shopify refused the request: check the token, shop domain and API version in Shopify Settings."
+			"Shopify refused the request: check the token, shop domain and API version of the Shopify Store."
 		)
 		title = _("Shopify refused the request")
 	elif failure == FailureType.RATE_LIMITED:
@@ -83,8 +84,9 @@ def unreachable(error: ConnectorError) -> dict:
 	return {"title": title, "message": detail, "hint": hint, "failure_type": str(failure)}
 
 
-def console_data(from_date, to_date) -> dict:
-	connector = ShopifyConnector()
+def console_data(from_date, to_date, store: str | None = None) -> dict:
+	connector = ShopifyConnector(store=store)
+	store = connector.store
 	query = window_query(from_date, to_date)
 	counts = connector.query(
 		queries.COUNTS,
@@ -111,26 +113,21 @@ def console_data(from_date, to_date) -> dict:
 		if len(summaries) >= MAX_LISTED:
 			break
 	ids = [legacy_id(o["id"]) for o in summaries]
-	imported = set(
-		frappe.get_all(
-			"Sales Order",
-			filters={"custom_shopify_order_id": ["in", ids or [""]]},
-			pluck="custom_shopify_order_id",
-		)
-	)
+	mine = {"custom_shopify_store": store, "custom_shopify_order_id": ["in", ids or [""]]}
+	imported = set(frappe.get_all("Sales Order", filters=mine, pluck="custom_shopify_order_id"))
 	missing = [o for o in summaries if legacy_id(o["id"]) not in imported]
-	rows = [_why(order) for order in missing]
+	rows = [_why(order, store) for order in missing]
 
 	customer_ids = _customer_ids(connector, query)
 	erpnext = {
 		"orders": len(imported),
 		# the customers Shopify created in the window that ERPNext has, not every customer ever imported
 		"customers": frappe.db.count(
-			"Customer", {"custom_shopify_customer_id": ["in", customer_ids or [""]]}
+			"Customer",
+			{"custom_shopify_store": store, "custom_shopify_customer_id": ["in", customer_ids or [""]]},
 		),
-		"products": frappe.db.count(
-			"Item", {"custom_shopify_product_id": ["is", "set"], "variant_of": ["is", "not set"]}
-		),
+		# the store's products: the Items listed with a product id in it (templates and plain Items)
+		"products": len({row.product_id for row in listed_items(store, ("product_id",)) if row.product_id}),
 		# paid in Shopify <-> settled in ERPNext: orders are invoiced while still pending too, so a
 		# count of invoices says nothing about what was paid
 		"invoices": len(
@@ -138,7 +135,7 @@ def console_data(from_date, to_date) -> dict:
 				frappe.get_all(
 					"Sales Invoice",
 					filters={
-						"custom_shopify_order_id": ["in", ids or [""]],
+						**mine,
 						"is_return": 0,
 						"docstatus": 1,
 						"outstanding_amount": ["<=", 0],
@@ -155,12 +152,7 @@ def console_data(from_date, to_date) -> dict:
 						"docstatus": 1,
 						"against_sales_order": [
 							"in",
-							frappe.get_all(
-								"Sales Order",
-								filters={"custom_shopify_order_id": ["in", ids or [""]]},
-								pluck="name",
-							)
-							or [""],
+							frappe.get_all("Sales Order", filters=mine, pluck="name") or [""],
 						],
 					},
 					pluck="against_sales_order",
@@ -218,7 +210,9 @@ def _count(data: dict, key: str) -> int:
 	return int(((data or {}).get(key) or {}).get("count") or 0)
 
 
-def _why(order: dict) -> dict:
+def _why(order: dict, store: str) -> dict:
+	from scoopjoy.reliability.jobs import job_id_for
+
 	order_id = legacy_id(order["id"])
 	created = parse_time(order.get("createdAt"))
 	row = {
@@ -237,7 +231,10 @@ def _why(order: dict) -> dict:
 	lines = (order.get("lineItems") or {}).get("nodes") or []
 	letter = frappe.db.get_value(
 		"Integration Dead Letter",
-		{"connector": constants.SERVICE_NAME, "external_id": order_id, "status": ["!=", "Resolved"]},
+		{
+			"dedup_key": job_id_for(constants.SERVICE_NAME, order_job_key(store, order_id)),
+			"status": ["!=", "Resolved"],
+		},
 		["name", "last_error"],
 		as_dict=True,
 	)
@@ -245,8 +242,7 @@ def _why(order: dict) -> dict:
 	unmapped = [
 		line
 		for line in lines
-		if line.get("variant")
-		and not frappe.db.exists("Item", {"custom_shopify_variant_id": legacy_id(line["variant"]["id"])})
+		if line.get("variant") and not item_of_variant(store, legacy_id(line["variant"]["id"]))
 	]
 	if deleted:
 		row.update(reason=REASONS["deleted_product"], detail=_titles(deleted))

@@ -6,7 +6,12 @@ and its product endpoints stop at 100 variants
 """
 
 SERVICE_NAME = "Shopify"
-SETTINGS_DOCTYPE = "Shopify Settings"
+#: one record per shop (issue #22): what the single Shopify Settings held until then
+STORE_DOCTYPE = "Shopify Store"
+SETTINGS_DOCTYPE = STORE_DOCTYPE
+#: the child table of an Item listing it in a store (store, product id, variant id)
+LISTING_DOCTYPE = "Shopify Item Listing"
+LISTINGS_FIELD = "custom_shopify_listings"
 
 #: Shopify releases a version each quarter (January, April, July, October) and supports each
 #: for at least 12 months (https://shopify.dev/docs/api/usage/versioning). 2026-10 is the newest
@@ -72,7 +77,7 @@ LINE_ITEMS_PER_ORDER = 10
 #: orders the webhook drain reads in one ``nodes(ids:)`` query: the single-order query requests
 #: about 300 points with 10 lines, so 3 stay under the 1,000-point limit (a kernel test checks it)
 ORDERS_PER_FETCH = 3
-#: drain jobs webhooks may keep busy at once when Shopify Settings do not say
+#: drain jobs (per store) webhooks may keep busy at once when the store does not say
 DEFAULT_WEBHOOK_IMPORT_JOBS = 2
 LINE_ITEMS_PAGE_SIZE = 40
 ORDER_SUMMARIES_PAGE_SIZE = 15

@@ -2,7 +2,7 @@
 
 A Shopify customer is found by its id, else by email (which then keeps the id); a new one is made
 by one worker under a lock per name while the others wait. An order without a customer is booked
-on the Walk-in Customer of Shopify Settings. The order's shipping (else billing) address is found
+on the Walk-in Customer of its Shopify Store. The order's shipping (else billing) address is found
 among the customer's addresses by its first line and city, else made.
 """
 
@@ -22,12 +22,12 @@ def _customer_for(plan: OrderPlan, settings) -> str:
 		if settings.default_customer:
 			return settings.default_customer
 		raise RecordError(
-			f"Shopify order {plan.name} has no customer and Shopify Settings has no Walk-in Customer. "
-			"Set one, then retry this dead letter.",
+			f"Shopify order {plan.name} has no customer and Shopify Store {settings.name} has no Walk-in "
+			"Customer. Set one, then retry this dead letter.",
 			service="Shopify",
 		)
 	email = (info.get("email") or "").strip().lower()
-	name = _existing_customer(info, email)
+	name = _existing_customer(info, email, settings.name)
 	if name:
 		return name
 	# A new customer: one worker makes it (and its address) while the others wait, then find it.
@@ -37,7 +37,7 @@ def _customer_for(plan: OrderPlan, settings) -> str:
 	# meets the unique Shopify customer id (or the name) and is retried in a fresh transaction. No
 	# locking read: on Customer (no index on email) it would lock every row and deadlock workers.
 	_lock_until_transaction_ends(customer_display_name(plan).lower(), kind="customer")
-	name = _existing_customer(info, email)
+	name = _existing_customer(info, email, settings.name)
 	if name:
 		return name
 	_require(settings, "customer_group")
@@ -47,6 +47,7 @@ def _customer_for(plan: OrderPlan, settings) -> str:
 			"customer_name": customer_display_name(plan),
 			"customer_type": "Individual",
 			"customer_group": settings.customer_group,
+			"custom_shopify_store": settings.name if info.get("customer_id") else None,
 			"custom_shopify_customer_id": info.get("customer_id"),
 			"email_id": email or None,
 			"mobile_no": info.get("phone") or None,
@@ -65,10 +66,14 @@ def _customer_for(plan: OrderPlan, settings) -> str:
 	return customer.name
 
 
-def _existing_customer(info: dict, email: str) -> str | None:
-	"""The Customer of a Shopify customer: by its id, else by email (then the id is stored on it)."""
+def _existing_customer(info: dict, email: str, store: str) -> str | None:
+	"""The Customer of a Shopify customer: by the store's customer id, else by email (then the id is
+	stored on it, unless it already holds its id in another store: one person buying in two stores
+	is one Customer)."""
 	if info.get("customer_id"):
-		name = frappe.db.get_value("Customer", {"custom_shopify_customer_id": info["customer_id"]})
+		name = frappe.db.get_value(
+			"Customer", {"custom_shopify_store": store, "custom_shopify_customer_id": info["customer_id"]}
+		)
 		if name:
 			return name
 	if email:
@@ -77,7 +82,11 @@ def _existing_customer(info: dict, email: str) -> str | None:
 			if info.get("customer_id") and not frappe.db.get_value(
 				"Customer", name, "custom_shopify_customer_id"
 			):
-				frappe.db.set_value("Customer", name, "custom_shopify_customer_id", info["customer_id"])
+				frappe.db.set_value(
+					"Customer",
+					name,
+					{"custom_shopify_store": store, "custom_shopify_customer_id": info["customer_id"]},
+				)
 			return name
 	return None
 

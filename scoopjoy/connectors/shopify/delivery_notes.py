@@ -1,7 +1,7 @@
 """Delivery Notes for what Shopify shipped, and closing a Sales Order nothing is left to ship on.
 
 Shopify's fulfilled quantities, less what ERPNext delivered already, become one Delivery Note per
-warehouse they shipped from (the warehouse Shopify Settings map to the fulfilling location), dated
+warehouse they shipped from (the warehouse the Shopify Store maps to the fulfilling location), dated
 the day of that warehouse's latest fulfilment in the shop's time zone. A note ERPNext refuses
 fails alone, with a dead letter of its own (:func:`delivery_job_key`). Units refunded before they
 shipped close the Sales Order once Shopify has nothing left to ship.
@@ -46,21 +46,21 @@ def _rows_by_line(sales_order, plan: OrderPlan) -> dict:
 	}
 
 
-def delivery_job_key(order_id: str) -> str:
+def delivery_job_key(store: str, order_id: str) -> str:
 	"""The dead letter of an order's Delivery Note alone (the order itself is booked)."""
-	return f"{order_job_key(order_id)}:delivery"
+	return f"{order_job_key(store, order_id)}:delivery"
 
 
 def _deliver_or_dead_letter(sales_order, plan: OrderPlan, node: dict, timezone, settings, connector) -> None:
 	"""Deliver what Shopify shipped: one Delivery Note per warehouse it shipped from (the warehouse
-	Shopify Settings map to the fulfilling location; unmapped: the Settings warehouse). A note
+	the Shopify Store maps to the fulfilling location; unmapped: the store's warehouse). A note
 	ERPNext refuses (not enough stock there, with negative stock disallowed, as by default) fails
 	alone: its dead letter says which warehouse and why, the Sales Order, invoice, payments and the
 	other warehouses' notes stay booked, and replaying it (the order's import) delivers the rest."""
 	from scoopjoy.reliability.dead_letters import record_dead_letter, resolve_dead_letter
 	from scoopjoy.reliability.jobs import job_id_for
 
-	dedup_key = job_id_for(constants.SERVICE_NAME, delivery_job_key(plan.order_id))
+	dedup_key = job_id_for(constants.SERVICE_NAME, delivery_job_key(settings.name, plan.order_id))
 	refused = []
 	try:
 		notes = _delivery_notes_wanted(sales_order, plan, node, timezone, settings, connector)
@@ -80,7 +80,7 @@ def _deliver_or_dead_letter(sales_order, plan: OrderPlan, node: dict, timezone, 
 	record_dead_letter(
 		connector=constants.SERVICE_NAME,
 		job=constants.SYNC_ORDER_JOB,
-		payload={"order_gid": plan.gid},
+		payload={"order_gid": plan.gid, "store": settings.name},
 		error=RecordError(
 			f"Shopify order {plan.name}: the Delivery Note for what Shopify shipped could not be made "
 			f"{'; '.join(refused)}. The Sales Order and invoice are booked; bring the stock in (or fix "

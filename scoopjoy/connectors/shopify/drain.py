@@ -16,8 +16,8 @@ What stays per order, as with one job per order:
   order's key (job ``sync_order``, replayed alone), its deliveries end Failed with that letter,
   and the drain goes on; replays and the Sync Console's Resync stay one order each.
 
-Parallel: a delivery queues one of *Parallel Webhook Imports* drain jobs (Shopify Settings, by
-order id). Each takes any waiting order it can claim (a Redis claim per order, never waited for),
+Parallel: a delivery queues one of its store's *Parallel Webhook Imports* drain jobs (by order
+id); each store has its own drains, so a burst in one store does not hold up another. Each takes any waiting order it can claim (a Redis claim per order, never waited for),
 so two drains never apply one order at once and never wait for each other.
 
 Reading: waiting orders are fetched ``ORDERS_PER_FETCH`` at a time with ``nodes(ids:)``, their
@@ -60,47 +60,47 @@ SCAN_LIMIT = 500
 MAX_DEADLOCKS = 3
 
 
-def drain_job_key(lane: int) -> str:
-	return f"webhook-drain:{lane}"
+def drain_job_key(store: str, lane: int) -> str:
+	return f"webhook-drain:{store}:{lane}"
 
 
-def lane_of(order_id: str, settings=None) -> int:
-	"""Which of the drain jobs a delivery of this order queues (spread by order id)."""
-	settings = settings or frappe.get_cached_doc(constants.SETTINGS_DOCTYPE)
+def lane_of(order_id: str, settings) -> int:
+	"""Which of the store's drain jobs a delivery of this order queues (spread by order id)."""
 	lanes = max(1, cint(settings.webhook_import_jobs) or constants.DEFAULT_WEBHOOK_IMPORT_JOBS)
 	return zlib.crc32(str(order_id).encode()) % lanes
 
 
-def queue_drain(order_id: str, settings=None) -> bool:
-	"""Make sure a drain will import this order's waiting deliveries (one job per lane)."""
-	return _queue_lane(lane_of(order_id, settings))
+def queue_drain(order_id: str, settings) -> bool:
+	"""Make sure a drain of the store will import this order's waiting deliveries (one job per lane)."""
+	return _queue_lane(settings.name, lane_of(order_id, settings))
 
 
-def _queue_lane(lane: int) -> bool:
+def _queue_lane(store: str, lane: int) -> bool:
 	return enqueue_integration_job(
 		DRAIN_JOB,
 		connector=constants.SERVICE_NAME,
-		job_key=drain_job_key(lane),
+		job_key=drain_job_key(store, lane),
 		timeout=DRAIN_TIMEOUT,
 		lane=lane,
+		store=store,
 	)
 
 
-def drain_webhook_orders(lane: int = 0) -> dict:
-	"""Job: import every waiting order this drain can claim, a fetch of a few at a time, until none
-	is left (or its time is up: then a fresh job carries on). Returns the counts."""
-	connector = ShopifyConnector()
+def drain_webhook_orders(lane: int = 0, store: str | None = None) -> dict:
+	"""Job: import every waiting order of the store this drain can claim, a fetch of a few at a
+	time, until none is left (or its time is up: then a fresh job carries on). Returns the counts."""
+	connector = ShopifyConnector(store=store)
 	settings = connector.settings
 	counts: Counter = Counter()
 	deadlocked: Counter = Counter()  # per order: MariaDB undid its import this many times
 	deadline = time.monotonic() + DRAIN_SECONDS
 	while True:
 		if time.monotonic() > deadline:
-			counts["handed over"] += _queue_lane(lane)
+			counts["handed over"] += _queue_lane(settings.name, lane)
 			frappe.db.commit()  # nosemgrep: the follow-up job is queued after commit
 			break
 		skip = {order_id for order_id, times in deadlocked.items() if times >= MAX_DEADLOCKS}
-		waiting = _claim_waiting_orders(constants.ORDERS_PER_FETCH, skip)
+		waiting = _claim_waiting_orders(settings.name, constants.ORDERS_PER_FETCH, skip)
 		if not waiting:
 			break
 		current = None
@@ -126,12 +126,12 @@ def drain_webhook_orders(lane: int = 0) -> dict:
 	return {key: value for key, value in counts.items() if value}
 
 
-def _claim_waiting_orders(how_many: int, skip: set[str]) -> dict[str, tuple[list[str], object]]:
-	"""Up to ``how_many`` orders with Queued deliveries, oldest first, that no other drain holds
-	(nor ``skip``): {order id: (its deliveries received so far, the claim)}."""
+def _claim_waiting_orders(store: str, how_many: int, skip: set[str]) -> dict[str, tuple[list[str], object]]:
+	"""Up to ``how_many`` orders of the store with Queued deliveries, oldest first, that no other
+	drain holds (nor ``skip``): {order id: (its deliveries received so far, the claim)}."""
 	rows = frappe.get_all(
 		DELIVERY,
-		filters={"status": "Queued", "order_id": ["is", "set"]},
+		filters={"status": "Queued", "order_id": ["is", "set"], "shopify_store": store},
 		fields=["name", "order_id"],
 		order_by="received_at asc",
 		limit=SCAN_LIMIT,
@@ -144,7 +144,7 @@ def _claim_waiting_orders(how_many: int, skip: set[str]) -> dict[str, tuple[list
 		if order_id in skip:
 			continue
 		claim = get_redis().lock(
-			f"scoopjoy:shopify:{frappe.local.site}:draining:{order_id}", timeout=CLAIM_SECONDS
+			f"scoopjoy:shopify:{frappe.local.site}:draining:{store}:{order_id}", timeout=CLAIM_SECONDS
 		)
 		if not claim.acquire(blocking=False):
 			continue  # another drain is importing it

@@ -4,7 +4,7 @@ interrupted attempt already made. Pure: no frappe.
 Shopify fulfils through fulfillment orders
 (https://shopify.dev/docs/api/admin-graphql/latest/objects/FulfillmentOrder): the units of an order
 assigned to one location, each line with its ``remainingQuantity``. A Delivery Note ships from a
-warehouse; Shopify Settings map it to a location; its rows ship units of Shopify line items. The
+warehouse; the Shopify Store maps it to a location; its rows ship units of Shopify line items. The
 plan takes those units from the fulfillment orders of that location, or says in words why it
 cannot: on hold, scheduled, closed, fewer units left than the note ships, the line assigned to
 another location, or a warehouse without a location when the order ships from several. A line
@@ -56,7 +56,7 @@ def plan_fulfillment(
 		if len(places) > 1:
 			raise CannotFulfil(
 				f"the order ships from {len(places)} Shopify locations and warehouse {where} is mapped to "
-				"none of them: map it in Shopify Settings > Locations"
+				"none of them: map it in Shopify Store > Locations"
 			)
 		location_id = next(iter(places), None)
 	here = [fo for fo in orders if _location(fo) == location_id]

@@ -8,7 +8,7 @@ is never pushed back. ``fulfillmentCreate`` has no idempotency key, so the note 
 fulfilment that call made (:func:`.fulfillment_plan.adoptable`) before it creates one. What
 Shopify would refuse (on hold, closed, fewer units left, a warehouse without a location) is a dead
 letter in words, checked against the fulfillment orders read just before; what it refuses anyway
-(``userErrors``) is one too. Off by default (Shopify Settings > *Fulfil Shopify Orders from
+(``userErrors``) is one too. Off by default (Shopify Store > *Fulfil Shopify Orders from
 Delivery Notes*); needs the ``write_merchant_managed_fulfillment_orders`` scope.
 """
 
@@ -29,6 +29,7 @@ from scoopjoy.connectors.shopify.delivery_notes import FROM_SHOPIFY
 from scoopjoy.connectors.shopify.fulfillment_plan import CannotFulfil, Wanted, adoptable, plan_fulfillment
 from scoopjoy.connectors.shopify.graphql_client import raise_user_errors
 from scoopjoy.connectors.shopify.mapping import gid, legacy_id
+from scoopjoy.connectors.shopify.stores import store_name
 from scoopjoy.kernel.errors import RecordError, TransientError
 from scoopjoy.reliability.jobs import enqueue_integration_job
 from scoopjoy.reliability.runtime import get_redis
@@ -54,7 +55,7 @@ FULFILLED_HOOK = "scoopjoy_shopify_fulfilled"
 def on_delivery_note_submit(doc, method=None) -> None:
 	if doc.get(STATUS) == FROM_SHOPIFY or doc.get("is_return") or not order_of(doc):
 		return
-	settings = frappe.get_cached_doc(constants.SETTINGS_DOCTYPE)
+	settings = frappe.get_cached_doc(constants.STORE_DOCTYPE, store_name(store_of(doc)))
 	if not (settings.enabled and settings.push_fulfillments):
 		return
 	doc.db_set(STATUS, "Queued", update_modified=False)
@@ -121,18 +122,29 @@ def _queue(job: str, kind: str, delivery_note: str) -> bool:
 def order_of(doc) -> str | None:
 	"""The Shopify order id of the Sales Order a note delivers (the first, when it delivers several:
 	:func:`_wanted` refuses those)."""
-	return next(iter(sorted(_orders_of(doc))), None)
+	first = next(iter(sorted(_orders_of(doc))), None)
+	return first[1] if first else None
 
 
-def _orders_of(doc) -> set[str]:
+def store_of(doc) -> str | None:
+	"""The Shopify Store of that order (the one its Sales Order was imported from)."""
+	first = next(iter(sorted(_orders_of(doc))), None)
+	return first[0] if first else None
+
+
+def _orders_of(doc) -> set[tuple[str, str]]:
+	"""(store, Shopify order id) of each Shopify Sales Order the note delivers."""
 	sales_orders = {
 		row.against_sales_order for row in doc.get("items") or [] if row.get("against_sales_order")
 	}
-	return {
-		order_id
-		for sales_order in sales_orders
-		if (order_id := frappe.db.get_value("Sales Order", sales_order, "custom_shopify_order_id"))
-	}
+	found = set()
+	for sales_order in sales_orders:
+		store, order_id = frappe.db.get_value(
+			"Sales Order", sales_order, ["custom_shopify_store", "custom_shopify_order_id"]
+		) or (None, None)
+		if order_id:
+			found.add((store or "", order_id))
+	return found
 
 
 # --- jobs -----------------------------------------------------------------------------------------
@@ -150,7 +162,7 @@ def _push_fulfillment(delivery_note: str) -> str:
 		return "not submitted"
 	if dn.get(FULFILLMENT_ID):
 		return "unchanged"
-	connector = ShopifyConnector()
+	connector = ShopifyConnector(store=store_of(dn))
 	settings = connector.settings
 	order_id = order_of(dn)
 	location_id, warehouse, wanted = _wanted(dn, settings)
@@ -238,7 +250,7 @@ def _push_tracking(delivery_note: str) -> str:
 		return "not fulfilled"
 	if _fingerprint(tracking) == dn.get(TRACKING_SENT):
 		return "unchanged"
-	connector = ShopifyConnector()
+	connector = ShopifyConnector(store=store_of(dn))
 	payload = connector.query(
 		queries.FULFILLMENT_TRACKING_UPDATE,
 		{
@@ -263,7 +275,7 @@ def cancel_fulfillment(delivery_note: str) -> str:
 
 def _cancel_fulfillment(delivery_note: str) -> str:
 	dn = _note(delivery_note)
-	connector = ShopifyConnector()
+	connector = ShopifyConnector(store=store_of(dn))
 	fulfillment_id = dn.get(FULFILLMENT_ID)
 	if not fulfillment_id and dn.get(STATUS) == "Sending":
 		location_id, _warehouse, wanted = _wanted(dn, connector.settings)

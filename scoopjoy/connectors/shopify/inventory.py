@@ -4,7 +4,9 @@
 ``@idempotent`` key (required from API 2026-04) is derived from the push run and the batch, stable
 across the transport's retries of that batch but new for the next run
 (https://shopify.dev/docs/api/admin-graphql/latest/mutations/inventorySetQuantities). Only bins
-changed since the last successful push are sent, in batches of 250, through the shared cost bucket.
+changed since the store's last successful push are sent, in batches of 250, through the store's
+cost bucket. Each store sets the stock of the warehouses it maps at its own locations, for the Items
+listed in it (their inventory item in that store).
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from frappe.utils import flt, now_datetime
 from scoopjoy.connectors.shopify import constants, queries
 from scoopjoy.connectors.shopify.connector import ShopifyConnector
 from scoopjoy.connectors.shopify.graphql_client import raise_user_errors
+from scoopjoy.connectors.shopify.listings import listed_items
 from scoopjoy.connectors.shopify.mapping import gid, legacy_id
+from scoopjoy.connectors.shopify.stores import enabled_stores, keyed
 from scoopjoy.kernel.errors import ConfigError
 from scoopjoy.kernel.idempotency import idempotency_key
 from scoopjoy.reliability.jobs import enqueue_integration_job
@@ -24,50 +28,47 @@ BATCH_SIZE = 250
 DRIFT_BATCH = 100
 
 
-def queue_inventory_push() -> bool:
-	"""The one way the push is queued (scheduler and desk button share the job key, so never twice)."""
+def queue_inventory_push(store: str) -> bool:
+	"""The one way a store's push is queued (scheduler and desk button share the job key, so never
+	twice)."""
 	return enqueue_integration_job(
 		"scoopjoy.connectors.shopify.inventory.push_inventory",
 		connector=constants.SERVICE_NAME,
-		job_key="push-inventory",
+		job_key=keyed(store, "push-inventory"),
 		queue="long",
+		store=store,
 	)
 
 
 def scheduled_inventory_push() -> None:
-	settings = frappe.get_cached_doc(constants.SETTINGS_DOCTYPE)
-	if settings.enabled and settings.push_inventory:
-		queue_inventory_push()
+	for store in enabled_stores("push_inventory"):
+		queue_inventory_push(store)
 
 
 def location_map(settings) -> dict[str, str]:
 	mapping = {row.warehouse: legacy_id(row.location_id) for row in settings.locations or []}
 	if not mapping:
 		raise ConfigError(
-			"Map at least one Warehouse to a Shopify location in Shopify Settings (Warehouse ↔ Location).",
+			f"Map at least one Warehouse to a Shopify location in Shopify Store {settings.name} "
+			"(Warehouse ↔ Location).",
 			service=constants.SERVICE_NAME,
 		)
 	return mapping
 
 
 def changed_levels(settings, since=None) -> list[dict]:
-	"""Bins of mapped warehouses changed since ``since``, for Items published on Shopify."""
+	"""Bins of the store's mapped warehouses changed since ``since``, for Items listed in the store
+	(with their inventory item there)."""
 	locations = location_map(settings)
 	filters = {"warehouse": ["in", list(locations)]}
 	if since:
 		filters["modified"] = [">", since]
 	bins = frappe.get_all("Bin", filters=filters, fields=["item_code", "warehouse", "actual_qty"])
-	inventory_items = dict(
-		frappe.get_all(
-			"Item",
-			filters={
-				"name": ["in", list({b.item_code for b in bins}) or [""]],
-				"custom_shopify_inventory_item_id": ["is", "set"],
-			},
-			fields=["name", "custom_shopify_inventory_item_id"],
-			as_list=True,
-		)
-	)
+	inventory_items = {
+		row.item_code: row.inventory_item_id
+		for row in listed_items(settings.name, ("inventory_item_id",))
+		if row.inventory_item_id
+	}
 	return [
 		{
 			"item_code": b.item_code,
@@ -81,8 +82,8 @@ def changed_levels(settings, since=None) -> list[dict]:
 	]
 
 
-def push_inventory(force: bool = False) -> dict:
-	connector = ShopifyConnector()
+def push_inventory(force: bool = False, store: str | None = None) -> dict:
+	connector = ShopifyConnector(store=store)
 	settings = connector.settings
 	started = now_datetime()
 	levels = changed_levels(settings, None if force else settings.last_inventory_push_at)
@@ -106,28 +107,25 @@ def push_inventory(force: bool = False) -> dict:
 						for level in batch
 					],
 				},
-				"idempotencyKey": idempotency_key("shopify-inventory", frappe.local.site, run, start),
+				"idempotencyKey": idempotency_key(
+					"shopify-inventory", frappe.local.site, settings.name, run, start
+				),
 			},
 			operation="SetQuantities",
 		)
 		raise_user_errors(data.get("inventorySetQuantities"), "the inventory batch")
-	frappe.db.set_single_value(constants.SETTINGS_DOCTYPE, "last_inventory_push_at", started)
+	frappe.db.set_value(
+		constants.STORE_DOCTYPE, settings.name, "last_inventory_push_at", started, update_modified=False
+	)
 	return {"levels": len(levels)}
 
 
-def inventory_drift() -> list[dict]:
-	"""Items whose Shopify quantity differs from ERPNext, per mapped warehouse/location."""
-	connector = ShopifyConnector()
+def inventory_drift(store: str | None = None) -> list[dict]:
+	"""Items whose quantity in the store differs from ERPNext, per mapped warehouse/location."""
+	connector = ShopifyConnector(store=store)
 	settings = connector.settings
 	levels = changed_levels(settings, since=None)
-	variant_of = dict(
-		frappe.get_all(
-			"Item",
-			filters={"name": ["in", [lv["item_code"] for lv in levels] or [""]]},
-			fields=["name", "custom_shopify_variant_id"],
-			as_list=True,
-		)
-	)
+	variant_of = {row.item_code: row.variant_id for row in listed_items(settings.name, ("variant_id",))}
 	drift = []
 	by_location: dict[str, list[dict]] = {}
 	for level in levels:

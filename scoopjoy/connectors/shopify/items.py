@@ -1,9 +1,10 @@
 """Which ERPNext Item a Shopify order line is booked on, and Items made from Shopify products.
 
-A line of a product maps to an Item by its variant id (``custom_shopify_variant_id``), then its
-product id (``custom_shopify_product_id`` on an Item without variants), then an Item whose code is
-the line's SKU, which then keeps the variant id (and the product id when the product has only its
-default variant). The other kinds of lines have an Item of their own in Shopify Settings: a gift
+A line of a product maps to an Item by its variant id in the order's store (the Item's listing for
+that store, listings.py), then its product id there (on an Item without variants), then an Item
+whose code is the line's SKU, which then keeps the variant id in that store (and the product id
+when the product has only its default variant): one Item sold by two stores is listed in both.
+The other kinds of lines have an Item of their own in the Shopify Store: a gift
 card sold (*Gift Card Item*: a debt to its holder, not income) and a line without product or
 variant (*Custom Line Item*: custom items of draft orders and POS, and products deleted since;
 Shopify's data does not tell those apart). Tips are not goods (booking.is_tip).
@@ -20,7 +21,7 @@ Two workers meeting the same new product at once make one set of Items: a Redis 
 held until the transaction ends, lets one make them while the other waits. The one that waited
 cannot see them yet (MariaDB's REPEATABLE READ keeps the snapshot of its first read), so it applies
 its order again in a fresh transaction (locks.StaleSnapshot), which finds them; whatever still
-slips through meets the UNIQUE index on the variant id (and on the item code) and is applied
+slips through meets the UNIQUE index on (store, variant id) (and on the item code) and is applied
 again the same way, never doubled.
 
 ``products/update`` webhooks queue :func:`sync_product`: the product is read again and its Items
@@ -38,6 +39,13 @@ from frappe.utils import now_datetime
 
 from scoopjoy.connectors.shopify import constants, queries
 from scoopjoy.connectors.shopify.connector import ShopifyConnector
+from scoopjoy.connectors.shopify.listings import (
+	item_of_product,
+	item_of_variant,
+	listing_of,
+	listing_row,
+	set_listing,
+)
 from scoopjoy.connectors.shopify.locks import StaleSnapshot, _lock_until_transaction_ends
 from scoopjoy.connectors.shopify.mapping import (
 	VARIANT_CODE_PREFIX,
@@ -51,6 +59,7 @@ from scoopjoy.connectors.shopify.mapping import (
 	order_plan,
 	product_plan,
 )
+from scoopjoy.connectors.shopify.stores import keyed, store_name
 from scoopjoy.connectors.shopify.whole_order import with_every_line
 from scoopjoy.kernel.errors import ConfigError, RecordError
 from scoopjoy.reliability.runtime import get_redis
@@ -64,9 +73,10 @@ UNMAPPED = "is not mapped to an Item"
 CREATE_ITEMS_LIMIT = 50
 
 
-def product_job_key(product_id: str | int) -> str:
-	"""Every piece of work about one product shares this key: queued once, dead-lettered once."""
-	return f"product:{legacy_id(product_id)}"
+def product_job_key(store: str, product_id: str | int) -> str:
+	"""Every piece of work about one product of one store shares this key: queued once,
+	dead-lettered once."""
+	return f"product:{store}:{legacy_id(product_id)}"
 
 
 # --- the Item of an order line -------------------------------------------------------------------
@@ -80,7 +90,7 @@ def item_for_line(
 		if not settings.gift_card_item:
 			raise ConfigError(
 				_(
-					"Shopify order {0} sells a gift card ('{1}'): set a Gift Card Item in Shopify Settings (a "
+					"Shopify order {0} sells a gift card ('{1}'): set a Gift Card Item in the Shopify Store (a "
 					"non-stock Item whose income account is the gift card liability account), then retry the "
 					"dead letters."
 				).format(plan.name, line.title),
@@ -92,12 +102,12 @@ def item_for_line(
 			return settings.custom_line_item
 		raise RecordError(
 			f"Shopify order {plan.name}: the product of line '{line.title}' was deleted in Shopify (or the "
-			"line is a custom item), so no Item can be mapped. Set a Custom Line Item in Shopify Settings "
+			"line is a custom item), so no Item can be mapped. Set a Custom Line Item in the Shopify Store "
 			"to book such lines on it, then retry this dead letter; or create the Sales Order by hand if it "
 			"must be in ERPNext.",
 			service=constants.SERVICE_NAME,
 		)
-	item = mapped_item(line)
+	item = mapped_item(line, settings.name)
 	if item:
 		return item
 	if line.variant_id and line.product_id and settings.create_missing_items:
@@ -111,28 +121,25 @@ def item_for_line(
 		+ (
 			""
 			if settings.create_missing_items
-			else " Or switch on Create Missing Items in Shopify Settings (or press Create Items in the "
+			else " Or switch on Create Missing Items in the Shopify Store (or press Create Items in the "
 			"Shopify Sync Console) to make the Item from the Shopify product."
 		),
 		service=constants.SERVICE_NAME,
 	)
 
 
-def mapped_item(line: OrderLine) -> str | None:
-	"""The Item already mapped to a line: by variant id, product id (no variants), then SKU."""
-	if line.variant_id:
-		item = frappe.db.get_value("Item", {"custom_shopify_variant_id": line.variant_id})
-		if item:
-			return item
-	if line.product_id:
-		item = frappe.db.get_value("Item", {"custom_shopify_product_id": line.product_id, "has_variants": 0})
-		if item:
-			return item
+def mapped_item(line: OrderLine, store: str) -> str | None:
+	"""The Item already mapped to a line in its store: by variant id, product id (no variants),
+	then SKU."""
+	item = item_of_variant(store, line.variant_id) or item_of_product(store, line.product_id, has_variants=0)
+	if item:
+		return item
 	if line.sku:
-		found = _item_by_code(line.sku)
+		found = _item_by_code(line.sku, store)
 		if found and not found.has_variants:
 			_claim(
 				found,
+				store,
 				line.variant_id,
 				line.product_id if line.only_default_variant else None,
 			)
@@ -140,31 +147,33 @@ def mapped_item(line: OrderLine) -> str | None:
 	return None
 
 
-def _item_by_code(item_code: str):
-	return frappe.db.get_value(
-		"Item",
-		item_code,
-		["name", "has_variants", "variant_of", "custom_shopify_variant_id", "custom_shopify_product_id"],
-		as_dict=True,
-	)
+def _item_by_code(item_code: str, store: str):
+	"""The Item of this code, with its ids in this store (``variant_id``, ``product_id``)."""
+	found = frappe.db.get_value("Item", item_code, ["name", "has_variants", "variant_of"], as_dict=True)
+	if found:
+		listing = listing_of(found.name, store) or {}
+		found.variant_id = listing.get("variant_id")
+		found.product_id = listing.get("product_id")
+	return found
 
 
-def _claim(found, variant_id: str | None, product_id: str | None) -> None:
-	"""An Item matched by its code keeps the Shopify ids it lacks (never another Item's)."""
+def _claim(found, store: str, variant_id: str | None, product_id: str | None) -> None:
+	"""An Item matched by its code keeps the Shopify ids it lacks in this store (never another
+	Item's)."""
 	values = {}
-	if variant_id and not found.custom_shopify_variant_id:
-		values["custom_shopify_variant_id"] = variant_id
+	if variant_id and not found.variant_id:
+		values["variant_id"] = variant_id
 	if (
 		product_id
-		and not found.custom_shopify_product_id
+		and not found.product_id
 		and not found.variant_of
-		and not frappe.db.exists("Item", {"custom_shopify_product_id": product_id})
+		and not item_of_product(store, product_id)
 	):
-		values["custom_shopify_product_id"] = product_id
+		values["product_id"] = product_id
 	if not values:
 		return
 	try:
-		frappe.db.set_value("Item", found.name, values, update_modified=False)
+		set_listing(found.name, store, **values)
 	except Exception as error:
 		if not frappe.db.is_unique_key_violation(error):
 			raise
@@ -205,9 +214,9 @@ def require_item_group(settings) -> None:
 	if not settings.new_item_group:
 		raise ConfigError(
 			_(
-				"Shopify Settings has no New Item Group: set the Item Group of Items made from Shopify "
+				"Shopify Store {0} has no New Item Group: set the Item Group of Items made from Shopify "
 				"products, then retry the dead letters."
-			),
+			).format(settings.name),
 			service=constants.SERVICE_NAME,
 		)
 
@@ -217,7 +226,7 @@ def ensure_product_items(
 ) -> ProductItems:
 	"""The Items of a Shopify product's variants, made where ERPNext lacks them."""
 	require_item_group(settings)
-	lock_product(product_id)
+	lock_product(settings.name, product_id)
 	product = fetch_product(connector or ShopifyConnector(settings), product_id)
 	if not product:
 		raise RecordError(
@@ -234,14 +243,15 @@ def ensure_product_items(
 	return _ensure_variants(plan, settings)
 
 
-def lock_product(product_id: str) -> None:
-	"""One worker per product until its transaction ends. A worker that had to wait for the lock
-	raises StaleSnapshot once it has it: what the other worker made is committed, but this
+def lock_product(store: str, product_id: str) -> None:
+	"""One worker per product of a store until its transaction ends. A worker that had to wait for
+	the lock raises StaleSnapshot once it has it: what the other worker made is committed, but this
 	transaction's snapshot predates it; a fresh transaction sees it."""
-	if ("product", product_id) in (getattr(frappe.local, "scoopjoy_shopify_locks", None) or {}):
+	key = keyed(store, product_id)
+	if ("product", key) in (getattr(frappe.local, "scoopjoy_shopify_locks", None) or {}):
 		return
-	busy = get_redis().exists(f"scoopjoy:shopify:{frappe.local.site}:product:{product_id}")
-	_lock_until_transaction_ends(product_id, kind="product")
+	busy = get_redis().exists(f"scoopjoy:shopify:{frappe.local.site}:product:{key}")
+	_lock_until_transaction_ends(key, kind="product")
 	if busy:
 		raise _stale(
 			f"Shopify: the Items of product {product_id} were being made by another worker; applied again "
@@ -262,14 +272,15 @@ def _fresh_retry(func, *args):
 		return func(*args)
 
 
-def _existing(variant: VariantPlan) -> str | None:
-	"""The Item of a variant: by its id, else the Item coded by its SKU (which then keeps the id)."""
-	item = frappe.db.get_value("Item", {"custom_shopify_variant_id": variant.variant_id})
+def _existing(variant: VariantPlan, store: str) -> str | None:
+	"""The Item of a variant: by its id in the store, else the Item coded by its SKU (which then
+	keeps the id there: an Item another store sells is listed in this one too)."""
+	item = item_of_variant(store, variant.variant_id)
 	if item:
 		return item
-	found = _item_by_code(variant.item_code)
+	found = _item_by_code(variant.item_code, store)
 	if found and not found.has_variants:
-		_claim(found, variant.variant_id, None)
+		_claim(found, store, variant.variant_id, None)
 		return found.name
 	return None
 
@@ -281,8 +292,8 @@ def _free_code(variant: VariantPlan) -> str:
 	return variant.item_code
 
 
-def _product_id_free(product_id: str) -> bool:
-	return not frappe.db.exists("Item", {"custom_shopify_product_id": product_id})
+def _product_id_free(store: str, product_id: str) -> bool:
+	return not item_of_product(store, product_id)
 
 
 def _new_item(settings, **values):
@@ -310,17 +321,24 @@ def _insert(doc) -> None:
 
 def _ensure_single(plan: ProductPlan, settings) -> ProductItems:
 	variant = plan.variants[0]
-	item = _existing(variant)
+	store = settings.name
+	item = _existing(variant, store)
 	if item:
-		_claim(_item_by_code(item), None, plan.product_id)
+		_claim(_item_by_code(item, store), store, None, plan.product_id)
 		return ProductItems({variant.variant_id: item})
 	item = _new_item(
 		settings,
 		item_code=_free_code(variant),
 		item_name=plan.item_name,
 		description=plan.description,
-		custom_shopify_product_id=plan.product_id if _product_id_free(plan.product_id) else None,
-		custom_shopify_variant_id=variant.variant_id,
+	)
+	item.append(
+		constants.LISTINGS_FIELD,
+		listing_row(
+			store,
+			product_id=plan.product_id if _product_id_free(store, plan.product_id) else None,
+			variant_id=variant.variant_id,
+		),
 	)
 	_insert(item)
 	return ProductItems({variant.variant_id: item.name}, [item.name])
@@ -332,8 +350,9 @@ def _ensure_variants(plan: ProductPlan, settings) -> ProductItems:
 
 	result = ProductItems()
 	pending = []
+	store = settings.name
 	for variant in plan.variants:
-		item = _existing(variant)
+		item = _existing(variant, store)
 		if item:
 			result.by_variant[variant.variant_id] = item
 		else:
@@ -342,9 +361,9 @@ def _ensure_variants(plan: ProductPlan, settings) -> ProductItems:
 		return result
 	attributes = ensure_attributes(plan.options)
 	made = result.made
-	template = frappe.db.get_value(
-		"Item", {"custom_shopify_product_id": plan.product_id, "has_variants": 1}
-	) or frappe.db.get_value("Item", {"name": plan.template_code, "has_variants": 1})
+	template = item_of_product(store, plan.product_id, has_variants=1) or frappe.db.get_value(
+		"Item", {"name": plan.template_code, "has_variants": 1}
+	)
 	wanted = [attributes[name][0] for name, _values in plan.options]
 	if not template:
 		doc = _new_item(
@@ -355,8 +374,9 @@ def _ensure_variants(plan: ProductPlan, settings) -> ProductItems:
 			has_variants=1,
 			variant_based_on="Item Attribute",
 			attributes=[{"attribute": attribute} for attribute in wanted],
-			custom_shopify_product_id=plan.product_id if _product_id_free(plan.product_id) else None,
 		)
+		if _product_id_free(store, plan.product_id):
+			doc.append(constants.LISTINGS_FIELD, listing_row(store, product_id=plan.product_id))
 		_insert(doc)
 		template = doc.name
 		made.append(template)
@@ -383,7 +403,7 @@ def _ensure_variants(plan: ProductPlan, settings) -> ProductItems:
 		}
 		twin = get_variant(template, args)  # a variant made in ERPNext with these values
 		if twin:
-			_claim(_item_by_code(twin), variant.variant_id, None)
+			_claim(_item_by_code(twin, store), store, variant.variant_id, None)
 			result.by_variant[variant.variant_id] = twin
 			continue
 		doc = create_variant(template, args)
@@ -393,10 +413,10 @@ def _ensure_variants(plan: ProductPlan, settings) -> ProductItems:
 				"item_name": variant.item_name,
 				"description": variant.description,
 				"item_group": settings.new_item_group,
-				"custom_shopify_variant_id": variant.variant_id,
-				"custom_shopify_product_id": None,
 			}
 		)
+		# the variant's own listing only, whatever ERPNext copied from the template
+		doc.set(constants.LISTINGS_FIELD, [listing_row(store, variant_id=variant.variant_id)])
 		_insert(doc)
 		made.append(doc.name)
 		result.by_variant[variant.variant_id] = doc.name
@@ -488,34 +508,34 @@ def ensure_attributes(options: list[tuple[str, list[str]]]) -> dict[str, tuple[s
 # --- products/update ------------------------------------------------------------------------------
 
 
-def sync_product(product_gid: str) -> str:
+def sync_product(product_gid: str, store: str | None = None) -> str:
 	"""Job (products/update webhook): the product's Items follow its title, description and new
 	variants. Its waiting deliveries end Processed, Skipped or (the job failed) Failed."""
-	connector = ShopifyConnector()
+	connector = ShopifyConnector(store=store)
 	product_id = legacy_id(product_gid)
 	try:
 		action, reason = _fresh_retry(update_product_items, product_id, connector.settings, connector)
 	except Exception as error:
 		frappe.db.rollback()
-		_mark_product_deliveries(product_id, "Failed", str(error))
+		_mark_product_deliveries(connector.store, product_id, "Failed", str(error))
 		frappe.db.commit()  # nosemgrep: the delivery says it failed; the dead letter says why
 		raise
-	_mark_product_deliveries(product_id, "Skipped" if action == "skipped" else "Processed", reason)
+	_mark_product_deliveries(
+		connector.store, product_id, "Skipped" if action == "skipped" else "Processed", reason
+	)
 	return action
 
 
 def update_product_items(product_id: str, settings, connector: ShopifyConnector) -> tuple[str, str]:
 	if not settings.create_missing_items:
-		return "skipped", _("Create Missing Items is off in Shopify Settings: Items do not follow Shopify.")
+		return "skipped", _("Create Missing Items is off in this Shopify Store: Items do not follow Shopify.")
 	product = fetch_product(connector, product_id)
 	if not product:
 		return "skipped", _("The product no longer exists in Shopify.")
 	plan = product_plan(product)
-	main = frappe.db.get_value("Item", {"custom_shopify_product_id": plan.product_id})
-	by_variant = {
-		variant.variant_id: frappe.db.get_value("Item", {"custom_shopify_variant_id": variant.variant_id})
-		for variant in plan.variants
-	}
+	store = settings.name
+	main = item_of_product(store, plan.product_id)
+	by_variant = {variant.variant_id: item_of_variant(store, variant.variant_id) for variant in plan.variants}
 	known = [name for name in [main, *by_variant.values()] if name]
 	if not known:
 		return "skipped", _("No Item of this product yet: it is made when an order needs it.")
@@ -523,7 +543,7 @@ def update_product_items(product_id: str, settings, connector: ShopifyConnector)
 		return "skipped", _(
 			"Published from ERPNext (Publish Products): ERPNext is the source of this product."
 		)
-	lock_product(plan.product_id)
+	lock_product(store, plan.product_id)
 	changed = 0
 	if main:
 		changed += _rename(main, plan.item_name, plan.description)
@@ -564,9 +584,11 @@ def _rename(item_code: str, item_name: str, description: str) -> int:
 	return 1
 
 
-def _mark_product_deliveries(product_id: str, status: str, result: str) -> None:
+def _mark_product_deliveries(store: str, product_id: str, status: str, result: str) -> None:
 	for name in frappe.get_all(
-		DELIVERY, filters={"product_id": product_id, "status": ["in", ("Queued", "Failed")]}, pluck="name"
+		DELIVERY,
+		filters={"shopify_store": store, "product_id": product_id, "status": ["in", ("Queued", "Failed")]},
+		pluck="name",
 	):
 		frappe.db.set_value(
 			DELIVERY,
@@ -578,10 +600,11 @@ def _mark_product_deliveries(product_id: str, status: str, result: str) -> None:
 # --- the Sync Console's Create Items button -------------------------------------------------------
 
 
-def create_items_for_dead_letters(order_ids: list[str] | None = None) -> dict:
-	"""For Shopify orders dead-lettered because a variant has no Item: make the Items from their
-	products (whatever Create Missing Items says: a person asked), commit, then replay the letters.
-	Runs as the integration user, as the jobs do."""
+def create_items_for_dead_letters(store: str | None = None, order_ids: list[str] | None = None) -> dict:
+	"""For a store's Shopify orders dead-lettered because a variant has no Item: make the Items from
+	their products (whatever Create Missing Items says: a person asked), commit, then replay the
+	letters. Runs as the integration user, as the jobs do."""
+	store = store_name(store)
 	from scoopjoy.reliability.dead_letters import replay_dead_letter
 	from scoopjoy.reliability.jobs import as_integration_user
 
@@ -590,6 +613,8 @@ def create_items_for_dead_letters(order_ids: list[str] | None = None) -> dict:
 		"job": constants.SYNC_ORDER_JOB,
 		"status": ["in", ("Open", "Gave Up")],
 		"last_error": ["like", f"%{UNMAPPED}%"],
+		# the job's arguments, stored as sorted JSON: this store's letters only
+		"payload": ["like", f'%"store": "{store}"%'],
 	}
 	if order_ids:
 		filters["external_id"] = ["in", [legacy_id(order_id) for order_id in order_ids]]
@@ -608,7 +633,7 @@ def create_items_for_dead_letters(order_ids: list[str] | None = None) -> dict:
 	# ("Changed customer name to …", once per order) is not for the console; the summary is
 	shown = list(getattr(frappe.local, "message_log", None) or [])
 	with as_integration_user():
-		connector = ShopifyConnector()
+		connector = ShopifyConnector(store=store)
 		settings = connector.settings
 		require_item_group(settings)
 		for letter in letters:
@@ -654,7 +679,7 @@ def _items_of_order(order_gid: str, settings, connector: ShopifyConnector) -> li
 		and line.product_id
 		and not line.is_tip
 		and not line.is_gift_card
-		and not mapped_item(line)
+		and not mapped_item(line, settings.name)
 	}
 	made: list[str] = []
 	for product_id in sorted(products):

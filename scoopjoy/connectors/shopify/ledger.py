@@ -2,7 +2,7 @@
 credit note per refund for exactly what it gave back, and the refund's payment.
 
 - Every successful SALE or CAPTURE becomes a Payment Entry on the account its gateway is mapped to
-  in Shopify Settings (Payment Methods), dated the day it was processed in the shop's time zone. An
+  in the Shopify Store (Payment Methods), dated the day it was processed in the shop's time zone. An
   authorisation is not money yet; an order awaiting cash on delivery or a bank deposit keeps its
   invoice outstanding. A gateway mapped to an account that is not Bank or Cash (a gift card
   liability) is booked with a Journal Entry instead: redeeming a gift card is not cash.
@@ -168,7 +168,7 @@ def ensure_payments(invoice, order: dict, settings, which: str, timezone) -> Non
 	whatever the invoice still has outstanding."""
 	found = transactions(order.get("transactions"), which)
 	for transaction in found:
-		if transaction.kind not in RECEIVED_KINDS or transaction_booked(transaction):
+		if transaction.kind not in RECEIVED_KINDS or transaction_booked(settings.name, transaction):
 			continue
 		# the invoice first, then the debit notes of edits made after it was paid
 		open_documents = [
@@ -202,7 +202,7 @@ def pay_out_refund(
 	of it is paid out settles the credit note: an exchange difference or a cash rounding is a
 	deduction, as for a payment; a part still pending waits for its own transaction."""
 	for transaction in refund_transactions:
-		if transaction.kind != REFUND_KIND or transaction_booked(transaction):
+		if transaction.kind != REFUND_KIND or transaction_booked(settings.name, transaction):
 			continue
 		credit_note.reload()
 		if flt(credit_note.outstanding_amount) >= 0:
@@ -211,10 +211,15 @@ def pay_out_refund(
 		_book_transaction(credit_note, transaction, settings, timezone, order=order, settles=settles)
 
 
-def transaction_booked(transaction: Transaction) -> bool:
+def transaction_booked(store: str, transaction: Transaction) -> bool:
 	return any(
 		frappe.db.exists(
-			doctype, {"custom_shopify_transaction_id": transaction.transaction_id, "docstatus": 1}
+			doctype,
+			{
+				"custom_shopify_store": store,
+				"custom_shopify_transaction_id": transaction.transaction_id,
+				"docstatus": 1,
+			},
 		)
 		for doctype in ("Payment Entry", "Journal Entry")
 	)
@@ -229,7 +234,7 @@ def gateway_account(settings, gateway: str) -> tuple[str, str | None]:
 			) in ("Bank", "Cash"):
 				raise ConfigError(
 					_(
-						"Shopify Settings > Payment Methods maps the gateway {0} to {1}, a Bank or Cash "
+						"Shopify Store > Payment Methods maps the gateway {0} to {1}, a Bank or Cash "
 						"account: {0} is money the shop owes its customer (a gift card or store credit), "
 						"not cash. Map it to the liability account, then retry the dead letters."
 					).format(gateway, row.account),
@@ -239,7 +244,7 @@ def gateway_account(settings, gateway: str) -> tuple[str, str | None]:
 	if gateway in LIABILITY_GATEWAYS:
 		raise ConfigError(
 			_(
-				"A Shopify order was paid with {0}, and Shopify Settings > Payment Methods has no row for "
+				"A Shopify order was paid with {0}, and Shopify Store > Payment Methods has no row for "
 				"the gateway {0}. Add one with the liability account it is owed on (a gift card or store "
 				"credit spent is not cash), then retry the dead letters."
 			).format(gateway),
@@ -247,7 +252,7 @@ def gateway_account(settings, gateway: str) -> tuple[str, str | None]:
 		)
 	if not settings.cash_bank_account:
 		raise ConfigError(
-			_("Shopify Settings has no Cash / Bank Account for gateway {0}.").format(gateway),
+			_("The Shopify Store has no Cash / Bank Account for gateway {0}.").format(gateway),
 			service="Shopify",
 		)
 	return settings.cash_bank_account, None
@@ -453,6 +458,7 @@ def _payment_entry(
 			"reference_no": transaction.transaction_id,
 			"reference_date": on_date,
 			"mode_of_payment": mode_of_payment,
+			"custom_shopify_store": invoice.custom_shopify_store,
 			"custom_shopify_transaction_id": transaction.transaction_id,
 			"remarks": _("Shopify {0} {1} via {2}").format(
 				transaction.kind.lower(), transaction.transaction_id, transaction.gateway
@@ -483,6 +489,7 @@ def _journal_entry(
 			"multi_currency": int(party_currency != company_currency),
 			"cheque_no": transaction.transaction_id,
 			"cheque_date": on_date,
+			"custom_shopify_store": invoice.custom_shopify_store,
 			"custom_shopify_transaction_id": transaction.transaction_id,
 			"user_remark": _("Shopify {0} {1} via {2} ({3})").format(
 				transaction.kind.lower(), transaction.transaction_id, transaction.gateway, invoice.name
@@ -554,7 +561,8 @@ def ensure_credit_notes(
 		refund_id = refund["refund_id"]
 		details = details_of[refund_id]
 		note_name = frappe.db.get_value(
-			"Sales Invoice", {"custom_shopify_refund_id": refund_id, "docstatus": 1}
+			"Sales Invoice",
+			{"custom_shopify_store": settings.name, "custom_shopify_refund_id": refund_id, "docstatus": 1},
 		)
 		if not note_name:
 			if booking is None:
@@ -635,7 +643,7 @@ def _credit_note(invoice, credit: RefundBooking, details: dict, settings, timezo
 				_(
 					"A Shopify refund paid back {0} {1} differently from the goods, shipping and tax it "
 					"returned (a restocking fee kept, or an amount-only refund). Set a Refund Adjustment "
-					"Account in Shopify Settings, then retry the dead letter."
+					"Account in the Shopify Store, then retry the dead letter."
 				).format(abs(credit.adjustment), invoice.currency),
 				service="Shopify",
 			)
@@ -658,6 +666,7 @@ def _credit_note(invoice, credit: RefundBooking, details: dict, settings, timezo
 	note.due_date = note.posting_date
 	note.update_outstanding_for_self = 1
 	note.disable_rounded_total = 1
+	note.custom_shopify_store = invoice.custom_shopify_store
 	note.custom_shopify_order_id = invoice.custom_shopify_order_id
 	return note
 

@@ -41,9 +41,10 @@ def legacy_id(global_id: str | int | None) -> str | None:
 	return text.rsplit("/", 1)[-1].split("?", 1)[0]
 
 
-def order_job_key(order_id: str) -> str:
-	"""Every piece of work about one order shares this key: queued once, dead-lettered once."""
-	return f"order:{legacy_id(order_id)}"
+def order_job_key(store: str, order_id: str) -> str:
+	"""Every piece of work about one order of one store shares this key: queued once, dead-lettered
+	once (the same order id in another store is other work)."""
+	return f"order:{store}:{legacy_id(order_id)}"
 
 
 def parse_time(value: str | None) -> datetime | None:

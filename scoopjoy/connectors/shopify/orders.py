@@ -5,8 +5,8 @@ ERPNext agree with it. Every step only adds what is missing (an invoice when pai
 for fulfilled quantities not yet delivered, a credit note per refund, the cancellation), so
 applying the same state twice, or an older state after a newer one, changes nothing. Webhooks and
 the poller both end here, under a per-order Redis lock held until the transaction ends, on top of
-the UNIQUE index on ``custom_shopify_order_id``: the same order seen by both at once gives one
-Sales Order.
+the UNIQUE index on (``custom_shopify_store``, ``custom_shopify_order_id``): the same order seen by
+both at once gives one Sales Order, and the same order id in two stores gives two.
 
 Why re-read the order instead of trusting a webhook body: deliveries arrive late, twice and out
 of order (https://shopify.dev/docs/apps/build/webhooks/ignore-duplicates); the order's current
@@ -50,6 +50,7 @@ from scoopjoy.connectors.shopify.sales_orders import (
 	_refunded_before_booking,
 	_settle_cancelled,
 )
+from scoopjoy.connectors.shopify.stores import keyed
 from scoopjoy.connectors.shopify.whole_order import with_all_money, with_every_line
 
 
@@ -63,10 +64,11 @@ class OrderResult:
 # --- jobs ----------------------------------------------------------------------------------------
 
 
-def sync_order(order_gid: str) -> str:
-	"""Job: fetch the order's current state and apply it (replays, the console's resync, the items'
-	replay). Webhooks go through the inbox's drain (drain.py), which applies orders the same way."""
-	connector = ShopifyConnector()
+def sync_order(order_gid: str, store: str | None = None) -> str:
+	"""Job: fetch the order's current state from its store and apply it (replays, the console's
+	resync, the items' replay). Webhooks go through the inbox's drain (drain.py), which applies
+	orders the same way. A dead letter from before several stores names none: the only store."""
+	connector = ShopifyConnector(store=store)
 	fetched_at = frappe.utils.now_datetime()
 	data = connector.query(
 		queries.ORDER_BY_ID,
@@ -84,18 +86,24 @@ def sync_order(order_gid: str) -> str:
 		except StaleSnapshot:
 			frappe.db.rollback()  # nothing of this order was kept: a fresh snapshot sees the new record
 			result = apply_order(node, connector.settings, connector)
-	close_deliveries(deliveries_of(order_id, received_before=fetched_at, failed_too=True), result)
+	close_deliveries(
+		deliveries_of(connector.store, order_id, received_before=fetched_at, failed_too=True), result
+	)
 	return result.action
 
 
 DELIVERY = "Shopify Webhook Delivery"
 
 
-def deliveries_of(order_id: str, *, received_before=None, failed_too: bool = False) -> list[str]:
+def deliveries_of(store: str, order_id: str, *, received_before=None, failed_too: bool = False) -> list[str]:
 	"""The order's deliveries still waiting (and, ``failed_too``, those of a failed import that a
 	retry may now finish). Only those received before the order was fetched: a later one may
 	announce a state this fetch did not see, so it stays Queued for the next import."""
-	filters = {"order_id": order_id, "status": ["in", ("Queued", "Failed") if failed_too else ("Queued",)]}
+	filters = {
+		"shopify_store": store,
+		"order_id": order_id,
+		"status": ["in", ("Queued", "Failed") if failed_too else ("Queued",)],
+	}
 	if received_before:
 		filters["received_at"] = ["<=", received_before]
 	return frappe.get_all(DELIVERY, filters=filters, pluck="name")
@@ -134,10 +142,10 @@ def apply_order(node: dict, settings, connector: ShopifyConnector | None = None)
 	plan = order_plan(node)
 	if not settings.shop_timezone:  # asked once; documents are dated in the shop's time zone
 		(connector or ShopifyConnector(settings)).shop_timezone()
-	_lock_until_transaction_ends(plan.order_id)
+	_lock_until_transaction_ends(keyed(settings.name, plan.order_id))
 	existing = frappe.db.get_value(
 		SALES_ORDER,
-		{"custom_shopify_order_id": plan.order_id},
+		{"custom_shopify_store": settings.name, "custom_shopify_order_id": plan.order_id},
 		["name", "docstatus", "custom_shopify_updated_at"],
 		as_dict=True,
 	)
@@ -157,7 +165,7 @@ def apply_order(node: dict, settings, connector: ShopifyConnector | None = None)
 		if node.get("test") and settings.skip_test_orders:
 			return OrderResult(
 				"skipped",
-				reason=_("A test order (Shopify test mode); Skip Test Orders is on in Shopify Settings."),
+				reason=_("A test order (Shopify test mode); Skip Test Orders is on for this Shopify Store."),
 			)
 		sales_order = _create_sales_order(plan, settings, node, connector)
 		action = "created"
@@ -178,7 +186,7 @@ def apply_order(node: dict, settings, connector: ShopifyConnector | None = None)
 		timezone = shop_timezone(settings)
 		which = _money_set(settings)
 		invoice = None
-		if settings.create_sales_invoice and (_invoiceable(plan) or _invoice_of(plan)):
+		if settings.create_sales_invoice and (_invoiceable(plan) or _invoice_of(plan, settings.name)):
 			invoice = _ensure_invoice(sales_order, plan, order_date_of(node, settings))
 			if charges_edited:
 				refunded, refunded_total = _refunded_before_booking(plan, settings, connector)

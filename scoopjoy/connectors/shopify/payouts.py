@@ -1,6 +1,6 @@
 """Shopify Payments payouts into ERPNext: each PAID payout once, as a bank Journal Entry.
 
-The rows are :mod:`.payout_booking`'s; here they get their accounts (Shopify Settings), their
+The rows are :mod:`.payout_booking`'s; here they get their accounts (the Shopify Store), their
 company amounts (ERPNext's own rounding), the exchange row when a currency differs, and the Journal
 Entry a bookkeeper reconciles with the bank statement (a Bank Entry whose reference is the payout
 id, dated the payout's day in the shop's time zone). A payout is booked once: the Journal Entry
@@ -38,6 +38,7 @@ from scoopjoy.connectors.shopify.payout_booking import (
 	PayoutNotBooked,
 	payout_rows,
 )
+from scoopjoy.connectors.shopify.stores import enabled_stores, keyed, store_name
 from scoopjoy.kernel.errors import ConfigError, FailureType, RecordError
 from scoopjoy.reliability.dead_letters import record_dead_letter, resolve_dead_letter
 from scoopjoy.reliability.errors import classify
@@ -52,26 +53,29 @@ query PaymentsAccount { shopifyPaymentsAccount { id } }
 
 
 def scheduled_payout_import() -> None:
-	settings = frappe.get_cached_doc(constants.SETTINGS_DOCTYPE)
-	if settings.enabled and settings.import_payouts:
-		queue_payout_import()
+	for store in enabled_stores("import_payouts"):
+		queue_payout_import(store)
 
 
-def queue_payout_import(from_date: str | None = None, to_date: str | None = None) -> bool:
-	"""The one way an import is queued (scheduler and desk share the key: never two at once)."""
+def queue_payout_import(store: str, from_date: str | None = None, to_date: str | None = None) -> bool:
+	"""The one way a store's import is queued (scheduler and desk share the key: never two at once)."""
 	return enqueue_integration_job(
 		"scoopjoy.connectors.shopify.payouts.import_payouts",
 		connector=constants.SERVICE_NAME,
-		job_key="payouts",
+		job_key=keyed(store, "payouts"),
 		queue="long",
 		from_date=from_date,
 		to_date=to_date,
+		store=store,
 	)
 
 
-def import_payouts(from_date: str | None = None, to_date: str | None = None) -> dict:
-	"""Book every PAID payout issued in the window (default: since the last run). Returns counts."""
-	connector = ShopifyConnector()
+def import_payouts(
+	from_date: str | None = None, to_date: str | None = None, store: str | None = None
+) -> dict:
+	"""Book every PAID payout of the store issued in the window (default: since the last run).
+	Returns counts."""
+	connector = ShopifyConnector(store=store)
 	settings = connector.settings
 	_accounts(settings)  # a configuration problem stops the run before anything is read
 	_require_payments(connector)
@@ -88,14 +92,16 @@ def import_payouts(from_date: str | None = None, to_date: str | None = None) -> 
 	if not counts["reversed"]:
 		del counts["reversed"]
 	if newest and not from_date and newest > (settings.last_payout_sync_at or ""):
-		frappe.db.set_single_value(constants.SETTINGS_DOCTYPE, "last_payout_sync_at", newest)
+		frappe.db.set_value(
+			constants.STORE_DOCTYPE, settings.name, "last_payout_sync_at", newest, update_modified=False
+		)
 		frappe.db.commit()  # nosemgrep: the checkpoint after the window's payouts are booked
 	return dict(counts)
 
 
-def book_payout(payout_id: str) -> str:
-	"""Book one payout by its legacy id (a dead letter's replay); returns what happened."""
-	connector = ShopifyConnector()
+def book_payout(payout_id: str, store: str | None = None) -> str:
+	"""Book one payout of the store by its legacy id (a dead letter's replay); returns what happened."""
+	connector = ShopifyConnector(store=store)
 	_require_payments(connector)
 	data = connector.query(
 		queries.PAYOUTS_PAGE, {"first": 1, "query": f"id:{payout_id}"}, operation="Payouts"
@@ -121,18 +127,23 @@ def _reverse_failed(connector, since, to_date) -> int:
 			payout_id = str(node.get("legacyResourceId") or legacy_id(node["id"]))
 			done = _alone(
 				constants.REVERSE_PAYOUT_JOB,
-				f"shopify-payout-reversal:{payout_id}",
+				f"shopify-payout-reversal:{connector.store}:{payout_id}",
+				connector.store,
 				payout_id,
-				lambda payout_id=payout_id: reverse_payout(payout_id),
+				lambda payout_id=payout_id: reverse_payout(payout_id, connector.store),
 			)
 			reversed_ += done or 0
 		frappe.db.commit()  # nosemgrep: each page of reversals is durable on its own
 	return reversed_
 
 
-def reverse_payout(payout_id: str) -> int:
-	"""Cancel the booked entries of a payout that failed after it was paid; how many."""
-	names = frappe.get_all("Journal Entry", filters={PAYOUT_FIELD: payout_id, "docstatus": 1}, pluck="name")
+def reverse_payout(payout_id: str, store: str | None = None) -> int:
+	"""Cancel the booked entries of a store's payout that failed after it was paid; how many."""
+	names = frappe.get_all(
+		"Journal Entry",
+		filters={"custom_shopify_store": store_name(store), PAYOUT_FIELD: payout_id, "docstatus": 1},
+		pluck="name",
+	)
 	for name in names:
 		entry = frappe.get_doc("Journal Entry", name)
 		entry.add_comment(
@@ -167,9 +178,9 @@ def _require_payments(connector: ShopifyConnector) -> None:
 	if not connector.query(PAYMENTS_ACCOUNT, operation="PaymentsAccount").get("shopifyPaymentsAccount"):
 		raise ConfigError(
 			_(
-				"Import Payouts is on in Shopify Settings, but this shop does not use Shopify Payments "
+				"Import Payouts is on in Shopify Store {0}, but this shop does not use Shopify Payments "
 				"(it has no payouts). Turn Import Payouts off."
-			),
+			).format(connector.store),
 			service="Shopify",
 		)
 
@@ -178,14 +189,15 @@ def _book_in_savepoint(node: dict, settings, connector) -> str:
 	payout_id = str(node.get("legacyResourceId") or legacy_id(node["id"]))
 	outcome = _alone(
 		constants.BOOK_PAYOUT_JOB,
-		f"shopify-payout:{payout_id}",
+		f"shopify-payout:{settings.name}:{payout_id}",
+		settings.name,
 		payout_id,
 		lambda: _book(node, settings, connector),
 	)
 	return "failed" if outcome is None else outcome
 
 
-def _alone(job: str, dedup_key: str, payout_id: str, work):
+def _alone(job: str, dedup_key: str, store: str, payout_id: str, work):
 	"""``work()`` for one payout in its own savepoint: what fails is rolled back alone and becomes
 	that payout's dead letter (None is returned); an auth or configuration failure stops the run."""
 	frappe.db.savepoint("shopify_payout")
@@ -198,7 +210,7 @@ def _alone(job: str, dedup_key: str, payout_id: str, work):
 		record_dead_letter(
 			connector=constants.SERVICE_NAME,
 			job=job,
-			payload={"payout_id": payout_id},
+			payload={"payout_id": payout_id, "store": store},
 			error=error,
 			dedup_key=dedup_key,
 			external_id=payout_id,
@@ -212,11 +224,11 @@ def _book(node: dict, settings, connector) -> str:
 	payout = Payout.from_node(node)
 	if payout.status != "PAID":
 		return "not paid"
-	_lock_until_transaction_ends(payout.payout_id, kind="payout")  # one booker per payout
+	_lock_until_transaction_ends(keyed(settings.name, payout.payout_id), kind="payout")  # one booker
 	# a locking read sees what another worker committed since this transaction's snapshot
 	entries = frappe.db.get_values(
 		"Journal Entry",
-		{PAYOUT_FIELD: payout.payout_id},
+		{"custom_shopify_store": settings.name, PAYOUT_FIELD: payout.payout_id},
 		["name", "docstatus"],
 		as_dict=True,
 		for_update=True,
@@ -238,7 +250,7 @@ def _book(node: dict, settings, connector) -> str:
 		if _currency(accounts[role]) != company_currency:
 			raise ConfigError(
 				_(
-					"Shopify Settings: the payouts' {0} account {1} must be in the company's currency {2}."
+					"Shopify Store: the payouts' {0} account {1} must be in the company's currency {2}."
 				).format(role, accounts[role], company_currency),
 				service="Shopify",
 			)
@@ -257,7 +269,7 @@ def _book(node: dict, settings, connector) -> str:
 		rows = payout_rows(
 			payout,
 			lines,
-			_booked(every, accounts["clearing"]),
+			_booked(settings.name, every, accounts["clearing"]),
 			rate=_rate(payout.currency, company_currency, on_date),
 			clearing_currency=clearing_currency,
 			company_currency=company_currency,
@@ -288,7 +300,8 @@ def _accounts(settings) -> dict[str, str]:
 	]
 	if missing:
 		raise ConfigError(
-			_("Import Payouts needs {0} in Shopify Settings.").format(", ".join(missing)), service="Shopify"
+			_("Import Payouts needs {0} in Shopify Store {1}.").format(", ".join(missing), settings.name),
+			service="Shopify",
 		)
 	clearing, _mode = gateway_account(settings, CARD_GATEWAY)
 	return {
@@ -329,14 +342,14 @@ def _rate(currency: str, company_currency: str, on_date) -> Decimal:
 	return Decimal(str(rate))
 
 
-def _booked(lines: list[BalanceLine], clearing: str) -> dict[str, Booked]:
-	"""What each order transaction's Payment Entry put on the clearing account."""
+def _booked(store: str, lines: list[BalanceLine], clearing: str) -> dict[str, Booked]:
+	"""What each order transaction's Payment Entry (of this store) put on the clearing account."""
 	ids = [line.order_transaction_id for line in lines if line.type in ORDER_MONEY_TYPES]
 	if not ids:
 		return {}
 	entries = frappe.get_all(
 		"Payment Entry",
-		filters={"custom_shopify_transaction_id": ["in", ids], "docstatus": 1},
+		filters={"custom_shopify_store": store, "custom_shopify_transaction_id": ["in", ids], "docstatus": 1},
 		fields=["name", "custom_shopify_transaction_id"],
 	)
 	by_voucher = {e.name: e.custom_shopify_transaction_id for e in entries}
@@ -379,6 +392,7 @@ def _journal_entry(payout: Payout, rows, accounts: dict, settings, on_date, comp
 			"posting_date": on_date,
 			"cheque_no": payout.payout_id,
 			"cheque_date": on_date,
+			"custom_shopify_store": settings.name,
 			PAYOUT_FIELD: payout.payout_id,
 			"user_remark": _("Shopify Payments payout {0} of {1} {2}").format(
 				payout.payout_id, payout.net, payout.currency

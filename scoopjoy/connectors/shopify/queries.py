@@ -1,7 +1,7 @@
 """The GraphQL Admin API documents this connector sends, in one place.
 
 Written from the Admin GraphQL reference (https://shopify.dev/docs/api/admin-graphql, version
-pinned in Shopify Settings). The simulator (scoopjoy/tests/simulators/shopify/) serves a schema
+pinned in the Shopify Store). The simulator (scoopjoy/tests/simulators/shopify/) serves a schema
 subset written from the same reference, and a kernel test parses every document here against it,
 so a field we use but the simulator does not know fails in CI rather than in production.
 
@@ -138,7 +138,7 @@ query OneOrder($id: ID!, $lineItems: Int!) {{
 }}
 """
 #: Where an order's fulfilments shipped from, and what each shipped (Delivery Notes from the
-#: warehouse of each location); read only when Shopify Settings map locations to warehouses.
+#: warehouse of each location); read only when the Shopify Store maps locations to warehouses.
 #: ``Fulfillment.location``: https://shopify.dev/docs/api/admin-graphql/latest/objects/Fulfillment
 FIRST_FULFILLMENTS = 10
 FULFILLMENT_LINES = 20

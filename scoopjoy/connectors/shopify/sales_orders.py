@@ -74,11 +74,12 @@ def _create_sales_order(
 			"order_type": "Sales",
 			"transaction_date": order_date,
 			"delivery_date": order_date,
-			"po_no": plan.name,
+			"po_no": _customer_reference(plan, settings, customer),
 			"ignore_pricing_rule": 1,
 			"disable_rounded_total": 1,
 			"set_warehouse": settings.warehouse,
 			"cost_center": settings.cost_center or None,
+			"custom_shopify_store": settings.name,
 			"custom_shopify_order_id": plan.order_id,
 			"custom_shopify_order_name": plan.name,
 			"amended_from": amended_from,
@@ -159,7 +160,7 @@ def _check_total(document, booking: Booking, plan: OrderPlan) -> None:
 		raise RecordError(
 			f"Shopify order {plan.name}: ERPNext computes {flt(document.grand_total, 2)} "
 			f"{document.currency} but Shopify's total is {booking.expected_total} {booking.currency}. "
-			"Nothing was booked; check the order's items and the tax and charge accounts in Shopify Settings.",
+			"Nothing was booked; check the order's items and the tax and charge accounts in the Shopify Store.",
 			service="Shopify",
 		)
 
@@ -186,10 +187,32 @@ def _invoiceable(plan: OrderPlan) -> bool:
 	return not plan.is_cancelled and (plan.financial_status in INVOICED_STATUSES or not plan.total)
 
 
-def _invoice_of(plan: OrderPlan) -> str | None:
+def _invoice_of(plan: OrderPlan, store: str) -> str | None:
 	return frappe.db.get_value(
-		"Sales Invoice", {"custom_shopify_order_id": plan.order_id, "is_return": 0, "docstatus": 1}
+		"Sales Invoice",
+		{
+			"custom_shopify_store": store,
+			"custom_shopify_order_id": plan.order_id,
+			"is_return": 0,
+			"docstatus": 1,
+		},
 	)
+
+
+def _customer_reference(plan: OrderPlan, settings, customer: str) -> str:
+	"""The Sales Order's Customer's PO No: the Shopify order's name (#1001). ERPNext refuses a second
+	Sales Order of one customer with the same PO number; two stores' #1001 of one customer (a shared
+	default customer) are two orders, so the later one names its store."""
+	taken = frappe.db.exists(
+		SALES_ORDER,
+		{
+			"po_no": plan.name,
+			"customer": customer,
+			"docstatus": ["<", 2],
+			"custom_shopify_store": ["!=", settings.name],
+		},
+	)
+	return f"{plan.name} ({settings.store_name or settings.name})" if taken else plan.name
 
 
 def _ensure_invoice(sales_order, plan: OrderPlan, on_date: date):
@@ -199,12 +222,18 @@ def _ensure_invoice(sales_order, plan: OrderPlan, on_date: date):
 
 	invoice_name = frappe.db.get_value(
 		"Sales Invoice",
-		{"custom_shopify_order_id": plan.order_id, "is_return": 0, "docstatus": ["<", 2]},
+		{
+			"custom_shopify_store": sales_order.custom_shopify_store,
+			"custom_shopify_order_id": plan.order_id,
+			"is_return": 0,
+			"docstatus": ["<", 2],
+		},
 	)
 	if invoice_name:
 		invoice = frappe.get_doc("Sales Invoice", invoice_name)
 	else:
 		invoice = make_sales_invoice(sales_order.name)
+		invoice.custom_shopify_store = sales_order.custom_shopify_store
 		invoice.custom_shopify_order_id = plan.order_id
 		invoice.disable_rounded_total = 1
 		invoice.set_posting_time = 1
@@ -296,7 +325,7 @@ def _lines_edited(sales_order, plan: OrderPlan, settings, connector) -> bool:
 
 def _moved(sales_order, plan: OrderPlan) -> bool:
 	"""Money or goods moved since the order was booked: a payment, a credit note or a delivery."""
-	invoice_name = _invoice_of(plan)
+	invoice_name = _invoice_of(plan, sales_order.custom_shopify_store)
 	return bool(
 		frappe.db.exists("Delivery Note Item", {"against_sales_order": sales_order.name, "docstatus": 1})
 		or (invoice_name and _money_moved(frappe.get_doc("Sales Invoice", invoice_name)))
@@ -307,7 +336,7 @@ def _charges_changed(sales_order, node: dict, settings) -> bool:
 	"""An order edit changed what the order charges (shipping added or repriced, a fee): the booked
 	total is no longer Shopify's current total plus what its refunds gave back. Refunds (of
 	shipping, tips, duties, amounts) lower the one as much as they raise the other, so they never
-	look like an edit, and remapping accounts in Shopify Settings changes nothing here."""
+	look like an edit, and remapping accounts in the Shopify Store changes nothing here."""
 	which = _money_set(settings)
 	refunds = node.get("refunds") or []
 	now = money(node.get("currentTotalPriceSet") or node.get("totalPriceSet"), which) + sum(
@@ -325,7 +354,7 @@ def _rebook_edited(sales_order, plan: OrderPlan, settings, node: dict, connector
 	old Sales Order and its invoice are cancelled, the new one amends it). Once money or goods have
 	moved, units added or removed are for a person to decide: the dead letter names the edit (a
 	changed charge alone becomes a debit note instead: ledger.ensure_charge_adjustment)."""
-	invoice_name = _invoice_of(plan)
+	invoice_name = _invoice_of(plan, settings.name)
 	invoice = frappe.get_doc("Sales Invoice", invoice_name) if invoice_name else None
 	if _moved(sales_order, plan):
 		raise RecordError(
@@ -339,7 +368,7 @@ def _rebook_edited(sales_order, plan: OrderPlan, settings, node: dict, connector
 		_cancel(invoice, plan)
 	previous = frappe.get_doc(SALES_ORDER, sales_order.name)
 	_cancel(previous, plan)
-	# the Shopify order id is unique: the cancelled version lets go of it for its amendment
+	# the Shopify order id is unique in its store: the cancelled version lets go of it for its amendment
 	previous.db_set("custom_shopify_order_id", None, update_modified=False)
 	rebooked = _create_sales_order(plan, settings, node, connector, amended_from=previous.name)
 	return rebooked
@@ -361,7 +390,7 @@ def _settle_cancelled(sales_order, plan: OrderPlan, invoice) -> None:
 		"Delivery Note Item", {"against_sales_order": sales_order.name, "docstatus": 1}
 	)
 	sales_order = frappe.get_doc(SALES_ORDER, sales_order.name)  # cancelling the invoice moved it
-	if invoice or delivered or _invoice_of(plan):
+	if invoice or delivered or _invoice_of(plan, sales_order.custom_shopify_store):
 		if sales_order.status != "Closed":
 			sales_order.update_status("Closed")
 	else:

@@ -27,6 +27,7 @@ from scoopjoy.connectors.shopify.orders import (
 	OrderResult,
 	apply_order,
 )
+from scoopjoy.connectors.shopify.stores import enabled_stores, keyed
 from scoopjoy.kernel.errors import FailureType
 from scoopjoy.reliability.dead_letters import record_dead_letter, resolve_dead_letter
 from scoopjoy.reliability.errors import classify, is_deadlock
@@ -60,7 +61,7 @@ def apply_in_savepoint(node: dict, settings, connector: ShopifyConnector | None 
 	Raised instead: a deadlock (MariaDB rolled the whole transaction back, savepoint included) and
 	an auth or configuration failure (every order would fail the same way)."""
 	order_id = legacy_id(node["id"])
-	dedup_key = job_id_for(constants.SERVICE_NAME, order_job_key(order_id))
+	dedup_key = job_id_for(constants.SERVICE_NAME, order_job_key(settings.name, order_id))
 	frappe.db.savepoint("shopify_order")
 	try:
 		try:
@@ -81,7 +82,7 @@ def apply_in_savepoint(node: dict, settings, connector: ShopifyConnector | None 
 		letter = record_dead_letter(
 			connector=constants.SERVICE_NAME,
 			job=constants.SYNC_ORDER_JOB,
-			payload={"order_gid": node["id"]},
+			payload={"order_gid": node["id"], "store": settings.name},
 			error=error,
 			dedup_key=dedup_key,
 			external_id=order_id,
@@ -108,25 +109,26 @@ def import_orders(
 # --- the poll ------------------------------------------------------------------------------------
 
 
-def queue_order_poll() -> bool:
-	"""The one way the poll is queued (scheduler and desk button share the job key, so never twice)."""
+def queue_order_poll(store: str) -> bool:
+	"""The one way a store's poll is queued (scheduler and desk button share the job key, so never
+	twice)."""
 	return enqueue_integration_job(
 		"scoopjoy.connectors.shopify.sync.pull_changed_orders",
 		connector=constants.SERVICE_NAME,
-		job_key="poll",
+		job_key=keyed(store, "poll"),
 		queue="long",
+		store=store,
 	)
 
 
 def scheduled_order_poll() -> None:
-	settings = frappe.get_cached_doc(constants.SETTINGS_DOCTYPE)
-	if settings.enabled and settings.sync_orders:
-		queue_order_poll()
+	for store in enabled_stores("sync_orders"):
+		queue_order_poll(store)
 
 
-def pull_changed_orders() -> dict:
-	"""Every order updated since the checkpoint, page by page. Returns the counts."""
-	connector = ShopifyConnector()
+def pull_changed_orders(store: str | None = None) -> dict:
+	"""Every order of the store updated since its checkpoint, page by page. Returns the counts."""
+	connector = ShopifyConnector(store=store)
 	settings = connector.settings
 	if settings.last_order_sync_at:
 		since = get_datetime(settings.last_order_sync_at.replace("Z", "").replace("T", " ")) - POLL_OVERLAP
@@ -140,7 +142,9 @@ def pull_changed_orders() -> dict:
 		newest = import_orders(page.nodes, settings, counts, connector)
 		if newest and newest > (settings.last_order_sync_at or ""):
 			settings.last_order_sync_at = newest
-			frappe.db.set_single_value(constants.SETTINGS_DOCTYPE, "last_order_sync_at", newest)
+			frappe.db.set_value(
+				constants.STORE_DOCTYPE, settings.name, "last_order_sync_at", newest, update_modified=False
+			)
 		# Commit per page on purpose: the page's orders and the checkpoint become durable together.
 		frappe.db.commit()  # nosemgrep
 	return dict(counts)
@@ -159,7 +163,7 @@ def start_backfill(name: str) -> bool:
 	return enqueue_integration_job(
 		"scoopjoy.connectors.shopify.sync.run_backfill",
 		connector=constants.SERVICE_NAME,
-		job_key=f"backfill:{name}",
+		job_key=f"backfill:{name}",  # a backfill belongs to one store already
 		queue="long",
 		timeout=6 * 3600,
 		reference_doctype=BACKFILL,
@@ -175,7 +179,7 @@ def window_query(from_date, to_date) -> str:
 def run_backfill(backfill: str) -> dict:
 	"""Import every order created in the window, resuming after the last committed page."""
 	doc = frappe.get_doc(BACKFILL, backfill)
-	connector = ShopifyConnector()
+	connector = ShopifyConnector(store=doc.shopify_store)
 	settings = connector.settings
 	query = window_query(doc.from_date, doc.to_date)
 	try:

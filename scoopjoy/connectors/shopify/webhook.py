@@ -1,10 +1,12 @@
 """The Shopify webhook inbox: verify, dedupe, store, queue, answer (in well under a second).
 
 https://shopify.dev/docs/apps/build/webhooks/subscribe/https
+- ``X-Shopify-Shop-Domain`` names the store; the delivery is verified with *that* store's secret.
+  An unknown domain is refused like a bad signature.
 - ``X-Shopify-Hmac-Sha256`` is the base64 HMAC-SHA256 of the *raw* body with the app's client
-  secret; checked in constant time against the secret and, during a rotation, the previous one.
-  Missing or wrong: 401 and nothing else (no Error Log row, no job, no stored delivery), so forged
-  traffic cannot flood anything.
+  secret; checked in constant time against the store's secret and, during a rotation, its previous
+  one. Missing or wrong: 401 and nothing else (no Error Log row, no job, no stored delivery), so
+  forged traffic cannot flood anything.
 - ``X-Shopify-Webhook-Id`` is the same on every retry of one delivery
   (https://shopify.dev/docs/apps/build/webhooks/ignore-duplicates): it is the name of the stored
   Shopify Webhook Delivery, so a duplicate is answered 200 and dropped.
@@ -26,6 +28,7 @@ from scoopjoy.connectors.shopify.drain import queue_drain
 from scoopjoy.connectors.shopify.items import SYNC_PRODUCT_JOB, product_job_key
 from scoopjoy.connectors.shopify.mapping import gid, legacy_id, order_job_key, order_reference_from_webhook
 from scoopjoy.connectors.shopify.orders import DELIVERY, OrderResult, close_deliveries
+from scoopjoy.connectors.shopify.stores import store_of_domain
 from scoopjoy.kernel.masking import mask_payload
 from scoopjoy.kernel.signatures import verify_shopify_hmac
 from scoopjoy.reliability.jobs import enqueue_integration_job
@@ -36,7 +39,11 @@ STORED_PAYLOAD_CHARS = 20000
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
 def receive():
-	settings = frappe.get_cached_doc(constants.SETTINGS_DOCTYPE)
+	store = store_of_domain(frappe.get_request_header(constants.WEBHOOK_SHOP_HEADER))
+	if not store:
+		frappe.local.response["http_status_code"] = 401  # no store of ours: the same answer as a forgery
+		return {"error": "invalid signature"}
+	settings = frappe.get_cached_doc(constants.STORE_DOCTYPE, store)
 	raw_body = frappe.request.get_data(cache=True) or b""
 	secrets = [
 		settings.get_password("client_secret", raise_exception=False),
@@ -58,13 +65,13 @@ def receive():
 		frappe.local.response["http_status_code"] = 400
 		return {"error": "body is not JSON"}
 	if topic in constants.PRODUCT_TOPICS:
-		return _queue_product(topic, webhook_id, payload)
+		return _queue_product(store, topic, webhook_id, payload)
 	order_id = legacy_id(order_reference_from_webhook(topic, payload))
 	return _record_and_queue(
 		topic,
 		webhook_id,
 		payload,
-		{"order_id": order_id},
+		{"order_id": order_id, "shopify_store": store},
 		order_id and (lambda: queue_drain(order_id, settings)),
 	)
 
@@ -95,7 +102,7 @@ def _record_and_queue(topic: str, webhook_id: str, payload: dict, subject: dict,
 	return {"status": "queued"}  # Frappe commits a POST request, which releases the queued job
 
 
-def _queue_product(topic: str, webhook_id: str, payload: dict) -> dict:
+def _queue_product(store: str, topic: str, webhook_id: str, payload: dict) -> dict:
 	"""products/update: stored like an order's delivery; one job per product re-reads it and its
 	Items follow it (items.sync_product, which finishes the delivery)."""
 	product_gid = payload.get("admin_graphql_api_id") or (
@@ -105,18 +112,19 @@ def _queue_product(topic: str, webhook_id: str, payload: dict) -> dict:
 		topic,
 		webhook_id,
 		payload,
-		{"product_id": legacy_id(product_gid)},
-		product_gid and (lambda: _queue_product_job(product_gid)),
+		{"product_id": legacy_id(product_gid), "shopify_store": store},
+		product_gid and (lambda: _queue_product_job(store, product_gid)),
 	)
 
 
-def _queue_product_job(product_gid: str) -> bool:
+def _queue_product_job(store: str, product_gid: str) -> bool:
 	return enqueue_integration_job(
 		SYNC_PRODUCT_JOB,
 		connector=constants.SERVICE_NAME,
-		job_key=product_job_key(product_gid),
+		job_key=product_job_key(store, product_gid),
 		external_id=legacy_id(product_gid),
 		product_gid=product_gid,
+		store=store,
 	)
 
 
@@ -145,18 +153,21 @@ def finish_deliveries() -> dict:
 	waiting = frappe.get_all(
 		DELIVERY,
 		filters={"status": "Queued", "received_at": ["<", cutoff]},
-		fields=["name", "order_id", "product_id", "triggered_at", "payload"],
+		fields=["name", "shopify_store", "order_id", "product_id", "triggered_at", "payload"],
 		order_by="received_at",
 		limit=SWEEP_LIMIT,
 	)
 	counts = {"failed": 0, "processed": 0, "requeued": 0}
-	settings = frappe.get_cached_doc(constants.SETTINGS_DOCTYPE)
 	requeued: set[str] = set()
 	for delivery in waiting:
-		if not (delivery.order_id or delivery.product_id):
+		if not (delivery.order_id or delivery.product_id) or not delivery.shopify_store:
 			continue
+		store = delivery.shopify_store
+		settings = frappe.get_cached_doc(constants.STORE_DOCTYPE, store)
 		job_key = (
-			order_job_key(delivery.order_id) if delivery.order_id else product_job_key(delivery.product_id)
+			order_job_key(store, delivery.order_id)
+			if delivery.order_id
+			else product_job_key(store, delivery.product_id)
 		)
 		letter = _open_dead_letter(job_key)
 		if letter:
@@ -165,7 +176,7 @@ def finish_deliveries() -> dict:
 			continue
 		applied = delivery.order_id and frappe.db.get_value(
 			"Sales Order",
-			{"custom_shopify_order_id": delivery.order_id},
+			{"custom_shopify_store": store, "custom_shopify_order_id": delivery.order_id},
 			["name", "custom_shopify_updated_at"],
 			as_dict=True,
 		)
@@ -179,7 +190,7 @@ def finish_deliveries() -> dict:
 			counts["requeued"] += (
 				queue_drain(delivery.order_id, settings)
 				if delivery.order_id
-				else _queue_product_job(gid("Product", delivery.product_id))
+				else _queue_product_job(store, gid("Product", delivery.product_id))
 			)
 	return counts
 

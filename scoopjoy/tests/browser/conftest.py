@@ -104,10 +104,13 @@ def world(site, simulators, password):
 	"""Everything seeded; afterwards this app's Settings are as they were and no job of ours waits."""
 	from scoopjoy.tests.browser import seed
 	from scoopjoy.tests.setup import remove_leftover_jobs
-	from scoopjoy.tests.utils import restore_settings, settings_snapshot
+	from scoopjoy.tests.utils import remove_new_stores, restore_settings, settings_snapshot
 
 	started = time.monotonic()
 	snapshot = settings_snapshot()
+	import frappe
+
+	stores_before = set(frappe.get_all("Shopify Store", pluck="name"))
 	data = {"world": seed.prepare_site(password)}
 	data["logs"] = seed.seed_request_logs()
 	data["mobile_orders"] = seed.seed_mobile_dead_letters(simulators["mobile"], data["world"])
@@ -123,14 +126,14 @@ def world(site, simulators, password):
 	remove_leftover_jobs()
 	print(f"\nbrowser tests: seeded {SITE} in {time.monotonic() - started:.0f} s")
 	yield data
-	import frappe
-
 	frappe.db.rollback()
 	remove_leftover_jobs()
 	seed.remove_seeded_records()
 	restore_settings(snapshot)
+	for store in frappe.get_all("Shopify Store", pluck="name"):
+		frappe.get_doc("Shopify Store", store).get_connector().breaker.reset()
+	remove_new_stores(stores_before)
 	for doctype in (
-		"Shopify Settings",
 		"Mobile App Settings",
 		"Google Contacts Settings",
 		"WhatsApp Settings",

@@ -191,7 +191,7 @@ def test_workspace_shortcuts_and_links_open(desk, world):
 	)
 	for doctype in (
 		"ScoopJoy Settings",
-		"Shopify Settings",
+		"Shopify Store",
 		"WhatsApp Settings",
 		"Mobile App Settings",
 		"Google Contacts Settings",
@@ -349,7 +349,7 @@ def test_sync_console_explains_every_missing_order(desk, world, simulators):
 	console_ready(desk)
 	desk.check("sync-console-window-changed")
 	for label, route in (
-		("Shopify Settings", "Form/Shopify Settings"),
+		("Shopify Store", "Form/Shopify Store"),
 		("Dead letters", "List/Integration Dead Letter"),
 	):
 		desk.goto("shopify-sync-console")
@@ -369,9 +369,9 @@ def test_sync_console_when_shopify_is_down(desk, world, simulators):
 	from scoopjoy.connectors.shopify.connector import ShopifyConnector
 
 	shop = simulators["shop"]
-	frappe.db.set_single_value("Shopify Settings", "api_url", "http://127.0.0.1:9")  # nothing listens
+	frappe.db.set_value("Shopify Store", shop.shop_domain, "api_url", "http://127.0.0.1:9")  # nothing listens
 	frappe.db.commit()
-	frappe.clear_document_cache("Shopify Settings", "Shopify Settings")
+	frappe.clear_document_cache("Shopify Store", shop.shop_domain)
 	try:
 		desk.goto("shopify-sync-console")
 		console_ready(desk)
@@ -385,10 +385,10 @@ def test_sync_console_when_shopify_is_down(desk, world, simulators):
 		console_ready(desk)
 		desk.check("sync-console-shopify-still-down")
 	finally:
-		frappe.db.set_single_value("Shopify Settings", "api_url", shop.url)
+		frappe.db.set_value("Shopify Store", shop.shop_domain, "api_url", shop.url)
 		frappe.db.commit()
-		frappe.clear_document_cache("Shopify Settings", "Shopify Settings")
-		ShopifyConnector().breaker.reset()
+		frappe.clear_document_cache("Shopify Store", shop.shop_domain)
+		ShopifyConnector(store=shop.shop_domain).breaker.reset()
 	desk.page.locator(".shopify-sync-console .sync-console-error button", has_text="Try again").click()
 	desk.page.locator(".shopify-sync-console .sync-console-counts").wait_for()
 	desk.check("sync-console-shopify-back")
@@ -452,7 +452,8 @@ def test_sync_console_create_items_imports_an_unmapped_order(desk, world, simula
 	title = desk.doc_title()
 	assert title == "Strawberry Swirl - Cup", title
 	item = desk.page.evaluate(
-		"() => ({ variant_of: cur_frm.doc.variant_of, variant_id: cur_frm.doc.custom_shopify_variant_id,"
+		"() => ({ variant_of: cur_frm.doc.variant_of,"
+		" variant_id: (cur_frm.doc.custom_shopify_listings || [])[0]?.variant_id,"
 		" group: cur_frm.doc.item_group })"
 	)
 	assert item == {
@@ -577,8 +578,8 @@ def test_scoopjoy_settings(desk, world):
 	desk.check("scoopjoy-settings-to-status")
 
 
-def test_shopify_settings_and_its_actions(desk, world, jobs):
-	open_form(desk, "Shopify Settings")
+def test_shopify_settings_and_its_actions(desk, world, simulators, jobs):
+	open_form(desk, "Shopify Store", simulators["shop"].shop_domain)
 	help_text = desk.page.locator(".frappe-control[data-fieldname='shop_domain'] .help-box").inner_text()
 	assert "myshopify.com" in help_text and not help_text.strip().startswith("."), help_text
 	desk.check("shopify-settings")
@@ -597,10 +598,71 @@ def test_shopify_settings_and_its_actions(desk, world, jobs):
 	form_ready(desk, "Shopify Backfill")
 	assert desk.page.evaluate("() => cur_frm.is_new()")
 	desk.check("shopify-settings-new-backfill")
-	open_form(desk, "Shopify Settings")
+	open_form(desk, "Shopify Store", simulators["shop"].shop_domain)
 	button(desk, "Sync Console")
 	console_ready(desk)
 	desk.check("shopify-settings-to-console")
+
+
+def test_one_store_opens_its_form_two_stores_list_and_the_console_compares_the_chosen_one(
+	desk, world, simulators
+):
+	hong_kong = simulators["shop"].shop_domain
+	desk.goto("shopify-store")  # the workspace's Shopify Store link, with one store: that store
+	desk.page.wait_for_function(
+		"(name) => frappe.get_route_str() === `Form/Shopify Store/${name}`", arg=hong_kong
+	)
+	form_ready(desk, "Shopify Store", hong_kong)
+	desk.check("shopify-one-store-opens-its-form")
+
+	singapore_shop = seed.BrowserShop(
+		access_token=seed.SECOND_STORE_TOKEN,
+		client_secret=seed.SECOND_STORE_SECRET,
+		shop_domain="scoopjoy-browser-sg.myshopify.com",
+		currency="SGD",
+	).start()
+	singapore = None
+	try:
+		singapore = seed.second_store(singapore_shop, world["world"], orders=3)
+		open_list(desk, "Shopify Store")  # two stores: the list stays
+		rows = desk.page.locator(".frappe-list .list-row-container").all_inner_texts()
+		assert len(rows) == 2 and any("ScoopJoy Singapore" in row for row in rows), rows
+		desk.check("shopify-store-list")
+		desk.page.locator(".frappe-list .list-row-container", has_text="ScoopJoy Singapore").locator(
+			"a.list-subject-title, .list-subject a"
+		).first.click()
+		form_ready(desk, "Shopify Store", singapore)
+		desk.check("shopify-store-form-singapore")
+
+		button(desk, "Sync Console")  # the console of this store
+		console_ready(desk)
+		store_field = ".sync-console-window input[data-fieldname='store']"
+		assert desk.page.locator(store_field).input_value() == singapore
+		orders = desk.page.locator(".sync-console-counts tbody tr", has_text="Orders").inner_text()
+		assert [int(n) for n in re.findall(r"\t(\d+)", orders)][:2] == [3, 0], orders
+		assert desk.page.locator(".sync-console-missing tbody tr").count() == 3
+		desk.check("sync-console-second-store")
+
+		# the store chosen at the top: back to Hong Kong's comparison
+		with desk.page.expect_response(
+			lambda r: "get_sync_console" in r.url and hong_kong in (r.request.post_data or "")
+		):
+			desk.page.locator(store_field).fill(hong_kong)
+			desk.page.locator(store_field).press("Escape")
+			desk.page.locator(".sync-console-window label", has_text="From").click()
+		console_ready(desk)
+		made = world["shopify"]
+		from scoopjoy.connectors.shopify.mapping import legacy_id
+
+		listed = desk.page.locator(".sync-console-missing tbody tr").evaluate_all(
+			"(rows) => rows.map((row) => row.dataset.order)"
+		)
+		assert legacy_id(made["pending"]["id"]) in listed, listed
+		desk.check("sync-console-first-store-again")
+	finally:
+		if singapore:
+			seed.remove_store(singapore)
+		singapore_shop.stop()
 
 
 def test_product_publish_shows_its_progress(desk, world, simulators, jobs):
@@ -608,7 +670,7 @@ def test_product_publish_shows_its_progress(desk, world, simulators, jobs):
 
 	seed.publishable_items()
 	jobs.discard()
-	open_form(desk, "Shopify Settings")
+	open_form(desk, "Shopify Store", simulators["shop"].shop_domain)
 	menu(desk, "Actions", "Publish products now")
 	alert_text(desk, "ueued")
 	desk.page.locator(".form-dashboard .progress-area", has_text="Publishing products").first.wait_for(

@@ -8,7 +8,7 @@ the tests start there, so the site's web server talks to them on 127.0.0.1:
   never got an answer, 429, 5xx, 401, 422), so the cards and charts have something to show;
 - dead letters made by real failed jobs (the mobile app's order status against a backend that
   answers 500, then does not answer at all) and by a Shopify order that cannot be imported;
-- Shopify Settings pointing at the Shopify simulator, with orders that are imported and orders
+- a Shopify Store pointing at the Shopify simulator, with orders that are imported and orders
   that are not, for every reason the Sync Console gives;
 - (asked for by its test) a Shopify order dead-lettered because its product has no Item, for the
   Sync Console's Create Items;
@@ -25,6 +25,7 @@ import time
 import frappe
 from frappe.utils import add_days, add_to_date, now_datetime, nowdate
 
+from scoopjoy.connectors.shopify.listings import set_listing
 from scoopjoy.kernel.errors import FailureType, RecordError
 from scoopjoy.kernel.transport import CallRecord
 from scoopjoy.reliability.call_log import _request_log_row
@@ -461,7 +462,10 @@ def configure_shopify(shop, world) -> None:
 	from scoopjoy.connectors.shopify.connector import ShopifyConnector
 
 	tree_leaf("Item Group", SHOPIFY_GROUP, "item_group_name")
-	settings = frappe.get_single("Shopify Settings")
+	if frappe.db.exists("Shopify Store", shop.shop_domain):
+		settings = frappe.get_doc("Shopify Store", shop.shop_domain)
+	else:
+		settings = frappe.new_doc("Shopify Store")
 	settings.update(
 		{
 			"enabled": 1,
@@ -492,8 +496,8 @@ def configure_shopify(shop, world) -> None:
 		{"warehouse": world.warehouse, "location_id": location["id"], "location_name": location["name"]},
 	)
 	settings.save()
-	frappe.clear_document_cache("Shopify Settings", "Shopify Settings")
-	connector = ShopifyConnector()
+	frappe.clear_document_cache("Shopify Store", settings.name)
+	connector = ShopifyConnector(settings)
 	connector.breaker.reset()
 	connector.transport.rate_limiter.reset()
 	frappe.db.commit()
@@ -512,9 +516,7 @@ def seed_shopify(shop, world) -> dict:
 	)
 	variant = mango["variants"][0]
 	make_item("BROWSER-SHOP-MANGO", SHOPIFY_GROUP, rate=4.5)
-	frappe.db.set_value(
-		"Item", "BROWSER-SHOP-MANGO", "custom_shopify_variant_id", variant["legacyResourceId"]
-	)
+	set_listing("BROWSER-SHOP-MANGO", shop.shop_domain, variant_id=variant["legacyResourceId"])
 	vanilla = shop.add_product(
 		"Vanilla Scoop",
 		variants=[
@@ -563,19 +565,66 @@ def seed_shopify(shop, world) -> dict:
 	return made
 
 
+SECOND_STORE_TOKEN = "shpat_scoopjoy_browser_sg_token_0123456"
+SECOND_STORE_SECRET = "shpss_scoopjoy_browser_sg_secret"
+
+
+def second_store(shop, world, orders: int = 3) -> str:
+	"""A second Shopify Store (Singapore), booking into the same company, whose simulator holds
+	``orders`` orders nothing imported yet; for the store list and a console per store."""
+	from scoopjoy.connectors.shopify.connector import ShopifyConnector
+
+	settings = frappe.new_doc("Shopify Store")
+	settings.update(
+		{
+			"enabled": 1,
+			"sandbox_mode": 1,
+			"store_name": "ScoopJoy Singapore",
+			"shop_domain": shop.shop_domain,
+			"api_url": shop.url,
+			"api_version": shop.api_version,
+			"access_token": SECOND_STORE_TOKEN,
+			"client_secret": SECOND_STORE_SECRET,
+			"sync_orders": 0,  # the scheduler leaves it alone while the browser looks
+			"company": world.company,
+			"warehouse": world.warehouse,
+			"cash_bank_account": world.cash_account,
+			"tax_account": world.tax_account,
+			"shipping_account": world.shipping_account,
+			"customer_group": world.customer_group,
+			"price_list": world.price_list,
+		}
+	)
+	settings.insert(ignore_permissions=True)
+	ShopifyConnector(settings).breaker.reset()
+	product = shop.add_product(
+		"Durian Gelato", variants=[{"sku": "BROWSER-SG-DURIAN", "price": "6.00", "option": "Cup"}]
+	)
+	for _ in range(orders):
+		shop.add_order(lines=[{"variant": product["variants"][0]["id"], "quantity": 1}])
+	frappe.db.commit()
+	return settings.name
+
+
+def remove_store(name: str) -> None:
+	frappe.db.rollback()
+	frappe.delete_doc("Shopify Store", name, force=True, ignore_permissions=True)
+	frappe.db.commit()
+
+
 def seed_backfill_window(shop, count: int = 12) -> dict:
 	"""Orders of one day long ago that nothing imported yet, and a Shopify Backfill for that day."""
 	variant = shop.add_product(
 		"Backfill Cone", variants=[{"sku": "BROWSER-SHOP-CONE", "price": "2.50", "option": "Cone"}]
 	)["variants"][0]
 	make_item("BROWSER-SHOP-CONE", SHOPIFY_GROUP, rate=2.5)
-	frappe.db.set_value("Item", "BROWSER-SHOP-CONE", "custom_shopify_variant_id", variant["legacyResourceId"])
+	set_listing("BROWSER-SHOP-CONE", shop.shop_domain, variant_id=variant["legacyResourceId"])
 	day = add_days(nowdate(), -45)
 	for n in range(count):
 		shop.add_order(lines=[{"variant": variant["id"], "quantity": 1}], created_at=f"{day}T09:{n:02d}:00Z")
-	backfill = frappe.get_doc({"doctype": "Shopify Backfill", "from_date": day, "to_date": day}).insert(
-		ignore_permissions=True
-	)
+	backfill = frappe.get_doc(
+		{"doctype": "Shopify Backfill", "shopify_store": shop.shop_domain, "from_date": day, "to_date": day}
+	).insert(ignore_permissions=True)
 	frappe.db.commit()
 	return {"name": backfill.name, "day": day, "count": count}
 
@@ -590,7 +639,7 @@ def seed_unmapped_order(shop) -> dict:
 	from scoopjoy.connectors.shopify.mapping import legacy_id
 
 	tree_leaf("Item Group", SHOPIFY_NEW_ITEMS_GROUP, "item_group_name")
-	settings = frappe.get_single("Shopify Settings")
+	settings = frappe.get_doc("Shopify Store", shop.shop_domain)
 	settings.update({"create_missing_items": 0, "new_item_group": SHOPIFY_NEW_ITEMS_GROUP})
 	settings.save()
 	frappe.db.commit()
@@ -646,7 +695,7 @@ def _draft_delivery_note(order: dict) -> str:
 
 	from scoopjoy.connectors.shopify.mapping import legacy_id
 
-	frappe.db.set_single_value("Shopify Settings", "push_fulfillments", 1)
+	frappe.db.set_value("Shopify Store", {"name": ["is", "set"]}, "push_fulfillments", 1)
 	so = frappe.db.get_value(
 		"Sales Order", {"custom_shopify_order_id": legacy_id(order["id"]), "docstatus": 1}
 	)
@@ -718,7 +767,7 @@ def publishable_items(count: int = 4) -> list[str]:
 		make_item(code, SHOPIFY_GROUP, rate=3 + n)
 		frappe.db.set_value("Item", code, "item_name", f"Browser Flavour {n + 1}")
 		codes.append(code)
-	frappe.db.set_single_value("Shopify Settings", "last_product_push_at", None)
+	frappe.db.set_value("Shopify Store", {"name": ["is", "set"]}, "last_product_push_at", None)
 	frappe.db.commit()
 	return codes
 

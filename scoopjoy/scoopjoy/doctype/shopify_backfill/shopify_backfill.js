@@ -6,6 +6,14 @@
 // server sends them, update the bar at once.
 
 frappe.ui.form.on("Shopify Backfill", {
+	onload(frm) {
+		// a site with one store: that store (several: the person picks one)
+		if (frm.is_new() && !frm.doc.shopify_store) {
+			frappe.db.get_list("Shopify Store", { fields: ["name"], limit: 2 }).then((stores) => {
+				if (stores.length === 1 && !frm.doc.shopify_store) frm.set_value("shopify_store", stores[0].name);
+			});
+		}
+	},
 	refresh(frm) {
 		if (frm.is_new()) return;
 		// while it runs, no Start/Resume: unless it stopped moving (a worker killed mid-run), then Resume

@@ -26,10 +26,17 @@ class ShopifyBackfill(Document):
 		orders_skipped: DF.Int
 		orders_total: DF.Int
 		pages_done: DF.Int
+		shopify_store: DF.Link
 		started_at: DF.Datetime | None
 		status: DF.Literal["Draft", "Queued", "Running", "Completed", "Failed"]
 		to_date: DF.Date
 	# end: auto-generated types
+
+	def before_validate(self):
+		if not self.shopify_store:  # a site with one store: that store
+			from scoopjoy.connectors.shopify.stores import store_name
+
+			self.shopify_store = store_name()
 
 	def validate(self):
 		if getdate(self.from_date) > getdate(self.to_date):

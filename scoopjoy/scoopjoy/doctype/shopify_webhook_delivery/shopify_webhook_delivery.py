@@ -24,6 +24,7 @@ class ShopifyWebhookDelivery(Document):
 		received_at: DF.Datetime | None
 		result: DF.SmallText | None
 		sales_order: DF.Link | None
+		shopify_store: DF.Link | None
 		status: DF.Literal["Queued", "Processed", "Skipped", "Failed"]
 		topic: DF.Data | None
 		triggered_at: DF.Data | None

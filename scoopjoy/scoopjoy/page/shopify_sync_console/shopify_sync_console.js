@@ -1,7 +1,8 @@
 // Copyright (c) 2026, ScoopJoy Engineering and contributors
 // For license information, please see license.txt
 //
-// Shopify vs ERPNext for a window: counts and coverage per entity, and the orders that are not in
+// One Shopify store vs ERPNext for a window (the store chosen at the top; a site with one store
+// opens on it): counts and coverage per entity, and the orders that are not in
 // ERPNext with the reason for each, a resync per row and for all. Every number comes from
 // scoopjoy.connectors.shopify.api.get_sync_console (the Shopify token never reaches the browser).
 // When Shopify cannot be asked, the page says so in place, with what to do, and stays usable.
@@ -25,6 +26,15 @@ frappe.pages["shopify-sync-console"].on_page_load = function (wrapper) {
 		body: $filters,
 		fields: [
 			{
+				fieldname: "store",
+				label: __("Shopify Store"),
+				fieldtype: "Link",
+				options: "Shopify Store",
+				reqd: 1,
+				onchange: () => ready && load(),
+			},
+			{ fieldtype: "Column Break" },
+			{
 				fieldname: "from_date",
 				label: __("From"),
 				fieldtype: "Date",
@@ -38,11 +48,15 @@ frappe.pages["shopify-sync-console"].on_page_load = function (wrapper) {
 	});
 	filters.make();
 	const body = $('<div class="shopify-sync-console"></div>').appendTo(page.main);
-	const window_args = () => ({ from_date: filters.get_value("from_date"), to_date: filters.get_value("to_date") });
+	const window_args = () => ({
+		store: filters.get_value("store"),
+		from_date: filters.get_value("from_date"),
+		to_date: filters.get_value("to_date"),
+	});
 
 	const load = () => {
 		const args = window_args();
-		if (!args.from_date || !args.to_date) return;
+		if (!args.store || !args.from_date || !args.to_date) return;
 		const key = JSON.stringify(args);
 		if (loading === key) return;
 		loading = key;
@@ -77,7 +91,9 @@ frappe.pages["shopify-sync-console"].on_page_load = function (wrapper) {
 	const queued = (r) =>
 		frappe.show_alert({ message: __("{0} order(s) queued for import", [r.message.queued]), indicator: "green" });
 	const resync = (ids) =>
-		frappe.call({ method: "scoopjoy.connectors.shopify.api.resync_orders", args: { order_ids: ids } }).then(queued);
+		frappe
+			.call({ method: "scoopjoy.connectors.shopify.api.resync_orders", args: { order_ids: ids, store: filters.get_value("store") } })
+			.then(queued);
 
 	// "2026-11-20 10:00:00" (site time) -> the user's format, and "5 days ago"
 	const when = (value) =>
@@ -138,7 +154,7 @@ frappe.pages["shopify-sync-console"].on_page_load = function (wrapper) {
 	};
 
 	page.set_primary_action(__("Refresh"), load, "refresh");
-	page.add_inner_button(__("Shopify Settings"), () => frappe.set_route("Form", "Shopify Settings"));
+	page.add_inner_button(__("Shopify Store"), () => frappe.set_route("Form", "Shopify Store", filters.get_value("store")));
 	page.add_inner_button(__("Dead letters"), () =>
 		frappe.set_route("List", "Integration Dead Letter", { connector: "Shopify" })
 	);
@@ -150,6 +166,7 @@ frappe.pages["shopify-sync-console"].on_page_load = function (wrapper) {
 				frappe
 					.call({
 						method: "scoopjoy.connectors.shopify.api.create_missing_items",
+						args: { store: filters.get_value("store") },
 						freeze: true,
 						freeze_message: __("Making Items from Shopify products…"),
 					})
@@ -166,12 +183,31 @@ frappe.pages["shopify-sync-console"].on_page_load = function (wrapper) {
 					})
 		)
 	);
-	ready = true;
 	wrapper.scoopjoy_refresh = load;
-	load();
+	wrapper.scoopjoy_choose_store = (store) => filters.set_value("store", store);
+	// the store named in the route (a Shopify Store's Sync Console button), else the first one
+	const asked = (frappe.route_options || {}).store;
+	frappe.route_options = null;
+	(asked
+		? Promise.resolve([{ name: asked }])
+		: frappe.db.get_list("Shopify Store", { fields: ["name"], order_by: "creation asc", limit: 1 })
+	).then((stores) => {
+		const store = stores.length ? stores[0].name : null;
+		filters.set_value("store", store).then(() => {
+			ready = true;
+			if (store) load();
+			else body.html(`<p class="text-muted">${__("No Shopify Store yet: add one under Shopify Store.")}</p>`);
+		});
+	});
 };
 
 // back on the page from a list or a form (the desk keeps the page): show what is true now
 frappe.pages["shopify-sync-console"].on_page_show = function (wrapper) {
+	const asked = (frappe.route_options || {}).store;
+	if (asked && wrapper.scoopjoy_choose_store) {
+		frappe.route_options = null;
+		wrapper.scoopjoy_choose_store(asked); // its onchange loads that store
+		return;
+	}
 	if (wrapper.scoopjoy_refresh && Date.now() - (wrapper.scoopjoy_loaded_at || 0) > 2000) wrapper.scoopjoy_refresh();
 };

@@ -1,7 +1,7 @@
 // Copyright (c) 2026, ScoopJoy Engineering and contributors
 // For license information, please see license.txt
 
-frappe.ui.form.on("Shopify Settings", {
+frappe.ui.form.on("Shopify Store", {
 	setup(frm) {
 		frm.set_query("cash_bank_account", () => ({
 			filters: { company: frm.doc.company, is_group: 0, account_type: ["in", ["Cash", "Bank"]] },
@@ -16,9 +16,11 @@ frappe.ui.form.on("Shopify Settings", {
 		}
 	},
 	refresh(frm) {
+		if (frm.is_new()) return; // the actions act on a saved store
+		const store = frm.doc.name;
 		const saved = () => {
 			if (frm.is_dirty()) {
-				frappe.msgprint(__("Save the settings first."));
+				frappe.msgprint(__("Save the store first."));
 				return false;
 			}
 			return true;
@@ -38,7 +40,7 @@ frappe.ui.form.on("Shopify Settings", {
 			() => {
 				if (!saved()) return;
 				frappe
-					.call({ method: "scoopjoy.connectors.shopify.api.register_webhooks", freeze: true })
+					.call({ method: "scoopjoy.connectors.shopify.api.register_webhooks", args: { store }, freeze: true })
 					.then((r) => {
 						const m = r.message;
 						frappe.msgprint(
@@ -55,13 +57,14 @@ frappe.ui.form.on("Shopify Settings", {
 		);
 		frm.add_custom_button(
 			__("Pull orders now"),
-			() => frappe.call({ method: "scoopjoy.connectors.shopify.api.sync_orders_now" }).then(queued),
+			() =>
+				frappe.call({ method: "scoopjoy.connectors.shopify.api.sync_orders_now", args: { store } }).then(queued),
 			__("Actions")
 		);
 		frm.add_custom_button(
 			__("Publish products now"),
 			() =>
-				frappe.call({ method: "scoopjoy.connectors.shopify.api.push_products_now" }).then((r) => {
+				frappe.call({ method: "scoopjoy.connectors.shopify.api.push_products_now", args: { store } }).then((r) => {
 					queued(r);
 					frm.__scoopjoy_progress_seen = true;
 					scoopjoy_product_progress(frm);
@@ -80,7 +83,10 @@ frappe.ui.form.on("Shopify Settings", {
 						],
 						(values) =>
 							frappe
-								.call({ method: "scoopjoy.connectors.shopify.api.import_payouts_now", args: values })
+								.call({
+									method: "scoopjoy.connectors.shopify.api.import_payouts_now",
+									args: { ...values, store },
+								})
 								.then(queued),
 						__("Import Shopify Payments payouts"),
 						__("Import")
@@ -91,14 +97,15 @@ frappe.ui.form.on("Shopify Settings", {
 		}
 		frm.add_custom_button(
 			__("Push inventory now"),
-			() => frappe.call({ method: "scoopjoy.connectors.shopify.api.push_inventory_now" }).then(queued),
+			() =>
+				frappe.call({ method: "scoopjoy.connectors.shopify.api.push_inventory_now", args: { store } }).then(queued),
 			__("Actions")
 		);
 		frm.add_custom_button(
 			__("Check inventory drift"),
 			() =>
 				frappe
-					.call({ method: "scoopjoy.connectors.shopify.api.check_inventory_drift", freeze: true })
+					.call({ method: "scoopjoy.connectors.shopify.api.check_inventory_drift", args: { store }, freeze: true })
 					.then((r) => {
 						const rows = r.message || [];
 						if (!rows.length) {
@@ -123,8 +130,12 @@ frappe.ui.form.on("Shopify Settings", {
 					}),
 			__("Actions")
 		);
-		frm.add_custom_button(__("Backfill orders"), () => frappe.new_doc("Shopify Backfill"), __("Actions"));
-		frm.add_custom_button(__("Sync Console"), () => frappe.set_route("shopify-sync-console"));
+		frm.add_custom_button(
+			__("Backfill orders"),
+			() => frappe.new_doc("Shopify Backfill", { shopify_store: store }),
+			__("Actions")
+		);
+		frm.add_custom_button(__("Sync Console"), () => frappe.set_route("shopify-sync-console", { store }));
 		scoopjoy_product_progress(frm); // a publish that is queued or running shows here
 	},
 });
@@ -139,10 +150,10 @@ function scoopjoy_product_progress(frm) {
 	};
 	const tick = () =>
 		frappe
-			.xcall("scoopjoy.reliability.progress.get_progress", { kind: "shopify-products" }, "GET")
+			.xcall("scoopjoy.reliability.progress.get_progress", { kind: `shopify-products:${frm.doc.name}` }, "GET")
 			.then((data) => {
-				const [view, doctype] = frappe.get_route();
-				if (!data || view !== "Form" || doctype !== "Shopify Settings") return stop();
+				const [view, doctype, name] = frappe.get_route();
+				if (!data || view !== "Form" || doctype !== "Shopify Store" || name !== frm.doc.name) return stop();
 				const running = data.status === "Queued" || data.status === "Running";
 				if (running) {
 					frm.__scoopjoy_progress_seen = true; // so its end is announced

@@ -9,7 +9,7 @@ from scoopjoy.connectors.settings import ConnectorSettings
 from scoopjoy.connectors.shopify.mapping import legacy_id, version_support_end, version_warning
 
 
-class ShopifySettings(ConnectorSettings):
+class ShopifyStore(ConnectorSettings):
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 
@@ -67,9 +67,10 @@ class ShopifySettings(ConnectorSettings):
 		sales_order_naming_series: DF.Data | None
 		sandbox_mode: DF.Check
 		shipping_account: DF.Link | None
-		shop_domain: DF.Data | None
+		shop_domain: DF.Data
 		shop_timezone: DF.Data | None
 		skip_test_orders: DF.Check
+		store_name: DF.Data | None
 		stock_uom: DF.Link | None
 		sync_orders: DF.Check
 		tax_account: DF.Link | None
@@ -96,6 +97,12 @@ class ShopifySettings(ConnectorSettings):
 		from scoopjoy.connectors.shopify.webhook import endpoint_url
 
 		return endpoint_url()
+
+	def before_insert(self):
+		# the domain is the record's name: tidied before Frappe names the new store by it
+		self.shop_domain = (self.shop_domain or "").strip().lower().removeprefix("https://").strip("/")
+		if not self.store_name:
+			self.store_name = self.shop_domain.removesuffix(".myshopify.com")
 
 	def validate(self):
 		super().validate()
