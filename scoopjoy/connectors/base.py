@@ -96,8 +96,8 @@ class BaseConnector:
 		return self.base_url
 
 	def account_label(self) -> str:
-		"""Which of several accounts of the service this is, for people (alerts); "" when a site has
-		one account of it."""
+		"""Which of several accounts of the service this is (alerts say it, the request log and dead
+		letters are filtered by it); "" for a service a site has one account of."""
 		return ""
 
 	def read_budget(self, response) -> Budget | None:
@@ -229,7 +229,7 @@ class BaseConnector:
 			auth_headers=self.get_auth_headers,
 			idempotency_header=self.idempotency_header,
 			correlation_header=self.correlation_header,
-			on_call=write_call_record,
+			on_call=lambda record: write_call_record(record, self.account_label()),
 			on_circuit_open=self._alert_circuit_open,
 			user_agent=f"ScoopJoy-Connect/{self.service_name}",
 		)

@@ -26,13 +26,15 @@ from scoopjoy.reliability.runtime import scoopjoy_settings
 ERROR_LOG_TITLE_LENGTH = 140
 
 
-def write_call_record(record: CallRecord) -> None:
+def write_call_record(record: CallRecord, account: str | None = None) -> None:
+	"""``account``: which of the connector's accounts made the call (a Shopify store), when a site
+	may hold several."""
 	failed = record.outcome != "Success"
 	if not failed:
 		mark_success(record.service)
 		if not scoopjoy_settings().log_successful_calls:
 			return
-	rows = [_request_log_row(record)]
+	rows = [{**_request_log_row(record), "account": account or None}]
 	if failed and record.failure_type != "rate_limited":  # 429s are expected and retried: no Error Log flood
 		rows.append(_error_log_row(record))
 	for row in rows:

@@ -62,6 +62,8 @@ def record_dead_letter(
 			}
 		)
 	doc.payload = json.dumps(payload, default=str, sort_keys=True, indent=1)
+	# a connector with several accounts names the one its jobs work for as ``store`` (Shopify)
+	doc.account = payload.get("store") or doc.account
 	doc.correlation_id = correlation_id or getattr(error, "correlation_id", None) or doc.correlation_id
 	_register_failure(doc, error)
 	doc.save(ignore_permissions=True) if not doc.is_new() else doc.insert(ignore_permissions=True)

@@ -179,6 +179,36 @@ class TestTwoStores(TwoStoresTestCase):
 		with self.assertRaisesRegex(ConfigError, "no Shopify Store nowhere.myshopify.com"):
 			store_name("nowhere.myshopify.com")
 
+	def test_the_request_log_and_dead_letters_say_which_store(self):
+		from scoopjoy.kernel.errors import ConnectorError
+		from scoopjoy.tests.simulators.harness import Fault
+
+		self.sg_shop.faults.add(Fault.status(401))  # the Singapore token was revoked
+		with self.assertRaises(ConnectorError):
+			ShopifyConnector(store=self.sg).query("query { shop { name } }", operation="Shop")
+		log = frappe.get_all(
+			"Connector Request Log",
+			filters={"connector": "Shopify", "status_code": 401},
+			fields=["account", "url"],
+			order_by="creation desc",
+			limit=1,
+		)[0]
+		self.assertEqual(log.account, self.sg)
+		# its circuit is open: the Hong Kong store's is not (each shop has its own breaker)
+		self.assertEqual(ShopifyConnector(store=self.sg).breaker.state().state, "open")
+		self.assertEqual(ShopifyConnector(store=self.store).breaker.state().state, "closed")
+		variant = self.mapped_variant(f"SHOP-T-CALM-{frappe.generate_hash(length=5).upper()}")
+		self.shop.add_order(lines=[{"variant": variant["id"], "quantity": 1}])
+		self.assertEqual(sync.pull_changed_orders(self.store).get("created"), 1)
+		ShopifyConnector(store=self.sg).breaker.reset()  # the merchant pasted a new token
+		bad = self.sg_shop.add_order(lines=[{"deleted": True, "title": "Gone Kaya Toast", "quantity": 1}])
+		self.assertEqual(sync.pull_changed_orders(self.sg).get("failed"), 1)
+		letter = frappe.get_doc(
+			"Integration Dead Letter",
+			{"dedup_key": job_id_for("Shopify", order_job_key(self.sg, bad["id"]))},
+		)
+		self.assertEqual((letter.account, json.loads(letter.payload)["store"]), (self.sg, self.sg))
+
 	def test_one_item_in_both_stores_has_its_stock_pushed_to_each_store_location(self):
 		code = f"SHOP-T-SHARED-{frappe.generate_hash(length=5).upper()}"
 		frappe.get_doc(

@@ -64,8 +64,8 @@ class ShopifyConnector(BaseConnector):
 		return constants.ORDER_POLL_MINUTES if self.settings.sync_orders else None
 
 	def account_label(self) -> str:
-		"""The store, so that an alert says which of the site's shops is failing."""
-		return self.settings.get("store_name") or self.settings.name or ""
+		"""The store (its name, the shop domain): alerts say which shop fails, logs say whose call."""
+		return self.settings.name or ""
 
 	def account_id(self) -> str:
 		return (self.settings.shop_domain or self.base_url).strip().lower()

@@ -27,6 +27,7 @@ class IntegrationDeadLetter(Document):
 	if TYPE_CHECKING:
 		from frappe.types import DF
 
+		account: DF.Data | None
 		attempts: DF.Int
 		connector: DF.Data | None
 		correlation_id: DF.Data | None
