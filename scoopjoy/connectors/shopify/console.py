@@ -23,7 +23,7 @@ from frappe.utils import convert_utc_to_system_timezone, now_datetime
 from scoopjoy.connectors.shopify import constants, payouts, queries
 from scoopjoy.connectors.shopify.connector import ShopifyConnector
 from scoopjoy.connectors.shopify.listings import item_of_variant, listed_items
-from scoopjoy.connectors.shopify.mapping import legacy_id, order_job_key, parse_time
+from scoopjoy.connectors.shopify.mapping import legacy_id, parse_time
 from scoopjoy.connectors.shopify.sync import window_query
 from scoopjoy.kernel.errors import ConnectorError, FailureType
 
@@ -144,21 +144,7 @@ def console_data(from_date, to_date, store: str | None = None) -> dict:
 				)
 			)
 		),
-		"fulfilments": len(
-			set(
-				frappe.get_all(
-					"Delivery Note Item",
-					filters={
-						"docstatus": 1,
-						"against_sales_order": [
-							"in",
-							frappe.get_all("Sales Order", filters=mine, pluck="name") or [""],
-						],
-					},
-					pluck="against_sales_order",
-				)
-			)
-		),
+		"fulfilments": _delivered(frappe.get_all("Sales Order", filters=mine, pluck="name")),
 	}
 	shopify = {
 		"orders": _count(counts, "ordersCount"),
@@ -192,6 +178,22 @@ def console_data(from_date, to_date, store: str | None = None) -> dict:
 	}
 
 
+def _delivered(sales_orders: list[str]) -> int:
+	"""How many of these Sales Orders have a submitted Delivery Note. None: none (``in ("")`` would
+	count the notes of no Sales Order at all)."""
+	if not sales_orders:
+		return 0
+	return len(
+		set(
+			frappe.get_all(
+				"Delivery Note Item",
+				filters={"docstatus": 1, "against_sales_order": ["in", sales_orders]},
+				pluck="against_sales_order",
+			)
+		)
+	)
+
+
 def _customer_ids(connector: ShopifyConnector, query: str) -> list[str]:
 	ids: list[str] = []
 	for page in connector.pages(
@@ -211,8 +213,6 @@ def _count(data: dict, key: str) -> int:
 
 
 def _why(order: dict, store: str) -> dict:
-	from scoopjoy.reliability.jobs import job_id_for
-
 	order_id = legacy_id(order["id"])
 	created = parse_time(order.get("createdAt"))
 	row = {
@@ -229,15 +229,7 @@ def _why(order: dict, store: str) -> dict:
 		"detail": "",
 	}
 	lines = (order.get("lineItems") or {}).get("nodes") or []
-	letter = frappe.db.get_value(
-		"Integration Dead Letter",
-		{
-			"dedup_key": job_id_for(constants.SERVICE_NAME, order_job_key(store, order_id)),
-			"status": ["!=", "Resolved"],
-		},
-		["name", "last_error"],
-		as_dict=True,
-	)
+	letter = next(iter(open_letters_of(store, order_id)), None)
 	deleted = [line for line in lines if not line.get("product") and not line.get("variant")]
 	unmapped = [
 		line
@@ -263,6 +255,23 @@ def _why(order: dict, store: str) -> dict:
 	if letter and not row.get("dead_letter"):
 		row["dead_letter"] = letter.name
 	return row
+
+
+def open_letters_of(store: str, order_id: str, **filters) -> list:
+	"""The order's dead letters still to be dealt with: of this store (its Account), or of no store
+	(written before the site had several)."""
+	return frappe.get_all(
+		"Integration Dead Letter",
+		filters={
+			"connector": constants.SERVICE_NAME,
+			"external_id": order_id,
+			"status": ["!=", "Resolved"],
+			**filters,
+		},
+		or_filters=[["account", "=", store], ["account", "is", "not set"]],
+		fields=["name", "last_error", "payload"],
+		order_by="creation",
+	)
 
 
 def _titles(lines: list[dict]) -> str:

@@ -613,15 +613,16 @@ def create_items_for_dead_letters(store: str | None = None, order_ids: list[str]
 		"job": constants.SYNC_ORDER_JOB,
 		"status": ["in", ("Open", "Gave Up")],
 		"last_error": ["like", f"%{UNMAPPED}%"],
-		# the job's arguments, stored as sorted JSON: this store's letters only
-		"payload": ["like", f'%"store": "{store}"%'],
 	}
 	if order_ids:
 		filters["external_id"] = ["in", [legacy_id(order_id) for order_id in order_ids]]
-	total = frappe.db.count(DEAD_LETTER, filters)
+	# this store's letters (their Account), and those of no store (written before several stores)
+	mine = [["account", "=", store], ["account", "is", "not set"]]
+	total = len(frappe.get_all(DEAD_LETTER, filters=filters, or_filters=mine, pluck="name"))
 	letters = frappe.get_all(
 		DEAD_LETTER,
 		filters=filters,
+		or_filters=mine,
 		fields=["name", "external_id", "payload"],
 		order_by="creation",
 		limit=CREATE_ITEMS_LIMIT,

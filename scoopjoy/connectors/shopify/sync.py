@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
+from datetime import time as datetime_time
 
 import frappe
 from frappe.utils import get_datetime, now_datetime
@@ -173,7 +174,18 @@ def start_backfill(name: str) -> bool:
 
 
 def window_query(from_date, to_date) -> str:
-	return f"created_at:>='{from_date}T00:00:00Z' created_at:<='{to_date}T23:59:59Z'"
+	"""Orders created on the window's days as the site counts days (its time zone): a New York site's
+	"today" ends at 05:00 UTC tomorrow, so an order of 20:00 its time is in today's window."""
+	from zoneinfo import ZoneInfo
+
+	from frappe.utils import get_system_timezone, getdate
+
+	zone = ZoneInfo(get_system_timezone())
+	start = datetime.combine(getdate(from_date), datetime_time.min, zone).astimezone(timezone.utc)
+	end = datetime.combine(getdate(to_date) + timedelta(days=1), datetime_time.min, zone).astimezone(
+		timezone.utc
+	)
+	return f"created_at:>='{start:%Y-%m-%dT%H:%M:%SZ}' created_at:<'{end:%Y-%m-%dT%H:%M:%SZ}'"
 
 
 def run_backfill(backfill: str) -> dict:

@@ -21,7 +21,7 @@ frappe.pages["shopify-sync-console"].on_page_load = function (wrapper) {
 	let loading = null;
 	let ready = false; // the window's defaults are set before anything may load
 
-	const $filters = $('<div class="sync-console-window" style="max-width: 520px"></div>').appendTo(page.main);
+	const $filters = $('<div class="sync-console-window" style="max-width: 780px"></div>').appendTo(page.main);
 	const filters = new frappe.ui.FieldGroup({
 		body: $filters,
 		fields: [
