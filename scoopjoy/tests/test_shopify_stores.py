@@ -172,6 +172,26 @@ class TestTwoStores(TwoStoresTestCase):
 			job_id_for("Shopify", order_job_key(self.sg, sg_order["id"])),
 		)
 
+	def test_one_person_buying_in_both_stores_is_one_customer_and_each_order_keeps_its_po_number(self):
+		"""The same email in both stores is one ERPNext Customer (one party, receivable per company).
+		Both stores' first order is #1001: ERPNext refuses a second Sales Order of one customer with the
+		same Customer's PO No, so the later one names its store, and both are booked."""
+		code = f"SHOP-T-SAME-{frappe.generate_hash(length=5).upper()}"
+		email = f"wing.chan.{code.lower()}@example.hk"
+		found = []
+		for shop, store, price in ((self.shop, self.store, "4.50"), (self.sg_shop, self.sg, "7.80")):
+			variant = self.variant_in(shop, store, code, price)
+			buyer = shop.add_customer("Wing", "Chan", email=email)
+			order = shop.add_order(customer=buyer, lines=[{"variant": variant["id"], "quantity": 1}])
+			self.assertEqual(orders.sync_order(order["id"], store), "created")
+			found.append((order, self.sales_order_in(store, order)))
+		(hk_order, hk), (sg_order, sg) = found
+		self.assertEqual(hk_order["name"], sg_order["name"])
+		self.assertEqual(hk.customer, sg.customer)
+		self.assertEqual(hk.po_no, hk_order["name"])
+		self.assertEqual(sg.po_no, f"{sg_order['name']} (ScoopJoy Singapore)")
+		self.assertEqual((hk.docstatus, sg.docstatus), (1, 1))
+
 	def test_work_that_names_no_store_is_refused_with_a_clear_message_on_a_two_store_site(self):
 		with self.assertRaisesRegex(ConfigError, "several Shopify stores"):
 			ShopifyConnector()
