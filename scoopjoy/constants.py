@@ -350,5 +350,17 @@ CUSTOM_FIELDS: dict[str, list[dict]] = {
 			),
 			"allow_on_submit": 1,
 		},
+		# a return of stock: the Shopify refund that restocked these units (one set of returns each)
+		{
+			"fieldname": "custom_shopify_refund_id",
+			"label": "Shopify Refund ID",
+			"fieldtype": "Data",
+			"insert_after": "custom_shopify_tracking_sent",
+			"read_only": 1,
+			"no_copy": 1,
+			"search_index": 1,
+			"translatable": 0,
+			"depends_on": "custom_shopify_refund_id",
+		},
 	],
 }

@@ -541,32 +541,51 @@ def local_date(moment: str | None, timezone) -> date | None:
 # --- refunds --------------------------------------------------------------------------------------
 
 
+class RefundDetails:
+	"""What each refund gave back and restocked (query REFUND_DETAILS), read at most once per import
+	and shared by its credit notes and its returns of stock."""
+
+	def __init__(self, connector, refunds: list[dict]):
+		self.connector, self.refunds, self._read = connector, refunds, {}
+
+	def of(self, refund: dict) -> dict:
+		if refund["refund_id"] not in self._read:
+			self._read[refund["refund_id"]] = (
+				self.connector.query(
+					queries.REFUND_DETAILS, {"id": refund["gid"]}, operation="RefundDetails"
+				).get("node")
+				or {}
+			)
+		return self._read[refund["refund_id"]]
+
+	def every(self) -> list[dict]:
+		return [self.of(refund) for refund in self.refunds]
+
+
 def ensure_credit_notes(
-	invoice, order: dict, refunds: list[dict], settings, connector, which: str, timezone, rate_precision=2
+	invoice,
+	order: dict,
+	refunds: list[dict],
+	settings,
+	refund_details: RefundDetails,
+	which: str,
+	timezone,
+	rate_precision=2,
 ):
 	"""One credit note per refund not booked yet, then the refund's payment. Each credits its units
 	at the rates the invoice booked them at, with their share of the order's booked discount and
 	rounding (the order's booking, as it was made: every refund's units counted back)."""
-	details_of = {
-		refund["refund_id"]: (
-			connector.query(queries.REFUND_DETAILS, {"id": refund["gid"]}, operation="RefundDetails").get(
-				"node"
-			)
-			or {}
-		)
-		for refund in refunds
-	}
 	booking = None
 	for refund in refunds:
 		refund_id = refund["refund_id"]
-		details = details_of[refund_id]
+		details = refund_details.of(refund)
 		note_name = frappe.db.get_value(
 			"Sales Invoice",
 			{"custom_shopify_store": settings.name, "custom_shopify_refund_id": refund_id, "docstatus": 1},
 		)
 		if not note_name:
 			if booking is None:
-				booking = _order_as_booked(order, list(details_of.values()), which, rate_precision)
+				booking = _order_as_booked(order, refund_details.every(), which, rate_precision)
 			rates = {
 				gid("LineItem", row.custom_shopify_line_item_id): Decimal(str(flt(row.rate)))
 				for row in _invoice_rows(invoice)

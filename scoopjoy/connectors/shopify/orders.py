@@ -36,6 +36,7 @@ from scoopjoy.connectors.shopify.delivery_notes import (
 )
 from scoopjoy.connectors.shopify.locks import StaleSnapshot, _lock_until_transaction_ends
 from scoopjoy.connectors.shopify.mapping import OrderPlan, gid, legacy_id, order_plan
+from scoopjoy.connectors.shopify.returns import return_or_dead_letter
 from scoopjoy.connectors.shopify.sales_orders import (
 	SALES_ORDER,
 	_booking,
@@ -185,6 +186,8 @@ def apply_order(node: dict, settings, connector: ShopifyConnector | None = None)
 	if sales_order.docstatus == 1:
 		timezone = shop_timezone(settings)
 		which = _money_set(settings)
+		# each refund's details, read when a credit note or a return of stock still needs them
+		refunds = ledger.RefundDetails(connector or ShopifyConnector(settings), plan.refunds)
 		invoice = None
 		if settings.create_sales_invoice and (_invoiceable(plan) or _invoice_of(plan, settings.name)):
 			invoice = _ensure_invoice(sales_order, plan, order_date_of(node, settings))
@@ -199,22 +202,16 @@ def apply_order(node: dict, settings, connector: ShopifyConnector | None = None)
 			ledger.ensure_payments(invoice, node, settings, which, timezone)
 			if plan.refunds:
 				ledger.ensure_credit_notes(
-					invoice,
-					node,
-					plan.refunds,
-					settings,
-					connector or ShopifyConnector(settings),
-					which,
-					timezone,
-					rate_precision(),
+					invoice, node, plan.refunds, settings, refunds, which, timezone, rate_precision()
 				)
+		if settings.create_delivery_note and plan.fulfilled and not plan.is_cancelled:
+			_deliver_or_dead_letter(sales_order, plan, node, timezone, settings, connector)
+		if settings.create_delivery_note and plan.refunds:  # goods that came back, after they went
+			return_or_dead_letter(sales_order, plan, refunds, settings, timezone)
 		if plan.is_cancelled:
 			_settle_cancelled(sales_order, plan, invoice)
-		else:
-			if settings.create_delivery_note and plan.fulfilled:
-				_deliver_or_dead_letter(sales_order, plan, node, timezone, settings, connector)
-			if settings.create_delivery_note and plan.refunds:
-				_close_when_refunds_left_nothing_to_ship(sales_order, plan)
+		elif settings.create_delivery_note and plan.refunds:
+			_close_when_refunds_left_nothing_to_ship(sales_order, plan)
 	sales_order.db_set("custom_shopify_updated_at", stamp, update_modified=False)
 	return OrderResult(action, sales_order.name)
 

@@ -178,7 +178,8 @@ query RefundDetails($id: ID!) {{
 			totalRefundedSet {{ {MONEY} }}
 			refundLineItems(first: 50) {{
 				nodes {{
-					quantity restockType lineItem {{ id }} subtotalSet {{ {MONEY} }} totalTaxSet {{ {MONEY} }}
+					quantity restockType location {{ id }} lineItem {{ id }}
+					subtotalSet {{ {MONEY} }} totalTaxSet {{ {MONEY} }}
 				}}
 			}}
 			refundShippingLines(first: 5) {{

@@ -304,8 +304,10 @@ type FulfillmentCreatePayload { fulfillment: Fulfillment userErrors: [UserError!
 type FulfillmentTrackingInfoUpdatePayload { fulfillment: Fulfillment userErrors: [UserError!]! }
 type FulfillmentCancelPayload { fulfillment: Fulfillment userErrors: [UserError!]! }
 
+"https://shopify.dev/docs/api/admin-graphql/latest/objects/RefundLineItem: location is where a restocked line goes back to"
 type RefundLineItem {
 	id: ID quantity: Int! restockType: RefundLineItemRestockType! restocked: Boolean! lineItem: LineItem!
+	location: Location
 	priceSet: MoneyBag! subtotalSet: MoneyBag! totalTaxSet: MoneyBag!
 }
 type RefundLineItemEdge { node: RefundLineItem! cursor: String! }

@@ -216,8 +216,14 @@ class PaymentsMixin:
 		gateway: str | None = None,
 		at: Any = None,
 		refund_tax: Any = None,
+		location: Any = None,
 	) -> dict:
 		"""A Refund (https://shopify.dev/docs/api/admin-graphql/latest/objects/Refund); returns it.
+
+		``restock_type`` (RefundLineItemRestockType): RETURN (goods that shipped come back: they are
+		restocked at ``location``, default the primary one, whose ``available`` and ``on_hand`` go up,
+		as Shopify restocks them), CANCEL (units that never shipped), NO_RESTOCK (money only), or
+		LEGACY_RESTOCK. A restocked line names its ``location``.
 
 		``lines``: {line item id or index: quantity}; None: every unit still on the order, unless
 		``amount`` is given (then no lines). Each refunded line carries its subtotal after all
@@ -250,6 +256,12 @@ class PaymentsMixin:
 					)
 			refund_lines = []
 			lines_total = lines_tax = Decimal(0)
+			restocked = restock_type in ("RETURN", "CANCEL", "LEGACY_RESTOCK")
+			place = (
+				(self.locations[parse_gid(location, "Location")] if location else self.primary_location)
+				if restocked
+				else None
+			)
 			for line, qty in wanted:
 				q = line["quantity"]
 				before = q - line["currentQuantity"]
@@ -269,9 +281,15 @@ class PaymentsMixin:
 					"id": gid("RefundLineItem", self._next_id("RefundLineItem")),
 					"quantity": qty,
 					"restockType": restock_type,
-					"restocked": restock_type in ("RETURN", "CANCEL"),
+					"restocked": restocked,
+					"location": place,
 					"lineItem": line,
 				}
+				item = ((line.get("variant") or {}).get("inventoryItem") or {}).get("_n")
+				if restock_type in ("RETURN", "LEGACY_RESTOCK") and item:
+					level = self._stock(item, place["_n"])  # the goods are back on the shelf
+					level["_q"]["available"] += qty
+					level["_q"]["on_hand"] += qty
 				self._put(order, record, "priceSet", get(line, "originalUnitPriceSet"))
 				self._put(order, record, "subtotalSet", subtotal)
 				self._put(order, record, "totalTaxSet", tax)

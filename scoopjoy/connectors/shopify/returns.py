@@ -1,0 +1,153 @@
+"""Goods a refund took back come back into stock (issue #24).
+
+A refund line restocked as RETURN (or LEGACY_RESTOCK) of units ERPNext delivered becomes a **return
+Delivery Note** against the note that delivered them (ERPNext's Sales Return): the units come back
+into the warehouse the store maps to the refund's restock location (else the store's warehouse), at
+the valuation they left with (ERPNext takes the rate of the original note's stock ledger entry),
+dated the day of the refund in the shop's time zone. Units that never shipped (CANCEL) and refunds
+that restock nothing (NO_RESTOCK) move no stock: the credit note books their money
+(https://shopify.dev/docs/api/admin-graphql/latest/enums/RefundLineItemRestockType).
+
+Why a return Delivery Note and not a credit note that updates stock: the goods left with a Delivery
+Note (the invoice moved no stock), and a return against it is what ERPNext values at the original
+outgoing rate and what lowers the Sales Order's delivered quantity. Each refund's return notes carry
+its id (``custom_shopify_refund_id``): made once, however often the order is imported. A return
+ERPNext refuses fails alone with a dead letter of its own (:func:`return_job_key`); the order, its
+invoice and credit notes stay booked.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import frappe
+from frappe.utils import flt
+
+from scoopjoy.connectors.shopify import constants, ledger
+from scoopjoy.connectors.shopify.booking import nodes
+from scoopjoy.connectors.shopify.delivery_notes import _rows_by_line
+from scoopjoy.connectors.shopify.mapping import OrderPlan, legacy_id, order_job_key
+from scoopjoy.kernel.errors import RecordError
+
+#: restock types whose units come back to a location (CANCEL: they never left)
+RESTOCKED = frozenset({"RETURN", "LEGACY_RESTOCK"})
+REFUND_FIELD = "custom_shopify_refund_id"
+
+
+def return_job_key(store: str, order_id: str) -> str:
+	"""The dead letter of an order's returns of stock alone (its money is booked)."""
+	return f"{order_job_key(store, order_id)}:returns"
+
+
+def return_or_dead_letter(sales_order, plan: OrderPlan, details: ledger.RefundDetails, settings, timezone):
+	"""Book the returns of stock of the order's refunds; what ERPNext refuses becomes a dead letter
+	naming the refund and why, the rest of the order stays booked."""
+	from scoopjoy.reliability.dead_letters import record_dead_letter, resolve_dead_letter
+	from scoopjoy.reliability.jobs import job_id_for
+
+	dedup_key = job_id_for(constants.SERVICE_NAME, return_job_key(settings.name, plan.order_id))
+	refused = []
+	for refund in plan.refunds:
+		frappe.db.savepoint("shopify_return")
+		try:
+			for note in returns_wanted(sales_order, plan, refund, details.of(refund), settings, timezone):
+				note.insert()
+				note.submit()
+		except (frappe.ValidationError, RecordError) as error:
+			frappe.db.rollback(save_point="shopify_return")
+			refused.append(f"refund {refund['refund_id']}: {frappe.utils.strip_html(str(error))}")
+	if not refused:
+		resolve_dead_letter(dedup_key)
+		return
+	record_dead_letter(
+		connector=constants.SERVICE_NAME,
+		job=constants.SYNC_ORDER_JOB,
+		payload={"order_gid": plan.gid, "store": settings.name},
+		error=RecordError(
+			f"Shopify order {plan.name}: the goods its refunds restocked could not be taken back into "
+			f"stock ({'; '.join(refused)}). The credit notes are booked; fix the cause, then retry this "
+			"dead letter.",
+			service="Shopify",
+		),
+		dedup_key=dedup_key,
+		reference_doctype="Sales Order",
+		reference_name=sales_order.name,
+		external_id=plan.order_id,
+	)
+
+
+def returns_wanted(sales_order, plan: OrderPlan, refund: dict, details: dict, settings, timezone) -> list:
+	"""Unsaved return Delivery Notes of one refund: one per Delivery Note its restocked units left
+	with (latest first), none when the refund restocks nothing delivered or is booked already."""
+	from erpnext.stock.doctype.delivery_note.delivery_note import make_sales_return
+
+	if _returned(sales_order.name, refund["refund_id"]):
+		return []
+	rows = _rows_by_line(sales_order, plan)
+	back: dict[tuple[str, str], int] = defaultdict(int)  # (Sales Order row, warehouse): units
+	for line in nodes(details.get("refundLineItems")):
+		row = rows.get(legacy_id((line.get("lineItem") or {}).get("id")))
+		if line.get("restockType") in RESTOCKED and row:
+			warehouse = _warehouse_of(settings, legacy_id((line.get("location") or {}).get("id")))
+			back[(row.name, warehouse)] += int(line.get("quantity") or 0)
+	by_note: dict[str, dict[str, tuple[float, str]]] = defaultdict(dict)  # note: {its row: (qty, wh)}
+	for (so_detail, warehouse), units in back.items():
+		for delivered in _returnable(so_detail):
+			take = min(units, delivered.left)
+			if take <= 0:
+				continue
+			by_note[delivered.parent][delivered.name] = (take, warehouse)
+			units -= take
+	returns = []
+	for original, taken in by_note.items():
+		note = make_sales_return(original)
+		note.items = [row for row in note.items if row.dn_detail in taken]
+		for row in note.items:
+			row.qty = -taken[row.dn_detail][0]
+			row.warehouse = taken[row.dn_detail][1]
+		note.set_warehouse = None
+		note.set(REFUND_FIELD, refund["refund_id"])
+		note.custom_shopify_fulfillment_status = None  # a return is no fulfilment to push
+		posting = ledger.local_date(details.get("createdAt"), timezone)
+		if posting:
+			note.set_posting_time = 1
+			note.posting_date = max(posting, frappe.utils.getdate(note.posting_date))
+		returns.append(note)
+	return returns
+
+
+def _warehouse_of(settings, location_id: str | None) -> str:
+	"""The warehouse the store maps to a restock location, else the store's warehouse."""
+	for row in settings.get("locations") or []:
+		if location_id and legacy_id(row.location_id) == location_id:
+			return row.warehouse
+	return settings.warehouse
+
+
+def _returnable(so_detail: str) -> list:
+	"""Submitted Delivery Note rows of a Sales Order row with units not returned yet, latest first."""
+	rows = frappe.db.sql(
+		"""select item.name, item.parent, item.qty, item.returned_qty
+		from `tabDelivery Note Item` item join `tabDelivery Note` note on note.name = item.parent
+		where item.so_detail = %s and item.docstatus = 1 and note.is_return = 0
+		order by note.posting_date desc, note.creation desc""",
+		so_detail,
+		as_dict=True,
+	)
+	for row in rows:
+		row.left = flt(row.qty) - flt(row.returned_qty)
+	return rows
+
+
+def _returned(sales_order: str, refund_id: str) -> bool:
+	"""A return of this refund is booked against a note of this Sales Order."""
+	return bool(
+		frappe.db.sql(
+			f"""select 1 from `tabDelivery Note` note
+			join `tabDelivery Note Item` item on item.parent = note.name
+			where note.`{REFUND_FIELD}` = %s and note.is_return = 1 and note.docstatus = 1
+				and item.against_sales_order = %s
+			limit 1""",
+			(refund_id, sales_order),
+		)
+	)
