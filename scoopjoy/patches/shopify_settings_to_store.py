@@ -151,10 +151,10 @@ def _dead_letters(store: str) -> None:
 		fields=["name", "job", "payload", "dedup_key"],
 	):
 		payload = json.loads(letter.payload or "{}") or {}
-		if letter.job not in STORE_JOBS or "store" in payload:
-			continue
-		payload["store"] = store
-		values = {"payload": json.dumps(payload, default=str, sort_keys=True, indent=1)}
+		values = {"account": store}  # every Shopify letter was the one store's
+		if letter.job in STORE_JOBS and "store" not in payload:
+			payload["store"] = store
+			values["payload"] = json.dumps(payload, default=str, sort_keys=True, indent=1)
 		new_key = _new_key(store, letter.job, payload, letter.dedup_key)
 		if new_key:
 			values["dedup_key"] = new_key

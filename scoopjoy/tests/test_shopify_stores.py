@@ -192,6 +192,50 @@ class TestTwoStores(TwoStoresTestCase):
 		self.assertEqual(sg.po_no, f"{sg_order['name']} (ScoopJoy Singapore)")
 		self.assertEqual((hk.docstatus, sg.docstatus), (1, 1))
 
+	def test_products_without_skus_of_the_same_number_in_two_stores_become_an_item_each(self):
+		"""Items made from products are coded by their SKU, else SHOPIFY-<variant id>: the Singapore
+		product with the Hong Kong one's number is another product, so it gets an Item of its own."""
+		made = []
+		for shop, store, title in (
+			(self.shop, self.store, "Plain Cone"),
+			(self.sg_shop, self.sg, "Pandan Cone"),
+		):
+			settings = frappe.get_doc(SETTINGS, store)
+			settings.update({"create_missing_items": 1, "new_item_group": ITEM_GROUP, "stock_uom": "Nos"})
+			settings.save()
+			product = shop.product_set(
+				{
+					"title": title,
+					"variants": [
+						{
+							"optionValues": [{"optionName": "Title", "name": "Default Title"}],
+							"price": "2.00",
+							"inventoryItem": {"sku": None},
+						}
+					],
+				},
+				None,
+			)["product"]
+			variant = (
+				product["variants"]["nodes"][0]
+				if isinstance(product["variants"], dict)
+				else product["variants"][0]
+			)
+			order = shop.add_order(lines=[{"variant": variant["id"], "quantity": 1}], shipping_lines=[])
+			self.assertEqual(orders.sync_order(order["id"], store), "created")
+			made.append((legacy_id(variant["id"]), self.sales_order_in(store, order).items[0].item_code))
+		(hk_variant, hk_item), (sg_variant, sg_item) = made
+		self.assertEqual(hk_variant, sg_variant)
+		self.assertNotEqual(hk_item, sg_item)
+		self.assertEqual(
+			[frappe.db.get_value("Item", code, "item_name") for code in (hk_item, sg_item)],
+			["Plain Cone", "Pandan Cone"],
+		)
+		self.assertEqual(
+			(item_of_variant(self.store, hk_variant), item_of_variant(self.sg, sg_variant)),
+			(hk_item, sg_item),
+		)
+
 	def test_work_that_names_no_store_is_refused_with_a_clear_message_on_a_two_store_site(self):
 		with self.assertRaisesRegex(ConfigError, "several Shopify stores"):
 			ShopifyConnector()

@@ -55,7 +55,10 @@ FULFILLED_HOOK = "scoopjoy_shopify_fulfilled"
 def on_delivery_note_submit(doc, method=None) -> None:
 	if doc.get(STATUS) == FROM_SHOPIFY or doc.get("is_return") or not order_of(doc):
 		return
-	settings = frappe.get_cached_doc(constants.STORE_DOCTYPE, store_name(store_of(doc)))
+	store = store_of(doc)
+	if not store and len(frappe.get_all(constants.STORE_DOCTYPE, limit=2)) != 1:
+		return  # an order of no store on a site of several: nothing to fulfil, the note is kept
+	settings = frappe.get_cached_doc(constants.STORE_DOCTYPE, store_name(store))
 	if not (settings.enabled and settings.push_fulfillments):
 		return
 	doc.db_set(STATUS, "Queued", update_modified=False)
@@ -392,8 +395,17 @@ def _made_by_lost_call(connector, dn, order_id: str, wanted: list[Wanted], locat
 			"check the order in Shopify, then fulfil or resolve by hand.",
 			service="Shopify",
 		)
+	# the fulfilments other notes of this order hold (another store's may have the same number)
+	others = frappe.get_all(
+		"Delivery Note Item",
+		filters={
+			"against_sales_order": ["in", [i.against_sales_order for i in dn.items if i.against_sales_order]],
+			"parent": ["!=", dn.name],
+		},
+		pluck="parent",
+	)
 	claimed = frappe.get_all(
-		NOTE, filters={FULFILLMENT_ID: ["is", "set"], "name": ["!=", dn.name]}, pluck=FULFILLMENT_ID
+		NOTE, filters={FULFILLMENT_ID: ["is", "set"], "name": ["in", others or [""]]}, pluck=FULFILLMENT_ID
 	)
 	sent = datetime.fromisoformat(dn.get(SENT_AT)) - SKEW if dn.get(SENT_AT) else None
 	since = sent.strftime("%Y-%m-%dT%H:%M:%SZ") if sent else ""

@@ -278,6 +278,10 @@ def _existing(variant: VariantPlan, store: str) -> str | None:
 	item = item_of_variant(store, variant.variant_id)
 	if item:
 		return item
+	if not variant.sku:
+		return (
+			None  # SHOPIFY-<id> is a code made here: another store's variant of that number is not this one
+		)
 	found = _item_by_code(variant.item_code, store)
 	if found and not found.has_variants:
 		_claim(found, store, variant.variant_id, None)
@@ -285,11 +289,24 @@ def _existing(variant: VariantPlan, store: str) -> str | None:
 	return None
 
 
-def _free_code(variant: VariantPlan) -> str:
-	"""The variant's code, unless a template (or anything else) already has it: SHOPIFY-<id>."""
-	if frappe.db.exists("Item", variant.item_code):
-		return f"{VARIANT_CODE_PREFIX}{variant.variant_id}"
-	return variant.item_code
+def _free_code(variant: VariantPlan, store: str) -> str:
+	"""The variant's code, unless a template (or anything else) already has it: SHOPIFY-<id>, and
+	when another store's variant of the same number has that, SHOPIFY-<id>-<store>."""
+	return _first_free(
+		variant.item_code,
+		f"{VARIANT_CODE_PREFIX}{variant.variant_id}",
+		f"{VARIANT_CODE_PREFIX}{variant.variant_id}-{_store_code(store)}",
+	)
+
+
+def _first_free(*codes: str) -> str:
+	"""The first of these item codes no Item has (else the last: its insert then says it is taken)."""
+	return next((code for code in codes if not frappe.db.exists("Item", code)), codes[-1])
+
+
+def _store_code(store: str) -> str:
+	"""The store in an item code: its shop's name (scoopjoy-sg of scoopjoy-sg.myshopify.com)."""
+	return store.split(".", 1)[0].upper()
 
 
 def _product_id_free(store: str, product_id: str) -> bool:
@@ -328,7 +345,7 @@ def _ensure_single(plan: ProductPlan, settings) -> ProductItems:
 		return ProductItems({variant.variant_id: item})
 	item = _new_item(
 		settings,
-		item_code=_free_code(variant),
+		item_code=_free_code(variant, store),
 		item_name=plan.item_name,
 		description=plan.description,
 	)
@@ -361,14 +378,15 @@ def _ensure_variants(plan: ProductPlan, settings) -> ProductItems:
 		return result
 	attributes = ensure_attributes(plan.options)
 	made = result.made
-	template = item_of_product(store, plan.product_id, has_variants=1) or frappe.db.get_value(
-		"Item", {"name": plan.template_code, "has_variants": 1}
-	)
+	template = item_of_product(store, plan.product_id, has_variants=1)
+	if not template and not frappe.db.exists(constants.LISTING_DOCTYPE, {"parent": plan.template_code}):
+		# a template of that code made by hand (another store's of the same product number is not ours)
+		template = frappe.db.get_value("Item", {"name": plan.template_code, "has_variants": 1})
 	wanted = [attributes[name][0] for name, _values in plan.options]
 	if not template:
 		doc = _new_item(
 			settings,
-			item_code=plan.template_code,
+			item_code=_first_free(plan.template_code, f"{plan.template_code}-{_store_code(store)}"),
 			item_name=plan.item_name,
 			description=plan.description,
 			has_variants=1,
@@ -409,7 +427,7 @@ def _ensure_variants(plan: ProductPlan, settings) -> ProductItems:
 		doc = create_variant(template, args)
 		doc.update(
 			{
-				"item_code": _free_code(variant),
+				"item_code": _free_code(variant, store),
 				"item_name": variant.item_name,
 				"description": variant.description,
 				"item_group": settings.new_item_group,

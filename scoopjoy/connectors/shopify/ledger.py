@@ -119,6 +119,8 @@ def ensure_charge_adjustment(invoice, booking, settings, on_date) -> None:
 				"cost_center",
 				"customer_address",
 				"shipping_address_name",
+				# the store (not the order id: _invoice_of must not take a debit note for the invoice)
+				"custom_shopify_store",
 			)
 		}
 	)
@@ -294,6 +296,7 @@ def _book_transaction(
 	)
 	if frappe.get_cached_value("Account", account, "account_type") in ("Bank", "Cash"):
 		_payment_entry(
+			settings.name,
 			invoice,
 			transaction,
 			account,
@@ -407,6 +410,7 @@ def _in_party_currency(invoice, amount: Decimal) -> float:
 
 
 def _payment_entry(
+	store: str,
 	invoice,
 	transaction: Transaction,
 	account,
@@ -458,7 +462,7 @@ def _payment_entry(
 			"reference_no": transaction.transaction_id,
 			"reference_date": on_date,
 			"mode_of_payment": mode_of_payment,
-			"custom_shopify_store": invoice.custom_shopify_store,
+			"custom_shopify_store": store,  # the document paid may be a debit note of the order
 			"custom_shopify_transaction_id": transaction.transaction_id,
 			"remarks": _("Shopify {0} {1} via {2}").format(
 				transaction.kind.lower(), transaction.transaction_id, transaction.gateway
@@ -489,7 +493,7 @@ def _journal_entry(
 			"multi_currency": int(party_currency != company_currency),
 			"cheque_no": transaction.transaction_id,
 			"cheque_date": on_date,
-			"custom_shopify_store": invoice.custom_shopify_store,
+			"custom_shopify_store": settings.name,
 			"custom_shopify_transaction_id": transaction.transaction_id,
 			"user_remark": _("Shopify {0} {1} via {2} ({3})").format(
 				transaction.kind.lower(), transaction.transaction_id, transaction.gateway, invoice.name
