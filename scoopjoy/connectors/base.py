@@ -194,6 +194,7 @@ class BaseConnector:
 			f"(last: {state.last_reason}). "
 			f"Calls are paused until {until}, then one probe call is let through. Work meanwhile waits in "
 			"Integration Dead Letter and is retried.",
+			account=label,
 		)
 
 	def _build_transport(self) -> HttpTransport:

@@ -3,7 +3,8 @@
 Thresholds are in ScoopJoy Settings (Alerts section); the rules are ``scoopjoy.kernel.health``.
 Incidents opened from inside work (``alert_once``: "auth failure", "config failure", "circuit
 open") are closed here too: a circuit once it is closed again, the others once the connector has
-succeeded after the incident opened.
+succeeded after the incident opened; an incident of one account of a connector (a Shopify store)
+once that account has.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from scoopjoy.kernel.health import (
 	ConnectorFacts,
 )
 from scoopjoy.operations.health import health_report
+from scoopjoy.reliability.activity import last_success
 from scoopjoy.reliability.alerts import close_incident, open_incident, open_incidents
 
 #: reasons decided by the thresholds: closed as soon as the rule no longer sees them
@@ -43,7 +45,7 @@ def evaluate_alerts() -> dict:
 		if key in current:
 			continue
 		why = _recovered(incident, facts.get(incident["connector"]))
-		if why and close_incident(*key, why):
+		if why and close_incident(*key, why, account=incident.get("account") or ""):
 			closed.append(key)
 	return {"status": report["status"], "opened": opened, "closed": closed}
 
@@ -54,6 +56,11 @@ def _recovered(incident: dict, fact: ConnectorFacts | None) -> str | None:
 		return "The connector is no longer monitored."
 	if not fact.enabled:
 		return f"{fact.connector} was switched off."
+	if incident.get("account"):  # one account's work failed: over once that account succeeds again
+		succeeded = last_success(fact.connector, incident["account"])
+		if succeeded and succeeded > get_datetime(incident["opened_at"]):
+			return f"{fact.connector} ({incident['account']}) succeeded again at {succeeded}."
+		return None
 	if reason == CIRCUIT_OPEN:  # also raised from inside work, when the breaker trips
 		return RECOVERED[reason] if fact.breaker_state in ("closed", "unknown") else None
 	if reason in EVALUATED_REASONS:

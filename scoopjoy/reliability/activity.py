@@ -21,16 +21,28 @@ def _key(kind: str) -> str:
 	return f"scoopjoy:{kind}:{frappe.local.site}"
 
 
-def mark_success(connector: str) -> None:
+def mark_success(connector: str, account: str = "") -> None:
+	"""A success of the connector, and of its account when it has several (a Shopify store)."""
 	# site time (like every datetime Frappe stores), so differences with now_datetime() are right
-	get_redis().hset(_key("last-success"), connector, now_datetime().isoformat())
+	stamp = now_datetime().isoformat()
+	get_redis().hset(_key("last-success"), connector, stamp)
+	if account:
+		get_redis().hset(_key("last-success"), f"{connector}|{account}", stamp)
 
 
-def last_success(connector: str) -> datetime | None:
-	"""When the connector last succeeded (site time), or None when none is known."""
-	value = get_redis().hget(_key("last-success"), connector)
+def last_success(connector: str, account: str = "") -> datetime | None:
+	"""When the connector (or its account) last succeeded (site time), or None when none is known."""
+	value = get_redis().hget(_key("last-success"), f"{connector}|{account}" if account else connector)
 	if value:
 		return get_datetime(value.decode())
+	if account:
+		logged = frappe.db.get_value(
+			"Connector Request Log",
+			{"connector": connector, "account": account, "outcome": "Success"},
+			"creation",
+			order_by="creation desc",
+		)
+		return get_datetime(logged) if logged else None
 	logged = frappe.db.get_value(
 		"Connector Request Log",
 		{"connector": connector, "outcome": "Success"},

@@ -1,7 +1,9 @@
 """Tell a person when a connector needs one: one alert per incident, not one per failure.
 
-An incident is (connector, reason): "circuit open", "auth failure", "error rate", "dead letters
-waiting", "no successful sync"... It is *opened* once, which notifies the alert role (bell
+An incident is (connector, reason), and the account for work of a connector a site has several
+accounts of (a Shopify store: its revoked token is its own incident, closed by its own next
+success): "circuit open", "auth failure", "error rate", "dead letters waiting", "no successful
+sync"... It is *opened* once, which notifies the alert role (bell
 notification, an email unless switched off, and the Slack channel when a webhook is set), and it
 stays open, silently, while the condition holds. It is *closed* when the condition clears (the
 alert job in ``scoopjoy.operations.alerts`` re-evaluates every 5 minutes), with a short
@@ -33,9 +35,9 @@ SLACK_SERVICE = "Slack Alerts"
 SLACK_SENDER_HOOK = "scoopjoy_slack_alert_sender"
 
 
-def alert_once(connector: str, reason: str, message: str) -> None:
+def alert_once(connector: str, reason: str, message: str, account: str = "") -> None:
 	"""Open the incident once the current transaction commits (from inside connector work)."""
-	incident = hashlib.sha1(f"{connector}|{reason}".encode()).hexdigest()[:16]
+	incident = hashlib.sha1(_field(connector, reason, account).encode()).hexdigest()[:16]
 	frappe.enqueue(
 		"scoopjoy.reliability.alerts.open_incident",
 		queue="short",
@@ -45,24 +47,29 @@ def alert_once(connector: str, reason: str, message: str) -> None:
 		connector=connector,
 		reason=reason,
 		message=message,
+		account=account,
 	)
 
 
-def open_incident(connector: str, reason: str, message: str) -> bool:
+def open_incident(connector: str, reason: str, message: str, account: str = "") -> bool:
 	"""Notify unless this incident is already open. True when this call opened it."""
-	record = {"connector": connector, "reason": reason, "message": mask_text(message)}
+	record = {"connector": connector, "reason": reason, "message": mask_text(message), "account": account}
 	record["opened_at"] = now_datetime().isoformat()
-	if not get_redis().hsetnx(_incidents_key(), _field(connector, reason), json.dumps(record)):
+	if not get_redis().hsetnx(_incidents_key(), _field(connector, reason, account), json.dumps(record)):
 		return False
-	notify(f"{connector}: {reason}", record["message"], connector=connector)
+	notify(f"{_named(connector, account)}: {reason}", record["message"], connector=connector)
 	return True
 
 
-def close_incident(connector: str, reason: str, why: str) -> bool:
+def _named(connector: str, account: str = "") -> str:
+	return f"{connector} ({account})" if account else connector
+
+
+def close_incident(connector: str, reason: str, why: str, account: str = "") -> bool:
 	"""Close an open incident with a short note (no email: the bell and Slack say it is over)."""
-	if not get_redis().hdel(_incidents_key(), _field(connector, reason)):
+	if not get_redis().hdel(_incidents_key(), _field(connector, reason, account)):
 		return False
-	notify(f"{connector}: {reason} resolved", why, connector=connector, email=False)
+	notify(f"{_named(connector, account)}: {reason} resolved", why, connector=connector, email=False)
 	return True
 
 
@@ -138,8 +145,8 @@ def _incidents_key() -> str:
 	return f"scoopjoy:incidents:{frappe.local.site}"
 
 
-def _field(connector: str, reason: str) -> str:
-	return f"{connector}|{reason}"
+def _field(connector: str, reason: str, account: str = "") -> str:
+	return f"{connector}|{reason}" + (f"|{account}" if account else "")
 
 
 def _emails(users: list[str]) -> list[str]:

@@ -31,7 +31,7 @@ def write_call_record(record: CallRecord, account: str | None = None) -> None:
 	may hold several."""
 	failed = record.outcome != "Success"
 	if not failed:
-		mark_success(record.service)
+		mark_success(record.service, account or "")
 		if not scoopjoy_settings().log_successful_calls:
 			return
 	rows = [{**_request_log_row(record), "account": account or None}]

@@ -102,6 +102,7 @@ def _register_failure(doc, error: BaseException) -> None:
 			f"{failure_type} failure",
 			f"{doc.last_error}\n\nWork is parked in Integration Dead Letter {doc.name or ''} and is retried "
 			"automatically once the Settings are fixed.",
+			account=doc.account or "",
 		)
 
 

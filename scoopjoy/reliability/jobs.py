@@ -143,7 +143,7 @@ def run_integration_job(
 		if failure_type is FailureType.PROGRAMMING:
 			raise  # a bug: let the job fail loudly too (RQ failed registry + Error Log)
 		return None
-	mark_success(connector)
+	mark_success(connector, str(payload.get("store") or ""))  # a Shopify job names its store
 	if dedup_key:
 		from scoopjoy.reliability.dead_letters import resolve_dead_letter
 

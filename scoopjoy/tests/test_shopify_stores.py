@@ -273,6 +273,33 @@ class TestTwoStores(TwoStoresTestCase):
 		)
 		self.assertEqual((letter.account, json.loads(letter.payload)["store"]), (self.sg, self.sg))
 
+	def test_one_store_revoked_token_is_its_own_incident_closed_by_its_own_next_success(self):
+		from scoopjoy.operations.alerts import evaluate_alerts
+		from scoopjoy.reliability.activity import mark_success
+		from scoopjoy.reliability.alerts import close_incident, open_incident, open_incidents
+
+		reason = "auth failure"
+
+		def still_open() -> bool:
+			return ("Shopify", reason, self.sg) in {
+				(i["connector"], i["reason"], i.get("account")) for i in open_incidents()
+			}
+
+		self.assertTrue(open_incident("Shopify", reason, "Singapore token revoked", account=self.sg))
+		self.addCleanup(close_incident, "Shopify", reason, "test over", account=self.sg)
+		self.assertTrue(open_incident("Shopify", reason, "Hong Kong token revoked", account=self.store))
+		self.addCleanup(close_incident, "Shopify", reason, "test over", account=self.store)
+		mark_success("Shopify", self.store)  # Hong Kong works again; Singapore does not yet
+		evaluate_alerts()
+		self.assertTrue(still_open())
+		self.assertNotIn(
+			("Shopify", reason, self.store),
+			{(i["connector"], i["reason"], i.get("account")) for i in open_incidents()},
+		)
+		mark_success("Shopify", self.sg)
+		evaluate_alerts()
+		self.assertFalse(still_open())
+
 	def test_one_item_in_both_stores_has_its_stock_pushed_to_each_store_location(self):
 		code = f"SHOP-T-SHARED-{frappe.generate_hash(length=5).upper()}"
 		frappe.get_doc(
