@@ -40,6 +40,9 @@ BACKFILL = "Shopify Backfill"
 POLL_OVERLAP = timedelta(minutes=2)
 #: the first poll of a new store reads this far back; older history is a backfill's job
 FIRST_POLL_LOOKBACK = timedelta(days=1)
+#: times an order is applied when other workers keep committing what it needs first (a new customer
+#: of several orders arriving at once, under load): each attempt starts from a fresh snapshot
+STALE_ATTEMPTS = 3
 
 
 def _order_variables(query: str) -> dict:
@@ -65,15 +68,18 @@ def apply_in_savepoint(node: dict, settings, connector: ShopifyConnector | None 
 	dedup_key = job_id_for(constants.SERVICE_NAME, order_job_key(settings.name, order_id))
 	frappe.db.savepoint("shopify_order")
 	try:
-		try:
-			result = apply_order(node, settings, connector)
-		except StaleSnapshot:
-			frappe.db.rollback(save_point="shopify_order")
-			# Commit on purpose: a new transaction's snapshot sees the customer another worker just
-			# made; what this transaction did before this order is complete and idempotent.
-			frappe.db.commit()  # nosemgrep
-			frappe.db.savepoint("shopify_order")
-			result = apply_order(node, settings, connector)
+		for attempt in range(STALE_ATTEMPTS):
+			try:
+				result = apply_order(node, settings, connector)
+				break
+			except StaleSnapshot:
+				if attempt == STALE_ATTEMPTS - 1:
+					raise
+				frappe.db.rollback(save_point="shopify_order")
+				# Commit on purpose: a new transaction's snapshot sees the customer another worker just
+				# made; what this transaction did before this order is complete and idempotent.
+				frappe.db.commit()  # nosemgrep
+				frappe.db.savepoint("shopify_order")
 	except Exception as error:
 		if is_deadlock(error):
 			raise
