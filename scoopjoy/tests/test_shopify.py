@@ -55,10 +55,8 @@ class _Simulator(ShopifySimulator):
 		return super()._next_id(kind) + self.id_base
 
 
-def _company_defaults() -> dict:
-	"""A Shopify Store pointing at the test company's own records (see records.py)."""
-	world = test_world()
-	tree_leaf("Item Group", ITEM_GROUP, "item_group_name")
+def world_accounts(world) -> dict:
+	"""What a Shopify Store books into: a test company's own records (see records.py)."""
 	return {
 		"company": world.company,
 		"warehouse": world.warehouse,
@@ -67,8 +65,13 @@ def _company_defaults() -> dict:
 		"shipping_account": world.shipping_account,
 		"customer_group": world.customer_group,
 		"price_list": world.price_list,
-		"item_group": ITEM_GROUP,
 	}
+
+
+def _company_defaults() -> dict:
+	"""A Shopify Store pointing at the test company's own records (see records.py)."""
+	tree_leaf("Item Group", ITEM_GROUP, "item_group_name")
+	return {**world_accounts(test_world()), "item_group": ITEM_GROUP}
 
 
 def forget_drain_jobs() -> None:
@@ -79,14 +82,32 @@ def forget_drain_jobs() -> None:
 	from scoopjoy.reliability.jobs import job_ids_for, site_job_id
 
 	queue = get_queue("short")
-	for lane in range(8):
-		for job_id in job_ids_for("Shopify", drain.drain_job_key(STORE, lane)):
+	stores = {STORE, *frappe.get_all(SETTINGS, pluck="name")}
+	for store, lane in ((store, lane) for store in stores for lane in range(8)):
+		for job_id in job_ids_for("Shopify", drain.drain_job_key(store, lane)):
 			job = queue.fetch_job(site_job_id(job_id))
 			if job:
 				job.delete()
 
 
-def point_store_at(shop, values: dict | None = None) -> str:
+def stock_item(code: str) -> str:
+	"""A stock Item of the publishing group (made once), valued at 2.00, sold at 5.00."""
+	if not frappe.db.exists("Item", code):
+		frappe.get_doc(
+			{
+				"doctype": "Item",
+				"item_code": code,
+				"item_group": ITEM_GROUP,
+				"stock_uom": "Nos",
+				"is_stock_item": 1,
+				"valuation_rate": 2,
+				"standard_rate": 5,
+			}
+		).insert()
+	return code
+
+
+def point_store_at(shop, values: dict | None = None, locations: list[dict] | None = None) -> str:
 	"""The Shopify Store of a simulator (made, or brought back to the fixture's values): enabled,
 	pointing at it, booking into the test company. Returns its name."""
 	if frappe.db.exists(SETTINGS, shop.shop_domain):
@@ -112,7 +133,7 @@ def point_store_at(shop, values: dict | None = None) -> str:
 			**(values or {}),
 		}
 	)
-	settings.set("locations", [])
+	settings.set("locations", locations or [])
 	settings.save()
 	frappe.clear_document_cache(SETTINGS, settings.name)
 	connector = ShopifyConnector(settings)
@@ -451,9 +472,10 @@ class TestShopifyBackfill(ShopifyTestCase):
 		self.assertEqual(imported, 25)
 
 
-class TestShopifyWebhooks(ShopifyTestCase):
-	def setUp(self):
-		super().setUp()
+class WebhookInbox:
+	"""Posting deliveries to the webhook endpoint, with an inbox that starts empty."""
+
+	def empty_inbox(self) -> None:
 		forget_drain_jobs()
 		self.addCleanup(forget_drain_jobs)
 		# a drain imports every waiting delivery: those earlier tests left belong to gone simulators
@@ -463,6 +485,12 @@ class TestShopifyWebhooks(ShopifyTestCase):
 		frappe.local.response = frappe._dict()
 		frappe.local.request = webhook_request("POST", raw, headers)
 		return webhook.receive()
+
+
+class TestShopifyWebhooks(WebhookInbox, ShopifyTestCase):
+	def setUp(self):
+		super().setUp()
+		self.empty_inbox()
 
 	def delivery(self, order: dict, topic: str = "orders/create", webhook_id: str | None = None):
 		raw, headers = self.shop.webhook_request(topic, order["id"], webhook_id=webhook_id)
@@ -710,19 +738,7 @@ class TestShopifyCatalogAndInventory(ShopifyTestCase):
 		location = self.shop.primary_location
 		settings.append("locations", {"warehouse": settings.warehouse, "location_id": location["id"]})
 		settings.save()
-		code = "SHOP-T-STOCKED"
-		if not frappe.db.exists("Item", code):
-			frappe.get_doc(
-				{
-					"doctype": "Item",
-					"item_code": code,
-					"item_group": ITEM_GROUP,
-					"stock_uom": "Nos",
-					"is_stock_item": 1,
-					"valuation_rate": 2,
-					"standard_rate": 5,
-				}
-			).insert()
+		code = stock_item("SHOP-T-STOCKED")
 		catalog.push_product(code)
 		stock = frappe.get_doc(
 			{

@@ -31,9 +31,11 @@ from scoopjoy.tests.test_shopify import (
 	SETTINGS,
 	TOKEN,
 	ShopifyTestCase,
+	WebhookInbox,
 	_Simulator,
-	forget_drain_jobs,
 	point_store_at,
+	stock_item,
+	world_accounts,
 )
 from scoopjoy.tests.utils import make_item, webhook_request
 
@@ -62,13 +64,7 @@ class TwoStoresTestCase(ShopifyTestCase):
 				"access_token": SG_TOKEN,
 				"client_secret": SG_SECRET,
 				"store_name": "ScoopJoy Singapore",
-				"company": sg.company,
-				"warehouse": sg.warehouse,
-				"cash_bank_account": sg.cash_account,
-				"tax_account": sg.tax_account,
-				"shipping_account": sg.shipping_account,
-				"customer_group": sg.customer_group,
-				"price_list": sg.price_list,
+				**world_accounts(sg),
 			},
 		)
 		self.sg_world = sg
@@ -301,18 +297,7 @@ class TestTwoStores(TwoStoresTestCase):
 		self.assertFalse(still_open())
 
 	def test_one_item_in_both_stores_has_its_stock_pushed_to_each_store_location(self):
-		code = f"SHOP-T-SHARED-{frappe.generate_hash(length=5).upper()}"
-		frappe.get_doc(
-			{
-				"doctype": "Item",
-				"item_code": code,
-				"item_group": ITEM_GROUP,
-				"stock_uom": "Nos",
-				"is_stock_item": 1,
-				"valuation_rate": 2,
-				"standard_rate": 5,
-			}
-		).insert()
+		code = stock_item(f"SHOP-T-SHARED-{frappe.generate_hash(length=5).upper()}")
 		hk, sg = self.store_doc(), frappe.get_doc(SETTINGS, self.sg)
 		for settings, shop in ((hk, self.shop), (sg, self.sg_shop)):
 			settings.append(
@@ -343,17 +328,10 @@ class TestTwoStores(TwoStoresTestCase):
 		self.assertEqual([d for d in inventory.inventory_drift(self.sg) if d["item_code"] == code], [])
 
 
-class TestTwoStoresWebhooks(TwoStoresTestCase):
+class TestTwoStoresWebhooks(WebhookInbox, TwoStoresTestCase):
 	def setUp(self):
 		super().setUp()
-		forget_drain_jobs()
-		self.addCleanup(forget_drain_jobs)
-		frappe.db.set_value("Shopify Webhook Delivery", {"status": "Queued"}, "status", "Skipped")
-
-	def post(self, raw: bytes, headers: dict):
-		frappe.local.response = frappe._dict()
-		frappe.local.request = webhook_request("POST", raw, headers)
-		return webhook.receive()
+		self.empty_inbox()
 
 	def test_each_store_webhooks_are_routed_to_it_and_verified_with_its_own_secret(self):
 		code = f"SHOP-T-HOOKS-{frappe.generate_hash(length=5).upper()}"

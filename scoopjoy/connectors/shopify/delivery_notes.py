@@ -57,7 +57,6 @@ def _deliver_or_dead_letter(sales_order, plan: OrderPlan, node: dict, timezone, 
 	ERPNext refuses (not enough stock there, with negative stock disallowed, as by default) fails
 	alone: its dead letter says which warehouse and why, the Sales Order, invoice, payments and the
 	other warehouses' notes stay booked, and replaying it (the order's import) delivers the rest."""
-	from scoopjoy.reliability.dead_letters import record_dead_letter, resolve_dead_letter
 	from scoopjoy.reliability.jobs import job_id_for
 
 	dedup_key = job_id_for(constants.SERVICE_NAME, delivery_job_key(settings.name, plan.order_id))
@@ -74,6 +73,26 @@ def _deliver_or_dead_letter(sales_order, plan: OrderPlan, node: dict, timezone, 
 		except frappe.ValidationError as error:
 			frappe.db.rollback(save_point="shopify_delivery")
 			refused.append(f"from {note.set_warehouse}: {frappe.utils.strip_html(str(error))}")
+	part_done_or_dead_letter(
+		dedup_key,
+		refused,
+		sales_order,
+		plan,
+		settings,
+		f"Shopify order {plan.name}: the Delivery Note for what Shopify shipped could not be made "
+		f"{'; '.join(refused)}. The Sales Order and invoice are booked; bring the stock in (or fix "
+		"the cause), then retry this dead letter.",
+	)
+
+
+def part_done_or_dead_letter(
+	dedup_key: str, refused: list, sales_order, plan: OrderPlan, settings, message: str
+):
+	"""A part of an order's import (its deliveries, its returns) that fails alone: nothing refused
+	resolves the part's dead letter, else it is recorded with ``message``; its replay is the order's
+	import, which makes only what is still missing."""
+	from scoopjoy.reliability.dead_letters import record_dead_letter, resolve_dead_letter
+
 	if not refused:
 		resolve_dead_letter(dedup_key)
 		return
@@ -81,12 +100,7 @@ def _deliver_or_dead_letter(sales_order, plan: OrderPlan, node: dict, timezone, 
 		connector=constants.SERVICE_NAME,
 		job=constants.SYNC_ORDER_JOB,
 		payload={"order_gid": plan.gid, "store": settings.name},
-		error=RecordError(
-			f"Shopify order {plan.name}: the Delivery Note for what Shopify shipped could not be made "
-			f"{'; '.join(refused)}. The Sales Order and invoice are booked; bring the stock in (or fix "
-			"the cause), then retry this dead letter.",
-			service="Shopify",
-		),
+		error=RecordError(message, service="Shopify"),
 		dedup_key=dedup_key,
 		reference_doctype=SALES_ORDER,
 		reference_name=sales_order.name,

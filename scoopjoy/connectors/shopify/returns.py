@@ -25,7 +25,7 @@ from frappe.utils import flt
 
 from scoopjoy.connectors.shopify import constants, ledger
 from scoopjoy.connectors.shopify.booking import nodes
-from scoopjoy.connectors.shopify.delivery_notes import _rows_by_line
+from scoopjoy.connectors.shopify.delivery_notes import _rows_by_line, part_done_or_dead_letter
 from scoopjoy.connectors.shopify.mapping import OrderPlan, legacy_id, order_job_key
 from scoopjoy.kernel.errors import RecordError
 
@@ -42,7 +42,6 @@ def return_job_key(store: str, order_id: str) -> str:
 def return_or_dead_letter(sales_order, plan: OrderPlan, details: ledger.RefundDetails, settings, timezone):
 	"""Book the returns of stock of the order's refunds; what ERPNext refuses becomes a dead letter
 	naming the refund and why, the rest of the order stays booked."""
-	from scoopjoy.reliability.dead_letters import record_dead_letter, resolve_dead_letter
 	from scoopjoy.reliability.jobs import job_id_for
 
 	dedup_key = job_id_for(constants.SERVICE_NAME, return_job_key(settings.name, plan.order_id))
@@ -56,23 +55,15 @@ def return_or_dead_letter(sales_order, plan: OrderPlan, details: ledger.RefundDe
 		except (frappe.ValidationError, RecordError) as error:
 			frappe.db.rollback(save_point="shopify_return")
 			refused.append(f"refund {refund['refund_id']}: {frappe.utils.strip_html(str(error))}")
-	if not refused:
-		resolve_dead_letter(dedup_key)
-		return
-	record_dead_letter(
-		connector=constants.SERVICE_NAME,
-		job=constants.SYNC_ORDER_JOB,
-		payload={"order_gid": plan.gid, "store": settings.name},
-		error=RecordError(
-			f"Shopify order {plan.name}: the goods its refunds restocked could not be taken back into "
-			f"stock ({'; '.join(refused)}). The credit notes are booked; fix the cause, then retry this "
-			"dead letter.",
-			service="Shopify",
-		),
-		dedup_key=dedup_key,
-		reference_doctype="Sales Order",
-		reference_name=sales_order.name,
-		external_id=plan.order_id,
+	part_done_or_dead_letter(
+		dedup_key,
+		refused,
+		sales_order,
+		plan,
+		settings,
+		f"Shopify order {plan.name}: the goods its refunds restocked could not be taken back into "
+		f"stock ({'; '.join(refused)}). The credit notes are booked; fix the cause, then retry this "
+		"dead letter.",
 	)
 
 

@@ -34,7 +34,7 @@ from scoopjoy.reliability.jobs import run_integration_job
 from scoopjoy.tests.records import test_world, tree_leaf
 from scoopjoy.tests.simulators.harness import Fault
 from scoopjoy.tests.test_shipping import ensure_address
-from scoopjoy.tests.test_shopify import _Simulator
+from scoopjoy.tests.test_shopify import _Simulator, point_store_at, world_accounts
 from scoopjoy.tests.utils import make_customer, make_delivery_note, make_item, make_sales_order
 
 USER = "browser-tests@scoopjoy.example"
@@ -459,47 +459,22 @@ def configure_google(google) -> None:
 
 
 def configure_shopify(shop, world) -> None:
-	from scoopjoy.connectors.shopify.connector import ShopifyConnector
-
+	"""The browser's Shopify Store: the simulator's, booking into the seeded world, its one location
+	mapped to the world's warehouse."""
 	tree_leaf("Item Group", SHOPIFY_GROUP, "item_group_name")
-	if frappe.db.exists("Shopify Store", shop.shop_domain):
-		settings = frappe.get_doc("Shopify Store", shop.shop_domain)
-	else:
-		settings = frappe.new_doc("Shopify Store")
-	settings.update(
+	location = shop.primary_location
+	point_store_at(
+		shop,
 		{
-			"enabled": 1,
-			"sandbox_mode": 1,
-			"shop_domain": shop.shop_domain,
-			"api_url": shop.url,
-			"api_version": shop.api_version,
 			"access_token": SHOPIFY_TOKEN,
 			"client_secret": SHOPIFY_SECRET,
-			"create_sales_invoice": 1,
-			"create_delivery_note": 1,
-			"last_order_sync_at": None,
-			"last_product_push_at": None,
-			"company": world.company,
-			"warehouse": world.warehouse,
-			"cash_bank_account": world.cash_account,
-			"tax_account": world.tax_account,
-			"shipping_account": world.shipping_account,
-			"customer_group": world.customer_group,
-			"price_list": world.price_list,
+			**world_accounts(world),
 			"item_group": SHOPIFY_GROUP,
-		}
+		},
+		locations=[
+			{"warehouse": world.warehouse, "location_id": location["id"], "location_name": location["name"]}
+		],
 	)
-	settings.set("locations", [])
-	location = shop.primary_location
-	settings.append(
-		"locations",
-		{"warehouse": world.warehouse, "location_id": location["id"], "location_name": location["name"]},
-	)
-	settings.save()
-	frappe.clear_document_cache("Shopify Store", settings.name)
-	connector = ShopifyConnector(settings)
-	connector.breaker.reset()
-	connector.transport.rate_limiter.reset()
 	frappe.db.commit()
 
 
@@ -586,13 +561,7 @@ def second_store(shop, world, orders: int = 3) -> str:
 			"access_token": SECOND_STORE_TOKEN,
 			"client_secret": SECOND_STORE_SECRET,
 			"sync_orders": 0,  # the scheduler leaves it alone while the browser looks
-			"company": world.company,
-			"warehouse": world.warehouse,
-			"cash_bank_account": world.cash_account,
-			"tax_account": world.tax_account,
-			"shipping_account": world.shipping_account,
-			"customer_group": world.customer_group,
-			"price_list": world.price_list,
+			**world_accounts(world),
 		}
 	)
 	settings.insert(ignore_permissions=True)
