@@ -15,7 +15,10 @@ from scoopjoy.connectors.shopify.mapping import legacy_id
 from scoopjoy.tests.test_shopify_money import ShopifyMoneyTestCase, gl_of
 
 
-class TestReturnsMoveStock(ShopifyMoneyTestCase):
+class ReturnsTestCase(ShopifyMoneyTestCase):
+	"""A stock tub in the store's warehouse (10 at 2.00), and Harbour: a location mapped to a
+	warehouse of its own."""
+
 	def setUp(self):
 		super().setUp()
 		frappe.db.set_single_value("Stock Settings", "allow_negative_stock", 0)
@@ -66,6 +69,8 @@ class TestReturnsMoveStock(ShopifyMoneyTestCase):
 		self.sync(order)
 		return order, self.sales_order_for(order)
 
+
+class TestReturnsMoveStock(ReturnsTestCase):
 	def test_a_restocked_return_comes_back_into_the_location_warehouse_at_its_valuation_once(self):
 		order, so = self.shipped_order(2, 2)
 		self.assertEqual(self.stock(self.warehouse), 8)
@@ -139,3 +144,51 @@ class TestReturnsMoveStock(ShopifyMoneyTestCase):
 		self.assertEqual(sorted(-row.qty for note in returns for row in note.items), [1, 2])
 		self.assertEqual(len({note.return_against for note in returns}), 2)
 		self.assertEqual((self.stock(self.warehouse), self.stock(self.harbour_warehouse)), (11, 3))
+
+
+class TestInventoryPushKeepsShopifyRestocks(ReturnsTestCase):
+	"""The push sets absolute quantities: it must not wipe out a return Shopify restocked before
+	ERPNext booked it."""
+
+	def test_a_restock_erpnext_has_not_booked_is_held_then_the_books_win(self):
+		from scoopjoy.connectors.shopify import inventory
+		from scoopjoy.connectors.shopify.listings import listing_of, set_listing
+
+		settings = self.store_doc()
+		location = self.shop.primary_location
+		settings.append("locations", {"location_id": location["id"], "warehouse": self.warehouse})
+		settings.save()
+		item = legacy_id(self.variant["inventoryItem"]["id"])
+		set_listing(self.code, self.store, inventory_item_id=item)
+		inventory.push_inventory(force=True)
+		self.assertEqual(self.shop.inventory_level(item, location["id"])["available"], 10)
+
+		order, _so = self.shipped_order(2, 2)
+		self.assertEqual(inventory.push_inventory()["held"], [])  # the sale: 8 in both
+		self.assertEqual(self.shop.inventory_level(item, location["id"])["available"], 8)
+		self.shop.refund(order["id"], {0: 1}, restock_type="RETURN")  # Shopify restocks: 9
+		self.receive(self.code, self.warehouse, 2)  # ERPNext: 10, the return not booked yet
+
+		pushed = inventory.push_inventory()
+		self.assertEqual([h["item_code"] for h in pushed["held"]], [self.code])
+		self.assertEqual(self.shop.inventory_level(item, location["id"])["available"], 9)  # not wiped
+
+		self.sync(order)  # the return is booked: ERPNext 11
+		self.assertEqual(self.stock(self.warehouse), 11)
+		listing = listing_of(self.code, self.store, ("pushed_quantities",))
+		held = frappe.parse_json(listing.pushed_quantities)[inventory.HELD]
+		past = frappe.utils.add_to_date(frappe.utils.now_datetime(), minutes=-inventory.HOLD_MINUTES - 1)
+		frappe.db.set_value(
+			"Shopify Item Listing",
+			listing.name,
+			"pushed_quantities",
+			frappe.as_json(
+				{**frappe.parse_json(listing.pushed_quantities), inventory.HELD: {k: str(past) for k in held}}
+			),
+		)
+		self.assertEqual(inventory.push_inventory()["held"], [])  # held long enough: the books win
+		self.assertEqual(self.shop.inventory_level(item, location["id"])["available"], 11)
+		self.assertNotIn(
+			inventory.HELD,
+			frappe.parse_json(listing_of(self.code, self.store, ("pushed_quantities",)).pushed_quantities),
+		)

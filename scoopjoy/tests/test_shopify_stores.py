@@ -363,6 +363,27 @@ class TestTwoStoresWebhooks(WebhookInbox, TwoStoresTestCase):
 		self.assertEqual(drain.drain_webhook_orders(store=self.store).get("created"), 1)
 		self.assertEqual(self.sales_order_in(self.store, hk_order).currency, "USD")
 
+	def test_one_worker_serves_the_stores_in_turn_during_a_burst(self):
+		"""A drain hands over once its turn is over while another store's deliveries wait: one worker
+		does not import one store's whole burst before the other's."""
+		from unittest.mock import patch
+
+		code = f"SHOP-T-TURN-{frappe.generate_hash(length=5).upper()}"
+		hk_variant = self.variant_in(self.shop, self.store, code, "4.50")
+		sg_variant = self.variant_in(self.sg_shop, self.sg, code, "7.80")
+		for _ in range(5):
+			order = self.shop.add_order(lines=[{"variant": hk_variant["id"], "quantity": 1}])
+			self.post(*self.shop.webhook_request("orders/create", order["id"]))
+		sg_order = self.sg_shop.add_order(lines=[{"variant": sg_variant["id"], "quantity": 1}])
+		self.post(*self.sg_shop.webhook_request("orders/create", sg_order["id"]))
+		with patch.object(drain, "FAIR_TURN_SECONDS", 0):
+			counts = drain.drain_webhook_orders(store=self.store)
+		self.assertEqual(counts.get("created"), 3)  # one fetch of three, then its turn was over
+		waiting = {"status": "Queued", "shopify_store": self.store}
+		self.assertEqual(frappe.db.count("Shopify Webhook Delivery", waiting), 2)  # for its next turn
+		self.assertEqual(drain.drain_webhook_orders(store=self.sg).get("created"), 1)
+		self.assertEqual(drain.drain_webhook_orders(store=self.store).get("created"), 2)  # the rest, alone
+
 	def test_a_forged_delivery_with_a_real_domain_but_the_other_store_secret_leaves_no_trace(self):
 		order = self.shop.add_order(lines=[{"deleted": True, "title": "Forged Scoop", "quantity": 1}])
 		raw, headers = self.shop.webhook_request("orders/create", order["id"])

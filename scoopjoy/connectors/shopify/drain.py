@@ -58,6 +58,9 @@ CLAIM_SECONDS = 300
 SCAN_LIMIT = 500
 #: times a drain imports an order again after a deadlock undid it, before leaving it to the sweep
 MAX_DEADLOCKS = 3
+#: with another store's deliveries waiting, a drain hands over after this long (its follow-up goes
+#: to the back of the queue): one worker serves the stores in turn instead of one whole burst first
+FAIR_TURN_SECONDS = 20
 
 
 def drain_job_key(store: str, lane: int) -> str:
@@ -94,8 +97,10 @@ def drain_webhook_orders(lane: int = 0, store: str | None = None) -> dict:
 	counts: Counter = Counter()
 	deadlocked: Counter = Counter()  # per order: MariaDB undid its import this many times
 	deadline = time.monotonic() + DRAIN_SECONDS
+	turn_over = time.monotonic() + FAIR_TURN_SECONDS
 	while True:
-		if time.monotonic() > deadline:
+		now = time.monotonic()
+		if now > deadline or (counts and now > turn_over and _other_stores_waiting(settings.name)):
 			counts["handed over"] += _queue_lane(settings.name, lane)
 			frappe.db.commit()  # nosemgrep: the follow-up job is queued after commit
 			break
@@ -124,6 +129,14 @@ def drain_webhook_orders(lane: int = 0, store: str | None = None) -> dict:
 			for _deliveries, claim in waiting.values():
 				_release(claim)
 	return {key: value for key, value in counts.items() if value}
+
+
+def _other_stores_waiting(store: str) -> bool:
+	return bool(
+		frappe.db.exists(
+			DELIVERY, {"status": "Queued", "order_id": ["is", "set"], "shopify_store": ["!=", store]}
+		)
+	)
 
 
 def _claim_waiting_orders(store: str, how_many: int, skip: set[str]) -> dict[str, tuple[list[str], object]]:

@@ -58,12 +58,12 @@ def item_of_product(store: str, product_id: str | None, has_variants: int | None
 	return found[0] if found else None
 
 
-def listing_of(item_code: str, store: str) -> frappe._dict | None:
-	"""The Item's row for this store: product_id, variant_id, inventory_item_id (or None)."""
+def listing_of(item_code: str, store: str, more: tuple[str, ...] = ()) -> frappe._dict | None:
+	"""The Item's row for this store: product_id, variant_id, inventory_item_id (and ``more``)."""
 	return frappe.db.get_value(
 		LISTING,
 		{"parent": item_code, "parenttype": "Item", "shopify_store": store},
-		["name", "product_id", "variant_id", "inventory_item_id"],
+		["name", "product_id", "variant_id", "inventory_item_id", *more],
 		as_dict=True,
 	)
 

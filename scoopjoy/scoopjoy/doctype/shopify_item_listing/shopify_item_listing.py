@@ -18,6 +18,7 @@ class ShopifyItemListing(Document):
 		parentfield: DF.Data
 		parenttype: DF.Data
 		product_id: DF.Data | None
+		pushed_quantities: DF.SmallText | None
 		shopify_store: DF.Link
 		variant_id: DF.Data | None
 	# end: auto-generated types

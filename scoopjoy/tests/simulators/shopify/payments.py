@@ -285,7 +285,8 @@ class PaymentsMixin:
 					"location": place,
 					"lineItem": line,
 				}
-				item = ((line.get("variant") or {}).get("inventoryItem") or {}).get("_n")
+				variant = self.variants.get(line.get("_variant")) if line.get("_variant") else None
+				item = ((variant or {}).get("inventoryItem") or {}).get("_n")
 				if restock_type in ("RETURN", "LEGACY_RESTOCK") and item:
 					level = self._stock(item, place["_n"])  # the goods are back on the shelf
 					level["_q"]["available"] += qty
