@@ -34,8 +34,9 @@ def _customer_for(plan: OrderPlan, settings) -> str:
 	# The lock is per name, because ERPNext names customers by name ("Mei Chan - 1") and two new
 	# customers of the same name would race for that too; customers that exist take no lock. A
 	# worker whose snapshot predates the other's commit does not see its customer; its insert then
-	# meets the unique Shopify customer id (or the name) and is retried in a fresh transaction. No
-	# locking read: on Customer (no index on email) it would lock every row and deadlock workers.
+	# meets the unique Shopify customer id and is retried in a fresh transaction. The free name is read
+	# with a locking read on the name (the primary key); no locking read by email: on Customer (no
+	# index on email) it would lock every row and deadlock workers.
 	_lock_until_transaction_ends(customer_display_name(plan).lower(), kind="customer")
 	name = _existing_customer(info, email, settings.name)
 	if name:
@@ -54,8 +55,8 @@ def _customer_for(plan: OrderPlan, settings) -> str:
 		}
 	)
 	try:
-		customer.insert()
-	except frappe.DuplicateEntryError as error:
+		customer.insert(set_name=_free_name(customer.customer_name))
+	except (frappe.DuplicateEntryError, frappe.UniqueValidationError) as error:
 		# another worker committed this customer (its unique Shopify id) or took the numbered name
 		# ("Asha Rao - 7") after this transaction's snapshot was taken
 		raise StaleSnapshot(
@@ -64,6 +65,28 @@ def _customer_for(plan: OrderPlan, settings) -> str:
 			service="Shopify",
 		) from error
 	return customer.name
+
+
+def _free_name(customer_name: str) -> str | None:
+	"""The name ERPNext would give a new customer of this name ("Asha Rao", else "Asha Rao - 8"),
+	read with a locking read, which sees what other workers committed since this transaction's
+	snapshot: under this name's lock, workers making several customers of one name in turn do not
+	collide on a number. None where customers are named otherwise (a naming series): ERPNext names."""
+	if (frappe.defaults.get_global_default("cust_master_name") or "Customer Name") != "Customer Name":
+		return None
+	taken = frappe.db.sql(
+		"select name from `tabCustomer` where name = %s or name like %s for update",
+		(customer_name, f"{customer_name} - %"),
+		pluck=True,
+	)
+	if customer_name not in taken:
+		return customer_name
+	numbers = [
+		int(suffix)
+		for name in taken
+		if name.startswith(f"{customer_name} - ") and (suffix := name.rsplit(" - ", 1)[1]).isdigit()
+	]
+	return f"{customer_name} - {max(numbers, default=0) + 1}"
 
 
 def _existing_customer(info: dict, email: str, store: str) -> str | None:
