@@ -2,8 +2,9 @@
 
 Shopify waits 5 s for a 200 and retries otherwise, so the inbox must verify, store and queue in
 well under that. With a bench reachable (``SCOOPJOY_BENCH_URL`` such as http://127.0.0.1:8000,
-``SCOOPJOY_BENCH_SITE`` for the Host header, ``SCOOPJOY_SHOPIFY_SECRET`` = the client secret in
-Shopify Settings) it POSTs N signed deliveries with distinct webhook ids to
+``SCOOPJOY_BENCH_SITE`` for the Host header, ``SCOOPJOY_SHOPIFY_SECRET`` = the client secret of a
+Shopify Store, ``SCOOPJOY_SHOPIFY_DOMAIN`` = its shop domain, default scoopjoy-test.myshopify.com:
+webhooks are routed to their store by that domain) it POSTs N signed deliveries with distinct webhook ids to
 ``/api/method/scoopjoy.connectors.shopify.webhook.receive`` and times the round trips.
 
 Without a bench it measures only the kernel-side ack work on the same bodies (HMAC check of the
@@ -50,7 +51,11 @@ def percentile(samples: list[float], fraction: float) -> float:
 
 def signed_deliveries(n: int, secret: str) -> list[tuple[bytes, dict]]:
 	"""N signed orders/create deliveries with distinct webhook ids (bodies built by the simulator)."""
-	sim = ShopifySimulator(client_secret=secret)  # not started: only its payload builder is used
+	# not started: only its payload builder is used; the deliveries name the store's domain
+	sim = ShopifySimulator(
+		client_secret=secret,
+		shop_domain=os.environ.get("SCOOPJOY_SHOPIFY_DOMAIN", "scoopjoy-test.myshopify.com"),
+	)
 	order_ids = sim.generate_orders(min(n, 50), mix=True)
 	return [
 		sim.webhook_request("orders/create", order_ids[i % len(order_ids)], webhook_id=str(uuid.uuid4()))

@@ -584,7 +584,7 @@ class TestDeliveries(ShopifyMoneyTestCase):
 		self.assertEqual(frappe.db.get_value("Integration Dead Letter", letter.name, "status"), "Resolved")
 
 	def test_each_location_delivers_from_its_warehouse_and_a_shortage_fails_only_that_note(self):
-		"""Downtown and Harbour are mapped to their warehouses in Shopify Settings. Downtown ships two
+		"""Downtown and Harbour are mapped to their warehouses in the Shopify Store. Downtown ships two
 		tubs, Harbour one tub and a cone, but Harbour's warehouse has no cones: Downtown's Delivery
 		Note is submitted, Harbour's is dead-lettered naming its warehouse; once the cones are in, the
 		retry delivers Harbour's part and nothing twice."""
