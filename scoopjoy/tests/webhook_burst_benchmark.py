@@ -283,8 +283,9 @@ class Run:
 		"""A new gunicorn worker's first requests load modules and caches: not what a shop meets."""
 		session = requests.Session()
 		session.trust_env = False
-		for _ in range(8):
-			shop, gid = self.all_orders[0]
+		for n in range(8 * len(self.shops)):  # every store: each is a record a worker caches
+			shop = self.shops[n % len(self.shops)]
+			gid = next(gid for owner, gid in self.all_orders if owner is shop)
 			raw, headers = shop.sim.webhook_request("orders/create", gid)
 			session.post(
 				url + ENDPOINT,
