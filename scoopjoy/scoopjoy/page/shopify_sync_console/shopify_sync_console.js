@@ -186,8 +186,9 @@ frappe.pages["shopify-sync-console"].on_page_load = function (wrapper) {
 	wrapper.scoopjoy_refresh = load;
 	wrapper.scoopjoy_choose_store = (store) => filters.set_value("store", store);
 	// the store named in the route (a Shopify Store's Sync Console button), else the first one
-	const asked = (frappe.route_options || {}).store;
-	frappe.route_options = null;
+	// taken out of the route options, which stay an object (Frappe 16 reads route_options.sidebar)
+	const asked = frappe.route_options && frappe.route_options.store;
+	if (asked) delete frappe.route_options.store;
 	(asked
 		? Promise.resolve([{ name: asked }])
 		: frappe.db.get_list("Shopify Store", { fields: ["name"], order_by: "creation asc", limit: 1 })
@@ -203,9 +204,9 @@ frappe.pages["shopify-sync-console"].on_page_load = function (wrapper) {
 
 // back on the page from a list or a form (the desk keeps the page): show what is true now
 frappe.pages["shopify-sync-console"].on_page_show = function (wrapper) {
-	const asked = (frappe.route_options || {}).store;
+	const asked = frappe.route_options && frappe.route_options.store;
 	if (asked && wrapper.scoopjoy_choose_store) {
-		frappe.route_options = null;
+		delete frappe.route_options.store;
 		wrapper.scoopjoy_choose_store(asked); // its onchange loads that store
 		return;
 	}
