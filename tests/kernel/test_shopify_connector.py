@@ -77,6 +77,9 @@ PAGE_VARIABLES = {
 	"BALANCE_TRANSACTIONS_PAGE": {"first": constants.BALANCE_TRANSACTIONS_PAGE_SIZE},
 	"ORDER_LINE_ITEMS": {"id": "gid://shopify/Order/1", "first": constants.LINE_ITEMS_PAGE_SIZE},
 	"ORDER_MONEY": {"id": "gid://shopify/Order/1"},
+	"CATALOG_PAGE": {"first": constants.CATALOG_PAGE_SIZE},
+	"VARIANTS_PAGE": {"first": constants.VARIANTS_PAGE_SIZE},
+	"BULK_OPERATION": {"id": "gid://shopify/BulkOperation/1"},
 }
 
 

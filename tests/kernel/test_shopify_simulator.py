@@ -148,6 +148,10 @@ def test_every_connector_document_executes_over_http(sim, session):
 			"topic": "REFUNDS_CREATE",
 			"webhookSubscription": {"uri": "https://erp.example.com/hooks", "format": "JSON"},
 		},
+		"CATALOG_PAGE": {"first": 5},
+		"VARIANTS_PAGE": {"first": 5},
+		"BULK_RUN_QUERY": {"query": Q.CATALOG_BULK_QUERY},
+		"BULK_OPERATION": {"id": "gid://shopify/BulkOperation/1001"},
 	}
 	assert created["data"]["productSet"]["userErrors"] == []
 	for name, document in Q.ALL_DOCUMENTS.items():

@@ -101,3 +101,19 @@ REVERSE_PAYOUT_JOB = "scoopjoy.connectors.shopify.payouts.reverse_payout"
 #: Delivery Notes fulfil Shopify orders (issue #23): the scope fulfillmentCreate needs on orders the
 #: merchant fulfils (https://shopify.dev/docs/api/admin-graphql/latest/mutations/fulfillmentCreate)
 FULFILLMENT_SCOPE = "write_merchant_managed_fulfillment_orders"
+
+#: Import Catalog (issue #24): from this many products the catalog is read as one bulk query
+#: (https://shopify.dev/docs/api/usage/bulk-operations/queries) instead of pages of
+#: CATALOG_PAGE_SIZE products: a page requests about 880 of the bucket's points, so paging a large
+#: catalog waits on the rate limit, while a bulk query costs 10 points however large the catalog.
+#: Below it, a bulk query's start-and-wait costs more than the few pages (benchmarks/catalog_import.py).
+CATALOG_BULK_FROM = 250
+CATALOG_PAGE_SIZE = 20
+#: the Sync Console's variants compared with the listings, a page at a time (about 500 points)
+VARIANTS_PAGE_SIZE = 250
+#: how often a running bulk query is asked about, and how long one run waits for it (the next run
+#: of the import picks the same operation up)
+BULK_POLL_SECONDS = 2.0
+BULK_MAX_WAIT_SECONDS = 3600
+#: the import's own job timeout: it commits after each product, so a longer catalog resumes
+CATALOG_IMPORT_TIMEOUT = 4 * 3600

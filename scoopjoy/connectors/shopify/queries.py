@@ -409,6 +409,90 @@ mutation FulfillmentCancel($id: ID!) {
 }
 """
 
+# --- the catalog import (catalog_import.py) ---------------------------------------------------------
+
+#: What an Item is made of, per product and per variant: the same fields as PRODUCT_BY_ID.
+CATALOG_PRODUCT_FIELDS = "id title descriptionHtml options { name values }"
+CATALOG_VARIANT_FIELDS = "id sku price title selectedOptions { name value }"
+#: variants read with their product on a page; a product with more is read whole (PRODUCT_BY_ID)
+CATALOG_PAGE_VARIANTS = 20
+
+#: The catalog a page at a time, below the bulk threshold. About 46 points a product (requested,
+#: before the refund of what the variants did not use), so 20 products a page stay under the
+#: 1,000-point single query limit (https://shopify.dev/docs/api/usage/limits#cost-calculation).
+CATALOG_PAGE = f"""
+query CatalogPage($first: Int!, $after: String) {{
+	products(first: $first, after: $after, sortKey: ID) {{
+		pageInfo {{ hasNextPage endCursor }}
+		nodes {{
+			{CATALOG_PRODUCT_FIELDS}
+			variants(first: {CATALOG_PAGE_VARIANTS}) {{
+				pageInfo {{ hasNextPage }}
+				nodes {{ {CATALOG_VARIANT_FIELDS} }}
+			}}
+		}}
+	}}
+}}
+"""
+
+#: The whole catalog as one bulk query: Shopify runs it in the background, without the cost
+#: limit, and answers with a JSONL file (https://shopify.dev/docs/api/usage/bulk-operations/queries).
+CATALOG_BULK_QUERY = f"""
+{{
+	products(sortKey: ID) {{
+		edges {{
+			node {{
+				{CATALOG_PRODUCT_FIELDS}
+				variants {{ edges {{ node {{ {CATALOG_VARIANT_FIELDS} }} }} }}
+			}}
+		}}
+	}}
+}}
+"""
+
+#: groupObjects false: Shopify's advice (grouping is slow and times out); lines are put back
+#: together here (kernel.bulk).
+BULK_RUN_QUERY = """
+mutation BulkRunQuery($query: String!) {
+	bulkOperationRunQuery(query: $query, groupObjects: false) {
+		bulkOperation { id status }
+		userErrors { field message code }
+	}
+}
+"""
+
+BULK_OPERATION_FIELDS = "id status errorCode objectCount rootObjectCount url partialDataUrl"
+
+BULK_OPERATION = f"""
+query BulkOperation($id: ID!) {{
+	node(id: $id) {{ ... on BulkOperation {{ {BULK_OPERATION_FIELDS} }} }}
+}}
+"""
+
+CURRENT_BULK_OPERATION = f"""
+query CurrentBulkOperation {{
+	currentBulkOperation(type: QUERY) {{ {BULK_OPERATION_FIELDS} query }}
+}}
+"""
+
+#: The Sync Console's catalog line: how many products and variants the store has.
+CATALOG_COUNTS = """
+query CatalogCounts {
+	productsCount(limit: null) { count precision }
+	productVariantsCount(limit: null) { count precision }
+}
+"""
+
+#: The variants the Sync Console compares with the store's listings (250 a page, a few pages).
+VARIANTS_PAGE = """
+query VariantsPage($first: Int!, $after: String) {
+	productVariants(first: $first, after: $after, sortKey: ID) {
+		pageInfo { hasNextPage endCursor }
+		nodes { id sku title product { id title } }
+	}
+}
+"""
+
 ALL_DOCUMENTS = {
 	"FULFILLMENT_ORDERS": FULFILLMENT_ORDERS,
 	"FULFILLMENT_CREATE": FULFILLMENT_CREATE,
@@ -434,4 +518,10 @@ ALL_DOCUMENTS = {
 	"WEBHOOK_SUBSCRIPTIONS": WEBHOOK_SUBSCRIPTIONS,
 	"WEBHOOK_SUBSCRIPTION_CREATE": WEBHOOK_SUBSCRIPTION_CREATE,
 	"WEBHOOK_SUBSCRIPTION_UPDATE": WEBHOOK_SUBSCRIPTION_UPDATE,
+	"CATALOG_PAGE": CATALOG_PAGE,
+	"BULK_RUN_QUERY": BULK_RUN_QUERY,
+	"BULK_OPERATION": BULK_OPERATION,
+	"CURRENT_BULK_OPERATION": CURRENT_BULK_OPERATION,
+	"CATALOG_COUNTS": CATALOG_COUNTS,
+	"VARIANTS_PAGE": VARIANTS_PAGE,
 }

@@ -403,7 +403,24 @@ type QueryRoot {
 	webhookSubscription(id: ID!): WebhookSubscription
 	webhookSubscriptions(first: Int, after: String, last: Int, before: String, reverse: Boolean = false, topics: [WebhookSubscriptionTopic!], format: WebhookSubscriptionFormat, uri: String): WebhookSubscriptionConnection!
 	shopifyPaymentsAccount: ShopifyPaymentsAccount
+	productVariants(first: Int, after: String, last: Int, before: String, query: String, sortKey: ProductVariantSortKeys = ID, reverse: Boolean = false): ProductVariantConnection!
+	productVariantsCount(query: String, limit: Int = 10000): Count
+	currentBulkOperation(type: BulkOperationType = QUERY): BulkOperation
 }
+
+"https://shopify.dev/docs/api/admin-graphql/latest/objects/BulkOperation"
+enum BulkOperationStatus { CANCELED CANCELING COMPLETED CREATED EXPIRED FAILED RUNNING }
+enum BulkOperationType { MUTATION QUERY }
+enum BulkOperationErrorCode { ACCESS_DENIED INTERNAL_SERVER_ERROR TIMEOUT }
+enum BulkOperationUserErrorCode { INVALID OPERATION_IN_PROGRESS }
+enum ProductVariantSortKeys { ID INVENTORY_LEVELS_AVAILABLE INVENTORY_MANAGEMENT INVENTORY_POLICY INVENTORY_QUANTITY NAME POPULAR POSITION RELEVANCE SKU TITLE }
+type BulkOperation implements Node {
+	id: ID! status: BulkOperationStatus! errorCode: BulkOperationErrorCode createdAt: DateTime! completedAt: DateTime
+	objectCount: UnsignedInt64! rootObjectCount: UnsignedInt64! fileSize: UnsignedInt64 url: URL partialDataUrl: URL
+	query: String! type: BulkOperationType!
+}
+type BulkOperationUserError { field: [String!] message: String! code: BulkOperationUserErrorCode }
+type BulkOperationRunQueryPayload { bulkOperation: BulkOperation userErrors: [BulkOperationUserError!]! }
 
 # Shopify Payments (https://shopify.dev/docs/api/admin-graphql/latest/objects/ShopifyPaymentsAccount)
 enum ShopifyPaymentsPayoutStatus { CANCELED FAILED PAID SCHEDULED IN_TRANSIT }
@@ -507,6 +524,7 @@ type Mutation {
 	fulfillmentCreate(fulfillment: FulfillmentInput!, message: String): FulfillmentCreatePayload
 	fulfillmentTrackingInfoUpdate(fulfillmentId: ID!, trackingInfoInput: FulfillmentTrackingInput!, notifyCustomer: Boolean): FulfillmentTrackingInfoUpdatePayload
 	fulfillmentCancel(id: ID!): FulfillmentCancelPayload
+	bulkOperationRunQuery(query: String!, groupObjects: Boolean! = true): BulkOperationRunQueryPayload
 }
 """
 

@@ -292,7 +292,11 @@ def _wire(schema: GraphQLSchema) -> GraphQLSchema:
 
 	@resolve("QueryRoot", "node")
 	def _node(source, info, id):
-		return _sim(info).lookup(id)
+		sim = _sim(info)
+		record = sim.lookup(id)
+		if record is not None and record.get("__typename") == "BulkOperation":
+			return sim.read_bulk_operation(record)
+		return record
 
 	@resolve("QueryRoot", "nodes")
 	def _nodes(source, info, ids):
@@ -459,5 +463,29 @@ def _wire(schema: GraphQLSchema) -> GraphQLSchema:
 	@resolve("Mutation", "webhookSubscriptionDelete")
 	def _webhook_delete(source, info, id):
 		return _sim(info).webhook_subscription_delete(id)
+
+	@resolve("QueryRoot", "productVariants")
+	def _product_variants(source, info, query=None, sortKey="ID", reverse=False, **args):
+		sim = _sim(info)
+		sim.require("read_products", "productVariants")
+		if query:
+			raise _field_error("The simulator's productVariants takes no search query.", "BAD_REQUEST")
+		records = [(n, n, variant) for n, variant in sorted(sim.variants.items())]
+		return _connection(records, args, reverse=reverse)
+
+	@resolve("QueryRoot", "productVariantsCount")
+	def _product_variants_count(source, info, query=None, limit=10000):
+		sim = _sim(info)
+		sim.require("read_products", "productVariantsCount")
+		return sim._count(list(sim.variants.values()), limit)
+
+	@resolve("QueryRoot", "currentBulkOperation")
+	def _current_bulk(source, info, type="QUERY"):
+		sim = _sim(info)
+		return sim.current_bulk_operation() if type == "QUERY" else None
+
+	@resolve("Mutation", "bulkOperationRunQuery")
+	def _bulk_run_query(source, info, query, groupObjects=True):
+		return _sim(info).bulk_operation_run_query(query, groupObjects)
 
 	return schema

@@ -334,6 +334,7 @@ class QueriesMixin:
 			"Location": self.locations,
 			"Customer": self.customers,
 			"WebhookSubscription": self.webhook_subscriptions,
+			"BulkOperation": self.bulk_operations,
 		}
 		if kind == "InventoryLevel":
 			query = ident.split("?", 1)[1] if "?" in ident else ""

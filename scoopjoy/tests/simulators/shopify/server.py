@@ -36,6 +36,7 @@ from graphql.utilities import get_operation_ast
 
 from scoopjoy.connectors.shopify.constants import DEFAULT_API_VERSION, MAX_SINGLE_QUERY_COST
 from scoopjoy.tests.simulators.harness import SHOPIFY_UNAUTHORIZED, SimRequest, SimResponse, SimulatorServer
+from scoopjoy.tests.simulators.shopify.bulk import BulkMixin
 from scoopjoy.tests.simulators.shopify.common import _field_error, _shop_zone, parse_gid, to_iso
 from scoopjoy.tests.simulators.shopify.customers import CustomersMixin
 from scoopjoy.tests.simulators.shopify.fulfillment import FULFILLMENT_SCOPE, FulfillmentMixin
@@ -70,6 +71,7 @@ _VERSION_RE = re.compile(r"\A(\d{4}-(01|04|07|10)|unstable)\Z")
 
 class ShopifySimulator(
 	ProductsMixin,
+	BulkMixin,
 	InventoryMixin,
 	CustomersMixin,
 	OrdersMixin,
@@ -162,6 +164,7 @@ class ShopifySimulator(
 			self._available = self.bucket_size
 			self._bucket_at = self._clock()
 			self.reset_payouts()
+			self.reset_bulk()
 			self.add_location("Main Warehouse")
 
 	def timezone_fields(self) -> dict[str, Any]:
@@ -237,6 +240,7 @@ class ShopifySimulator(
 
 	def setup_routes(self) -> None:
 		self.route("POST", "/admin/api/{version}/graphql.json", self._graphql)
+		self.setup_bulk_routes()
 
 	@property
 	def graphql_path(self) -> str:
