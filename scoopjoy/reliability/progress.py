@@ -16,6 +16,7 @@ from frappe.utils import now
 #: what may be polled, and the read permission that shows it
 KINDS = {
 	"shopify-products": "Shopify Store",  # one per store: "shopify-products:<store>"
+	"shopify-catalog": "Shopify Store",  # Import Catalog, one per store
 	"google-contacts": "Google Contacts Settings",
 }
 KEEP_SECONDS = 6 * 3600

@@ -13,7 +13,17 @@ import json
 import frappe
 from frappe import _
 
-from scoopjoy.connectors.shopify import catalog, console, constants, inventory, items, payouts, queries, sync
+from scoopjoy.connectors.shopify import (
+	catalog,
+	catalog_import,
+	console,
+	constants,
+	inventory,
+	items,
+	payouts,
+	queries,
+	sync,
+)
 from scoopjoy.connectors.shopify.connector import ShopifyConnector
 from scoopjoy.connectors.shopify.mapping import gid, legacy_id, order_job_key
 from scoopjoy.connectors.shopify.stores import store_name
@@ -126,6 +136,17 @@ def import_payouts_now(
 @frappe.whitelist()
 def push_products_now(force: bool = False, store: str | None = None) -> dict:
 	return {"queued": catalog.queue_product_push(_store(store, "write"), force=bool(int(force or 0)))}
+
+
+@frappe.whitelist()
+def import_catalog_now(restart: bool = False, store: str | None = None) -> dict:
+	"""Import every product and variant of the store into Items and the store's Price List. For
+	whoever may write the Shopify Store and create Items. ``restart``: from the first product, not
+	from where an interrupted import stopped."""
+	store = _store(store, "write")
+	frappe.has_permission("Item", "create", throw=True)
+	frappe.has_permission("Item Price", "create", throw=True)
+	return {"queued": catalog_import.queue_catalog_import(store, restart=bool(int(restart or 0)))}
 
 
 @frappe.whitelist()

@@ -21,6 +21,7 @@ from frappe import _
 from frappe.utils import convert_utc_to_system_timezone, now_datetime
 
 from scoopjoy.connectors.shopify import constants, payouts, queries
+from scoopjoy.connectors.shopify.catalog_import import IMPORT_PRODUCT_JOB
 from scoopjoy.connectors.shopify.connector import ShopifyConnector
 from scoopjoy.connectors.shopify.listings import item_of_variant, listed_items
 from scoopjoy.connectors.shopify.mapping import legacy_id, parse_time
@@ -29,6 +30,8 @@ from scoopjoy.kernel.errors import ConnectorError, FailureType
 
 RECENT = timedelta(minutes=15)
 MAX_LISTED = 5000
+#: variants compared one by one with the store's listings (250 a page; the counts cover them all)
+MAX_VARIANTS_CHECKED = 1000
 CUSTOMER_IDS_PAGE_SIZE = 250
 
 #: the ids of the customers created in a window (their count alone cannot be compared with ERPNext)
@@ -119,6 +122,8 @@ def console_data(from_date, to_date, store: str | None = None) -> dict:
 	rows = [_why(order, store) for order in missing]
 
 	customer_ids = _customer_ids(connector, query)
+	catalog = connector.query(queries.CATALOG_COUNTS, operation="CatalogCounts")
+	listings = listed_items(store, ("product_id", "variant_id"))
 	erpnext = {
 		"orders": len(imported),
 		# the customers Shopify created in the window that ERPNext has, not every customer ever imported
@@ -127,7 +132,9 @@ def console_data(from_date, to_date, store: str | None = None) -> dict:
 			{"custom_shopify_store": store, "custom_shopify_customer_id": ["in", customer_ids or [""]]},
 		),
 		# the store's products: the Items listed with a product id in it (templates and plain Items)
-		"products": len({row.product_id for row in listed_items(store, ("product_id",)) if row.product_id}),
+		"products": len({row.product_id for row in listings if row.product_id}),
+		# the store's variants: the Items listed with a variant id in it
+		"variants": len({row.variant_id for row in listings if row.variant_id}),
 		# paid in Shopify <-> settled in ERPNext: orders are invoiced while still pending too, so a
 		# count of invoices says nothing about what was paid
 		"invoices": len(
@@ -150,6 +157,7 @@ def console_data(from_date, to_date, store: str | None = None) -> dict:
 		"orders": _count(counts, "ordersCount"),
 		"customers": max(_count(counts, "customersCount"), len(customer_ids)),
 		"products": _count(counts, "productsCount"),
+		"variants": _count(catalog, "productVariantsCount"),
 		"invoices": _count(paid, "ordersCount"),
 		"fulfilments": _count(shipped, "ordersCount"),
 	}
@@ -164,7 +172,7 @@ def console_data(from_date, to_date, store: str | None = None) -> dict:
 			if shopify[entity]
 			else 100.0,
 		}
-		for entity in ("products", "customers", "orders", "invoices", "fulfilments")
+		for entity in ("products", "variants", "customers", "orders", "invoices", "fulfilments")
 	]
 	by_reason: dict[str, int] = {}
 	for row in rows:
@@ -174,8 +182,58 @@ def console_data(from_date, to_date, store: str | None = None) -> dict:
 		"not_synced": rows,
 		"by_reason": by_reason,
 		"listed_limit": MAX_LISTED,
+		"unmapped_variants": unmapped_variants(connector, {row.variant_id for row in listings}),
+		"variants_checked_limit": MAX_VARIANTS_CHECKED,
 		"payouts": payouts.clearing_check(connector),
 	}
+
+
+def unmapped_variants(connector: ShopifyConnector, listed: set[str]) -> list[dict]:
+	"""The store's variants that no Item carries, each with why and what to do (the first
+	MAX_VARIANTS_CHECKED variants, in id order)."""
+	rows, checked = [], 0
+	for page in connector.pages(
+		queries.VARIANTS_PAGE,
+		{"first": constants.VARIANTS_PAGE_SIZE},
+		"productVariants",
+		operation="VariantsPage",
+	):
+		for variant in page.nodes:
+			checked += 1
+			if legacy_id(variant["id"]) not in listed:
+				rows.append(_why_unmapped(variant, connector.store))
+		if checked >= MAX_VARIANTS_CHECKED:
+			break
+	return rows
+
+
+def _why_unmapped(variant: dict, store: str) -> dict:
+	product = variant.get("product") or {}
+	product_id = legacy_id(product.get("id"))
+	sku = (variant.get("sku") or "").strip()
+	row = {
+		"variant_id": legacy_id(variant["id"]),
+		"product_id": product_id,
+		"title": " — ".join(t for t in (product.get("title"), variant.get("title")) if t),
+		"sku": sku,
+		"dead_letter": None,
+	}
+	letter = next(iter(open_letters_of(store, product_id, job=IMPORT_PRODUCT_JOB)), None)
+	if letter:
+		row.update(reason=_("Import failed"), dead_letter=letter.name, detail=(letter.last_error or "")[:300])
+	elif sku and frappe.db.exists("Item", sku):
+		row.update(
+			reason=_("Item not linked"),
+			detail=_("Item {0} has this SKU but no listing of this variant: Import catalog links it.").format(
+				sku
+			),
+		)
+	else:
+		row.update(
+			reason=_("No Item yet"),
+			detail=_("Import catalog makes it (or Create Missing Items, when an order sells it)."),
+		)
+	return row
 
 
 def _delivered(sales_orders: list[str]) -> int:

@@ -233,10 +233,17 @@ def ensure_product_items(
 			f"Shopify product {product_id} no longer exists, so no Item can be made of it.",
 			service=constants.SERVICE_NAME,
 		)
+	return items_of_product(product, settings)
+
+
+def items_of_product(product: dict, settings) -> ProductItems:
+	"""The Items of a product already read (with every variant): found, claimed by SKU, or made.
+	The caller holds the product's lock (lock_product)."""
 	plan = product_plan(product)
 	if not plan.variants:
 		raise RecordError(
-			f"Shopify product {product_id} ('{plan.title}') has no variants.", service=constants.SERVICE_NAME
+			f"Shopify product {plan.product_id} ('{plan.title}') has no variants.",
+			service=constants.SERVICE_NAME,
 		)
 	if plan.is_single:
 		return _ensure_single(plan, settings)

@@ -301,7 +301,10 @@ def test_sync_console_explains_every_missing_order(desk, world, simulators):
 		row.split("\t")[0].split("\n")[0].strip(): row
 		for row in desk.page.locator(".sync-console-counts tbody tr").all_inner_texts()
 	}
-	assert set(counts) == {"Products", "Customers", "Orders", "Paid", "Deliveries"}, counts
+	assert set(counts) == {"Products", "Variants", "Customers", "Orders", "Paid", "Deliveries"}, counts
+	# the variant of the unmapped order's product is listed with why and what to do
+	unmapped = desk.page.locator(".sync-console-unmapped tbody tr").all_inner_texts()
+	assert any("No Item yet" in row and "Import catalog" in row for row in unmapped), unmapped
 	# the window's customers in Shopify vs the same customers in ERPNext (not every customer ever)
 	customers = [int(n) for n in re.findall(r"\t(\d+)", counts["Customers"])]
 	assert customers[1] <= customers[0], counts["Customers"]

@@ -66,8 +66,9 @@ frappe.ui.form.on("Shopify Store", {
 			() =>
 				frappe.call({ method: "scoopjoy.connectors.shopify.api.push_products_now", args: { store } }).then((r) => {
 					queued(r);
-					frm.__scoopjoy_progress_seen = true;
-					scoopjoy_product_progress(frm);
+					frm.__scoopjoy_seen = frm.__scoopjoy_seen || {};
+					frm.__scoopjoy_seen["shopify-products"] = true;
+					scoopjoy_progress(frm, PUBLISH_PROGRESS);
 				}),
 			__("Actions")
 		);
@@ -95,6 +96,28 @@ frappe.ui.form.on("Shopify Store", {
 				__("Actions")
 			);
 		}
+		frm.add_custom_button(
+			__("Import catalog"),
+			() => {
+				if (!saved()) return;
+				frappe.confirm(
+					__(
+						"Import every Shopify product and variant of this store into Items, with their prices in Price List {0}? Items that exist are found, not doubled; an interrupted import goes on where it stopped.",
+						[frm.doc.price_list || __("(none set: prices are skipped)")]
+					),
+					() =>
+						frappe
+							.call({ method: "scoopjoy.connectors.shopify.api.import_catalog_now", args: { store } })
+							.then((r) => {
+								queued(r);
+								frm.__scoopjoy_seen = frm.__scoopjoy_seen || {};
+								frm.__scoopjoy_seen["shopify-catalog"] = true;
+								scoopjoy_progress(frm, CATALOG_PROGRESS);
+							})
+				);
+			},
+			__("Actions")
+		);
 		frm.add_custom_button(
 			__("Push inventory now"),
 			() =>
@@ -136,41 +159,58 @@ frappe.ui.form.on("Shopify Store", {
 			__("Actions")
 		);
 		frm.add_custom_button(__("Sync Console"), () => frappe.set_route("shopify-sync-console", { store }));
-		scoopjoy_product_progress(frm); // a publish that is queued or running shows here
+		// a publish or an import that is queued or running shows here
+		scoopjoy_progress(frm, PUBLISH_PROGRESS);
+		scoopjoy_progress(frm, CATALOG_PROGRESS);
 	},
 });
 
-// Product publish progress, polled from scoopjoy.reliability.progress (the job stores each step;
-// no realtime server is needed) until the publish is done, failed, or the form is left.
-function scoopjoy_product_progress(frm) {
-	if (frm.__scoopjoy_progress_timer) return;
+const PUBLISH_PROGRESS = {
+	kind: "shopify-products",
+	title: __("Publishing products"),
+	running: __("Publishing products to Shopify: {0}"),
+	failed: __("Publish failed: {0}"),
+};
+const CATALOG_PROGRESS = {
+	kind: "shopify-catalog",
+	title: __("Importing the catalog"),
+	running: __("Importing the Shopify catalog: {0}"),
+	failed: __("Catalog import failed: {0}"),
+};
+
+// Progress of a publish or a catalog import, polled from scoopjoy.reliability.progress (the job
+// stores each step; no realtime server is needed) until it is done, failed, or the form is left.
+function scoopjoy_progress(frm, what) {
+	frm.__scoopjoy_timers = frm.__scoopjoy_timers || {};
+	frm.__scoopjoy_seen = frm.__scoopjoy_seen || {};
+	if (frm.__scoopjoy_timers[what.kind]) return;
 	const stop = () => {
-		clearInterval(frm.__scoopjoy_progress_timer);
-		frm.__scoopjoy_progress_timer = null;
+		clearInterval(frm.__scoopjoy_timers[what.kind]);
+		frm.__scoopjoy_timers[what.kind] = null;
 	};
 	const tick = () =>
 		frappe
-			.xcall("scoopjoy.reliability.progress.get_progress", { kind: `shopify-products:${frm.doc.name}` }, "GET")
+			.xcall("scoopjoy.reliability.progress.get_progress", { kind: `${what.kind}:${frm.doc.name}` }, "GET")
 			.then((data) => {
 				const [view, doctype, name] = frappe.get_route();
 				if (!data || view !== "Form" || doctype !== "Shopify Store" || name !== frm.doc.name) return stop();
 				const running = data.status === "Queued" || data.status === "Running";
 				if (running) {
-					frm.__scoopjoy_progress_seen = true; // so its end is announced
+					frm.__scoopjoy_seen[what.kind] = true; // so its end is announced
 					frm.dashboard.show_progress(
-						__("Publishing products"),
+						what.title,
 						data.percent || 0,
-						__("Publishing products to Shopify: {0}", [data.description || ""])
+						__(what.running, [data.description || ""])
 					);
 					return;
 				}
 				stop();
-				frm.dashboard.hide_progress(__("Publishing products"));
-				if (frm.__scoopjoy_progress_seen) {
-					frm.__scoopjoy_progress_seen = false;
+				frm.dashboard.hide_progress(what.title);
+				if (frm.__scoopjoy_seen[what.kind]) {
+					frm.__scoopjoy_seen[what.kind] = false;
 					frappe.show_alert(
 						{
-							message: data.status === "Failed" ? __("Publish failed: {0}", [data.description]) : data.description,
+							message: data.status === "Failed" ? __(what.failed, [data.description]) : data.description,
 							indicator: data.status === "Failed" ? "red" : "green",
 						},
 						10
@@ -178,6 +218,6 @@ function scoopjoy_product_progress(frm) {
 				}
 			})
 			.catch(stop);
-	frm.__scoopjoy_progress_timer = setInterval(tick, 1500);
+	frm.__scoopjoy_timers[what.kind] = setInterval(tick, 1500);
 	tick();
 }

@@ -30,6 +30,7 @@ class ShopifyStore(ConnectorSettings):
 		api_version: DF.Data
 		book_in: DF.Literal["Shop currency", "Customer's currency"]
 		cash_bank_account: DF.Link | None
+		catalog_import_state: DF.LongText | None
 		chargeback_account: DF.Link | None
 		client_secret: DF.Password | None
 		company: DF.Link | None
@@ -45,6 +46,7 @@ class ShopifyStore(ConnectorSettings):
 		gift_card_item: DF.Link | None
 		import_payouts: DF.Check
 		item_group: DF.Link | None
+		last_catalog_import_at: DF.Datetime | None
 		last_inventory_push_at: DF.Datetime | None
 		last_order_sync_at: DF.Data | None
 		last_payout_sync_at: DF.Data | None

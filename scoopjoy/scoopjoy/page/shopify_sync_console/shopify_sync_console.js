@@ -13,6 +13,7 @@ frappe.pages["shopify-sync-console"].on_page_load = function (wrapper) {
 	const esc = frappe.utils.escape_html;
 	const ENTITIES = {
 		products: [__("Products"), __("all products, not only the window's")],
+		variants: [__("Variants"), __("all variants: each sold as an Item")],
 		customers: [__("Customers"), __("created in the window")],
 		orders: [__("Orders"), __("created in the window")],
 		invoices: [__("Paid"), __("paid in Shopify, invoice settled in ERPNext")],
@@ -141,12 +142,30 @@ frappe.pages["shopify-sync-console"].on_page_load = function (wrapper) {
 			<tbody><tr><td>${esc(p.account)}</td><td>${format_currency(p.erpnext, p.currency)}</td><td>${format_currency(p.shopify_pending, p.pending_currency)}</td>
 			<td><span class="indicator-pill ${p.matches ? "green" : "orange"}">${p.difference === null ? __("other currency") : format_currency(p.difference, p.currency)}</span></td></tr></tbody></table>`
 			: "";
+		const unmapped = data.unmapped_variants || [];
+		const unmapped_rows = unmapped
+			.map(
+				(row) =>
+					`<tr data-variant="${esc(row.variant_id)}"><td>${esc(row.title)}<div class="text-muted small">${esc(row.sku || __("no SKU"))}</div></td>` +
+					`<td>${esc(row.reason)}</td><td>${esc(row.detail || "")}` +
+					(row.dead_letter
+						? ` <a href="/app/integration-dead-letter/${encodeURIComponent(row.dead_letter)}">${__("Dead letter")}</a>`
+						: "") +
+					`</td></tr>`
+			)
+			.join("");
+		const unmapped_html = unmapped.length
+			? `<h5>${__("Variants without an Item")} (${unmapped.length})</h5>
+			<p class="text-muted small">${__("Of the store's first {0} variants. Import catalog (Shopify Store, Actions) makes or links them.", [data.variants_checked_limit])}</p>
+			<table class="table table-bordered sync-console-unmapped"><thead><tr><th>${__("Variant")}</th><th>${__("Reason")}</th><th>${__("Detail")}</th></tr></thead><tbody>${unmapped_rows}</tbody></table>`
+			: "";
 		body.html(`${payouts}
 			<table class="table table-bordered sync-console-counts"><thead><tr><th>${__("Entity")}</th><th>Shopify</th><th>ERPNext</th><th>${__("Coverage")}</th></tr></thead><tbody>${counts}</tbody></table>
 			<h5>${__("Not synced — and why")} (${data.not_synced.length})</h5>
 			<div style="margin-bottom:8px">${reasons}</div>
 			${resyncable.length ? `<button class="btn btn-sm btn-primary resync-all" style="margin-bottom:8px">${__("Resync all ({0})", [resyncable.length])}</button>` : ""}
-			<table class="table table-bordered sync-console-missing"><thead><tr><th>${__("Order")}</th><th>${__("Created")}</th><th>${__("Reason")}</th><th>${__("Detail")}</th><th></th></tr></thead><tbody>${rows}</tbody></table>`);
+			<table class="table table-bordered sync-console-missing"><thead><tr><th>${__("Order")}</th><th>${__("Created")}</th><th>${__("Reason")}</th><th>${__("Detail")}</th><th></th></tr></thead><tbody>${rows}</tbody></table>
+			${unmapped_html}`);
 		body.find(".resync").on("click", (e) => resync([String($(e.currentTarget).closest("tr").data("order"))]));
 		body.find(".resync-all").on("click", () =>
 			frappe.call({ method: "scoopjoy.connectors.shopify.api.resync_not_synced", args: window_args() }).then(queued)
