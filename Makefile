@@ -54,6 +54,12 @@ benchmark-order-import: $(PY)
 benchmark-webhook-burst: $(PY)
 	$(PY) benchmarks/webhook_burst.py
 
+# Import Catalog read page by page vs as one bulk query, and the whole import by each path, on a
+# real bench (benchmarks/catalog_import.py); needs SCOOPJOY_SITE like the order import.
+.PHONY: benchmark-catalog-import
+benchmark-catalog-import: $(PY)
+	$(PY) benchmarks/catalog_import.py
+
 # The benchmarks as one table of ratios, also written to benchmarks/REPORT.md.
 benchmark-report: $(PY)
 	$(PY) benchmarks/report.py

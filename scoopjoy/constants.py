@@ -362,5 +362,17 @@ CUSTOM_FIELDS: dict[str, list[dict]] = {
 			"translatable": 0,
 			"depends_on": "custom_shopify_refund_id",
 		},
+		# a return of stock: the Shopify return disposition that restocked these units
+		{
+			"fieldname": "custom_shopify_disposition_id",
+			"label": "Shopify Return Disposition ID",
+			"fieldtype": "Data",
+			"insert_after": "custom_shopify_refund_id",
+			"read_only": 1,
+			"no_copy": 1,
+			"search_index": 1,
+			"translatable": 0,
+			"depends_on": "custom_shopify_disposition_id",
+		},
 	],
 }

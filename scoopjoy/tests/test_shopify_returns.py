@@ -4,12 +4,21 @@ Goods that shipped and came back (a refund line restocked as RETURN) are taken b
 return Delivery Note against the note that delivered them: into the warehouse of the refund's
 restock location, at the valuation they left with, on the refund's day, once. Units that never
 shipped (CANCEL) and refunds that restock nothing (NO_RESTOCK) move no stock.
+
+Shopify's Return objects (a return, its reverse fulfillment order and the dispositions of its units,
+https://shopify.dev/docs/apps/build/orders-fulfillment/returns-apps): a unit restocked by a
+disposition comes back when it is restocked, before its refund or without one (an exchange), and
+the refund (its line ``restocked`` false) then moves no stock again; units MISSING or NOT_RESTOCKED
+move nothing; without the
+read_returns scope the order stays booked and its returns part is a dead letter saying what to do.
 """
 
 from __future__ import annotations
 
 import frappe
 from frappe.utils import flt, getdate
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from scoopjoy.connectors.shopify.mapping import legacy_id
 from scoopjoy.tests.test_shopify_money import ShopifyMoneyTestCase, gl_of
@@ -22,6 +31,7 @@ class ReturnsTestCase(ShopifyMoneyTestCase):
 	def setUp(self):
 		super().setUp()
 		frappe.db.set_single_value("Stock Settings", "allow_negative_stock", 0)
+		frappe.cache.delete_value(f"scoopjoy:shopify-scopes:{self.store}")  # each test's simulator says
 		self.harbour = self.shop.add_location("Harbour")
 		self.harbour_warehouse = self.outlet_warehouse("Harbour")
 		settings = self.store_doc()
@@ -144,6 +154,214 @@ class TestReturnsMoveStock(ReturnsTestCase):
 		self.assertEqual(sorted(-row.qty for note in returns for row in note.items), [1, 2])
 		self.assertEqual(len({note.return_against for note in returns}), 2)
 		self.assertEqual((self.stock(self.warehouse), self.stock(self.harbour_warehouse)), (11, 3))
+
+
+class TestShopifyReturnObjects(ReturnsTestCase):
+	def returned_by_dispositions(self, so: str) -> list:
+		return frappe.get_all(
+			"Delivery Note",
+			filters={
+				"name": ["in", self.returns_of(so) or [""]],
+				"custom_shopify_disposition_id": ["is", "set"],
+			},
+			fields=["name", "custom_shopify_disposition_id", "posting_date"],
+		)
+
+	def test_a_return_restocked_before_its_refund_comes_back_then_the_refund_moves_no_more(self):
+		order, so = self.shipped_order(2, 2)
+		shop_return = self.shop.create_return(order["id"], {0: 1})
+		disposition = self.shop.dispose(shop_return["id"], 0, 1, "RESTOCKED", location=self.harbour["id"])
+		self.sync(order)
+		self.sync(order)  # again: nothing more
+		(note,) = self.returned_by_dispositions(so.name)
+		self.assertEqual(note.custom_shopify_disposition_id, legacy_id(disposition["id"]))
+		self.assertEqual(getdate(note.posting_date), getdate(disposition["createdAt"][:10]))
+		self.assertEqual((self.stock(self.warehouse), self.stock(self.harbour_warehouse)), (8, 1))
+		self.assertEqual(
+			frappe.db.count(
+				"Sales Invoice", {"custom_shopify_order_id": legacy_id(order["id"]), "is_return": 1}
+			),
+			0,
+		)  # no refund yet: no credit note
+
+		# the money follows: Shopify's refund of a return's units says RETURN, restocked false
+		refund = self.shop.refund(order["id"], {0: 1}, restock_type="RETURN", restocked=False)
+		self.shop.close_return(shop_return["id"])
+		self.sync(order)
+		self.assertEqual(len(self.returns_of(so.name)), 1)
+		self.assertEqual((self.stock(self.warehouse), self.stock(self.harbour_warehouse)), (8, 1))
+		credit = frappe.get_all(
+			"Sales Invoice",
+			filters={"custom_shopify_refund_id": legacy_id(refund["id"]), "is_return": 1, "docstatus": 1},
+			pluck="grand_total",
+		)
+		self.assertEqual([flt(c) for c in credit], [-9.0])
+
+	def test_an_exchange_brings_back_what_was_restocked_and_missing_units_move_nothing(self):
+		order, so = self.shipped_order(3, 3)
+		shop_return = self.shop.create_return(order["id"], {0: 2})
+		self.shop.dispose(shop_return["id"], 0, 1, "RESTOCKED")  # the primary location: the store's warehouse
+		self.shop.dispose(shop_return["id"], 0, 1, "MISSING")
+		self.shop.close_return(shop_return["id"])  # an exchange: no refund
+		self.sync(order)
+		self.assertEqual(len(self.returned_by_dispositions(so.name)), 1)
+		self.assertEqual(self.stock(self.warehouse), 8)  # 10 - 3 shipped + 1 restocked
+		cancelled = self.shop.create_return(order["id"], {0: 1})
+		self.shop.dispose(cancelled["id"], 0, 1, "RESTOCKED")
+		self.shop.close_return(cancelled["id"], status="CANCELED")  # a return that did not happen
+		self.sync(order)
+		self.assertEqual(self.stock(self.warehouse), 8)
+
+	def test_without_read_returns_the_order_stays_booked_and_its_returns_wait_in_a_dead_letter(self):
+		from scoopjoy.connectors.shopify.connector import ShopifyConnector
+		from scoopjoy.connectors.shopify.returns import return_job_key
+		from scoopjoy.reliability.jobs import job_id_for
+
+		self.shop.access_scopes = tuple(s for s in self.shop.access_scopes if s != "read_returns")
+		order, so = self.shipped_order(2, 2)
+		shop_return = self.shop.create_return(order["id"], {0: 1})
+		self.shop.dispose(shop_return["id"], 0, 1, "RESTOCKED")
+		self.shop.refund(order["id"], {0: 1}, restock_type="RETURN", restocked=False)
+		self.sync(order)
+		self.assertEqual(self.returns_of(so.name), [])  # nothing guessed
+		self.assertEqual(self.stock(self.warehouse), 8)
+		letter = frappe.get_doc(
+			"Integration Dead Letter",
+			{"dedup_key": job_id_for("Shopify", return_job_key(self.store, legacy_id(order["id"])))},
+		)
+		self.assertIn("read_returns", letter.last_error)
+		self.assertEqual(
+			frappe.db.count(
+				"Sales Invoice",
+				{"custom_shopify_order_id": legacy_id(order["id"]), "is_return": 1, "docstatus": 1},
+			),
+			1,
+		)
+		self.assertEqual(
+			ShopifyConnector(store=self.store).breaker.state().state, "closed"
+		)  # the store works on
+
+		self.shop.access_scopes = (*self.shop.access_scopes, "read_returns")  # the merchant adds the scope
+		frappe.cache.delete_value(f"scoopjoy:shopify-scopes:{self.store}")
+		self.sync(order)
+		self.assertEqual(len(self.returns_of(so.name)), 1)
+		self.assertEqual(self.stock(self.warehouse), 9)
+		self.assertEqual(frappe.db.get_value("Integration Dead Letter", letter.name, "status"), "Resolved")
+
+
+#: a few histories per major version, each a real order through ERPNext; a fixed, repeatable budget
+HISTORIES = settings(
+	max_examples=12, deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck)
+)
+PLACES = ("primary", "harbour")
+
+
+@st.composite
+def histories(draw) -> tuple[int, list[tuple]]:
+	"""An order of 2-5 shipped units, then what happens to them in Shopify, in any order: refunds
+	that restock (legacy) or not, returns whose units are restocked, missing or not restocked (with
+	or without a refund after), returns cancelled before anything came back; imports in between."""
+	quantity = draw(st.integers(min_value=2, max_value=5))
+	events = draw(
+		st.lists(
+			st.one_of(
+				st.tuples(st.just("refund_restock"), st.integers(1, 3), st.sampled_from(PLACES)),
+				st.tuples(st.just("refund_money"), st.integers(1, 3)),
+				st.tuples(
+					st.just("return"),
+					st.lists(  # mostly restocked; None: not disposed yet
+						st.sampled_from(("RESTOCKED", "RESTOCKED", "MISSING", "NOT_RESTOCKED", None)),
+						min_size=1,
+						max_size=3,
+					),
+					st.sampled_from(PLACES),
+					st.sampled_from(("OPEN", "CLOSED", "CANCELED")),
+					st.booleans(),  # refunded afterwards
+				),
+				st.tuples(st.just("import")),
+			),
+			min_size=2,
+			max_size=6,
+		)
+	)
+	return quantity, events
+
+
+class TestReturnsOnGeneratedHistories(ReturnsTestCase):
+	"""The invariant: what ERPNext takes back into each warehouse is what Shopify restocked at the
+	location mapped to it (by a refund or by a return's disposition), whatever the order of events
+	and imports; importing again changes nothing, and nothing is dead-lettered."""
+
+	@HISTORIES
+	@given(history=histories())
+	def test_erpnext_takes_back_what_shopify_restocked_where_it_restocked_it(self, history):
+		quantity, events = history
+		if self.stock(self.warehouse) < 10:
+			self.receive(self.code, self.warehouse, 20)
+		before = {place: self.stock(wh) for place, wh in self.places().items()}
+		order, so = self.shipped_order(quantity, quantity)
+		returnable, refundable = quantity, quantity  # units that can still come back / be refunded
+		back = dict.fromkeys(PLACES, 0)
+		for event in events:
+			if event[0] == "import":
+				self.sync(order)
+			elif event[0] == "refund_restock" and min(event[1], returnable, refundable) > 0:
+				units = min(event[1], returnable, refundable)
+				self.shop.refund(
+					order["id"], {0: units}, restock_type="RETURN", location=self.location(event[2])
+				)
+				returnable, refundable, back[event[2]] = (
+					returnable - units,
+					refundable - units,
+					back[event[2]] + units,
+				)
+			elif event[0] == "refund_money" and min(event[1], refundable) > 0:
+				self.shop.refund(order["id"], {0: min(event[1], refundable)}, restock_type="NO_RESTOCK")
+				refundable -= min(event[1], refundable)
+			elif event[0] == "return" and min(len(event[1]), returnable) > 0:
+				kinds, place, status, refunded = (
+					event[1][: min(len(event[1]), returnable)],
+					event[2],
+					event[3],
+					event[4],
+				)
+				shop_return = self.shop.create_return(order["id"], {0: len(kinds)})
+				if status == "CANCELED":  # cancelled before anything came back
+					self.shop.close_return(shop_return["id"], status="CANCELED")
+					continue
+				returnable -= len(kinds)
+				for kind in (k for k in kinds if k):
+					self.shop.dispose(shop_return["id"], 0, 1, kind, location=self.location(place))
+					back[place] += kind == "RESTOCKED"
+				if refunded and min(len(kinds), refundable) > 0:
+					self.shop.refund(
+						order["id"], {0: min(len(kinds), refundable)}, restock_type="RETURN", restocked=False
+					)
+					refundable -= min(len(kinds), refundable)
+				if status == "CLOSED":
+					self.shop.close_return(shop_return["id"])
+		self.sync(order)
+		notes = len(self.returns_of(so.name))
+		self.sync(order)  # again: nothing more
+		self.assertEqual(len(self.returns_of(so.name)), notes)
+		after = {place: self.stock(wh) for place, wh in self.places().items()}
+		self.assertEqual(
+			{place: after[place] - before[place] for place in PLACES},
+			{"primary": back["primary"] - quantity, "harbour": back["harbour"]},
+			(quantity, events),
+		)
+		self.assertFalse(
+			frappe.get_all(
+				"Integration Dead Letter",
+				filters={"external_id": legacy_id(order["id"]), "status": ["!=", "Resolved"]},
+			)
+		)
+
+	def places(self) -> dict[str, str]:
+		return {"primary": self.warehouse, "harbour": self.harbour_warehouse}
+
+	def location(self, place: str) -> str:
+		return self.shop.primary_location["id"] if place == "primary" else self.harbour["id"]
 
 
 class TestInventoryPushKeepsShopifyRestocks(ReturnsTestCase):

@@ -152,6 +152,7 @@ def test_every_connector_document_executes_over_http(sim, session):
 		"VARIANTS_PAGE": {"first": 5},
 		"BULK_RUN_QUERY": {"query": Q.CATALOG_BULK_QUERY},
 		"BULK_OPERATION": {"id": "gid://shopify/BulkOperation/1001"},
+		"ORDER_RETURNS": {"id": order["id"]},
 	}
 	assert created["data"]["productSet"]["userErrors"] == []
 	for name, document in Q.ALL_DOCUMENTS.items():

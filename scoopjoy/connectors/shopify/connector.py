@@ -136,6 +136,20 @@ class ShopifyConnector(BaseConnector):
 			)
 			self.settings.shop_timezone = timezone
 
+	def granted_scopes(self) -> set[str]:
+		"""The access scopes the app has in this shop, asked at most every few minutes: work that
+		needs an optional scope checks it first, so a missing one stops that work alone (an
+		ACCESS_DENIED answer would count against the shop's breaker)."""
+		key = f"scoopjoy:shopify-scopes:{self.store}"
+		granted = frappe.cache.get_value(key)
+		if granted is None:
+			data = self.query(queries.SHOP, operation="Shop")
+			granted = sorted(
+				s["handle"] for s in ((data.get("currentAppInstallation") or {}).get("accessScopes") or [])
+			)
+			frappe.cache.set_value(key, granted, expires_in_sec=constants.SCOPES_CACHE_SECONDS)
+		return set(granted)
+
 	def test_connection(self) -> str:
 		data = self.query(queries.SHOP, operation="Shop")
 		shop = data.get("shop") or {}
@@ -159,6 +173,11 @@ class ShopifyConnector(BaseConnector):
 			message += " " + _("Without {0} Delivery Notes cannot fulfil Shopify orders.").format(
 				constants.FULFILLMENT_SCOPE
 			)
+		if constants.RETURNS_SCOPE not in granted:
+			message += " " + _(
+				"Without {0} the goods of Shopify returns are taken back into stock only from refunds that restock them."
+			).format(constants.RETURNS_SCOPE)
+		frappe.cache.delete_value(f"scoopjoy:shopify-scopes:{self.store}")  # asked again, fresh
 		if constants.PAYOUTS_SCOPE in missing:
 			message += " " + _("Without {0} Import Payouts cannot read the payouts.").format(
 				constants.PAYOUTS_SCOPE

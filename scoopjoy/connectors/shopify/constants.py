@@ -101,6 +101,10 @@ REVERSE_PAYOUT_JOB = "scoopjoy.connectors.shopify.payouts.reverse_payout"
 #: Delivery Notes fulfil Shopify orders (issue #23): the scope fulfillmentCreate needs on orders the
 #: merchant fulfils (https://shopify.dev/docs/api/admin-graphql/latest/mutations/fulfillmentCreate)
 FULFILLMENT_SCOPE = "write_merchant_managed_fulfillment_orders"
+#: Shopify's Return objects (issue #24), read when an order has a return
+RETURNS_SCOPE = "read_returns"
+#: how long the app's granted scopes are remembered (a scope added to the app shows within this)
+SCOPES_CACHE_SECONDS = 600
 
 #: Import Catalog (issue #24): from this many products the catalog is read as one bulk query
 #: (https://shopify.dev/docs/api/usage/bulk-operations/queries) instead of pages of

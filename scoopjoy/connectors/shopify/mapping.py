@@ -151,6 +151,8 @@ class OrderPlan:
 	paid_amount: Decimal
 	fulfilled: dict[str, int] = field(default_factory=dict)  # line item id -> quantity fulfilled
 	refunds: list[dict[str, Any]] = field(default_factory=list)
+	#: Order.returnStatus: NO_RETURN unless the shop made a Return for it (returns.py reads them)
+	return_status: str = "NO_RETURN"
 
 	@property
 	def is_paid(self) -> bool:
@@ -254,6 +256,7 @@ def order_plan(order: dict[str, Any]) -> OrderPlan:
 		paid_amount=paid,
 		fulfilled=fulfilled,
 		refunds=refunds,
+		return_status=order.get("returnStatus") or "NO_RETURN",
 	)
 
 

@@ -206,8 +206,8 @@ def apply_order(node: dict, settings, connector: ShopifyConnector | None = None)
 				)
 		if settings.create_delivery_note and plan.fulfilled and not plan.is_cancelled:
 			_deliver_or_dead_letter(sales_order, plan, node, timezone, settings, connector)
-		if settings.create_delivery_note and plan.refunds:  # goods that came back, after they went
-			return_or_dead_letter(sales_order, plan, refunds, settings, timezone)
+		if settings.create_delivery_note and (plan.refunds or plan.return_status != "NO_RETURN"):
+			return_or_dead_letter(sales_order, plan, refunds, settings, timezone)  # goods that came back
 		if plan.is_cancelled:
 			_settle_cancelled(sales_order, plan, invoice)
 		elif settings.create_delivery_note and plan.refunds:

@@ -63,6 +63,7 @@ ORDER_FIELDS = f"""
 	discountCodes
 	displayFinancialStatus
 	displayFulfillmentStatus
+	returnStatus
 	customer {{
 		id
 		legacyResourceId
@@ -178,7 +179,7 @@ query RefundDetails($id: ID!) {{
 			totalRefundedSet {{ {MONEY} }}
 			refundLineItems(first: 50) {{
 				nodes {{
-					quantity restockType location {{ id }} lineItem {{ id }}
+					quantity restockType restocked location {{ id }} lineItem {{ id }}
 					subtotalSet {{ {MONEY} }} totalTaxSet {{ {MONEY} }}
 				}}
 			}}
@@ -409,6 +410,33 @@ mutation FulfillmentCancel($id: ID!) {
 }
 """
 
+#: An order's returns and what became of their units (returns.py), read when the order has
+#: deliveries. Needs the read_returns scope (https://shopify.dev/docs/api/admin-graphql/latest/objects/Return).
+#: About 550 points requested (5 returns, 2 reverse fulfillment orders each, 10 lines each).
+ORDER_RETURNS = """
+query OrderReturns($id: ID!) {
+	order(id: $id) {
+		returns(first: 5) {
+			nodes {
+				id
+				name
+				status
+				reverseFulfillmentOrders(first: 2) {
+					nodes {
+						lineItems(first: 10) {
+							nodes {
+								fulfillmentLineItem { lineItem { id } }
+								dispositions { id createdAt quantity type location { id } }
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+"""
+
 # --- the catalog import (catalog_import.py) ---------------------------------------------------------
 
 #: What an Item is made of, per product and per variant: the same fields as PRODUCT_BY_ID.
@@ -524,4 +552,5 @@ ALL_DOCUMENTS = {
 	"CURRENT_BULK_OPERATION": CURRENT_BULK_OPERATION,
 	"CATALOG_COUNTS": CATALOG_COUNTS,
 	"VARIANTS_PAGE": VARIANTS_PAGE,
+	"ORDER_RETURNS": ORDER_RETURNS,
 }

@@ -343,6 +343,7 @@ type Order implements Node {
 	cancelReason: OrderCancelReason closedAt: DateTime closed: Boolean! test: Boolean! edited: Boolean!
 	currencyCode: CurrencyCode! presentmentCurrencyCode: CurrencyCode! taxesIncluded: Boolean!
 	displayFinancialStatus: OrderDisplayFinancialStatus displayFulfillmentStatus: OrderDisplayFulfillmentStatus!
+	returnStatus: OrderReturnStatus!
 	capturable: Boolean! fullyPaid: Boolean! unpaid: Boolean! refundable: Boolean! paymentGatewayNames: [String!]!
 	customer: Customer shippingAddress: MailingAddress billingAddress: MailingAddress
 	lineItems(first: Int, after: String, last: Int, before: String, reverse: Boolean = false): LineItemConnection!
@@ -367,7 +368,40 @@ type Order implements Node {
 	fulfillments(first: Int): [Fulfillment!]!
 	fulfillmentOrders(first: Int, after: String, last: Int, before: String, reverse: Boolean = false, displayable: Boolean = false, query: String): FulfillmentOrderConnection!
 	refunds(first: Int): [Refund!]!
+	returns(first: Int, after: String, last: Int, before: String, reverse: Boolean = false, query: String): ReturnConnection!
 }
+"https://shopify.dev/docs/api/admin-graphql/latest/objects/Return (read_returns)"
+enum ReturnStatus { CANCELED CLOSED DECLINED OPEN REQUESTED }
+enum OrderReturnStatus { INSPECTION_COMPLETE IN_PROGRESS NO_RETURN RETURNED RETURN_FAILED RETURN_REQUESTED }
+enum ReverseFulfillmentOrderStatus { CANCELED CLOSED OPEN }
+enum ReverseFulfillmentOrderDispositionType { MISSING NOT_RESTOCKED PROCESSING_REQUIRED RESTOCKED }
+interface ReturnLineItemType { id: ID! quantity: Int! }
+type ReturnLineItem implements Node & ReturnLineItemType { id: ID! quantity: Int! fulfillmentLineItem: FulfillmentLineItem! }
+type ReturnLineItemTypeEdge { node: ReturnLineItemType! cursor: String! }
+type ReturnLineItemTypeConnection { nodes: [ReturnLineItemType!]! edges: [ReturnLineItemTypeEdge!]! pageInfo: PageInfo! }
+type ReverseFulfillmentOrderDisposition implements Node {
+	id: ID! createdAt: DateTime! quantity: Int! type: ReverseFulfillmentOrderDispositionType! location: Location
+}
+type ReverseFulfillmentOrderLineItem implements Node {
+	id: ID! totalQuantity: Int! fulfillmentLineItem: FulfillmentLineItem dispositions: [ReverseFulfillmentOrderDisposition!]!
+}
+type ReverseFulfillmentOrderLineItemEdge { node: ReverseFulfillmentOrderLineItem! cursor: String! }
+type ReverseFulfillmentOrderLineItemConnection {
+	nodes: [ReverseFulfillmentOrderLineItem!]! edges: [ReverseFulfillmentOrderLineItemEdge!]! pageInfo: PageInfo!
+}
+type ReverseFulfillmentOrder implements Node {
+	id: ID! status: ReverseFulfillmentOrderStatus!
+	lineItems(first: Int, after: String, last: Int, before: String, reverse: Boolean = false): ReverseFulfillmentOrderLineItemConnection!
+}
+type ReverseFulfillmentOrderEdge { node: ReverseFulfillmentOrder! cursor: String! }
+type ReverseFulfillmentOrderConnection { nodes: [ReverseFulfillmentOrder!]! edges: [ReverseFulfillmentOrderEdge!]! pageInfo: PageInfo! }
+type Return implements Node {
+	id: ID! name: String! status: ReturnStatus! createdAt: DateTime!
+	returnLineItems(first: Int, after: String, last: Int, before: String, reverse: Boolean = false): ReturnLineItemTypeConnection!
+	reverseFulfillmentOrders(first: Int, after: String, last: Int, before: String, reverse: Boolean = false): ReverseFulfillmentOrderConnection!
+}
+type ReturnEdge { node: Return! cursor: String! }
+type ReturnConnection { nodes: [Return!]! edges: [ReturnEdge!]! pageInfo: PageInfo! }
 type OrderEdge { node: Order! cursor: String! }
 type OrderConnection { nodes: [Order!]! edges: [OrderEdge!]! pageInfo: PageInfo! }
 

@@ -217,13 +217,16 @@ class PaymentsMixin:
 		at: Any = None,
 		refund_tax: Any = None,
 		location: Any = None,
+		restocked: bool | None = None,
 	) -> dict:
 		"""A Refund (https://shopify.dev/docs/api/admin-graphql/latest/objects/Refund); returns it.
 
 		``restock_type`` (RefundLineItemRestockType): RETURN (goods that shipped come back: they are
 		restocked at ``location``, default the primary one, whose ``available`` and ``on_hand`` go up,
 		as Shopify restocks them), CANCEL (units that never shipped), NO_RESTOCK (money only), or
-		LEGACY_RESTOCK. A restocked line names its ``location``.
+		LEGACY_RESTOCK. A restocked line names its ``location``. ``restocked=False``: a RETURN whose
+		units a return's disposition restocks instead (``RefundLineItem.restocked`` false; inventory
+		untouched here).
 
 		``lines``: {line item id or index: quantity}; None: every unit still on the order, unless
 		``amount`` is given (then no lines). Each refunded line carries its subtotal after all
@@ -256,7 +259,7 @@ class PaymentsMixin:
 					)
 			refund_lines = []
 			lines_total = lines_tax = Decimal(0)
-			restocked = restock_type in ("RETURN", "CANCEL", "LEGACY_RESTOCK")
+			restocked = restock_type in ("RETURN", "CANCEL", "LEGACY_RESTOCK") and restocked is not False
 			place = (
 				(self.locations[parse_gid(location, "Location")] if location else self.primary_location)
 				if restocked
@@ -287,7 +290,7 @@ class PaymentsMixin:
 				}
 				variant = self.variants.get(line.get("_variant")) if line.get("_variant") else None
 				item = ((variant or {}).get("inventoryItem") or {}).get("_n")
-				if restock_type in ("RETURN", "LEGACY_RESTOCK") and item:
+				if restocked and restock_type in ("RETURN", "LEGACY_RESTOCK") and item:
 					level = self._stock(item, place["_n"])  # the goods are back on the shelf
 					level["_q"]["available"] += qty
 					level["_q"]["on_hand"] += qty

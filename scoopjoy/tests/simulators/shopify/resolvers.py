@@ -488,4 +488,22 @@ def _wire(schema: GraphQLSchema) -> GraphQLSchema:
 	def _bulk_run_query(source, info, query, groupObjects=True):
 		return _sim(info).bulk_operation_run_query(query, groupObjects)
 
+	@resolve("Order", "returnStatus")
+	def _return_status(source, info):
+		"""NO_RETURN without a live return; RETURN_REQUESTED while one waits for approval; IN_PROGRESS
+		while one is open; RETURNED once all are closed (https://shopify.dev/docs/api/admin-graphql/latest/enums/OrderReturnStatus)."""
+		live = [
+			r["status"] for r in source.get("returns") or [] if r["status"] not in ("CANCELED", "DECLINED")
+		]
+		if not live:
+			return "NO_RETURN"
+		if "REQUESTED" in live:
+			return "RETURN_REQUESTED"
+		return "IN_PROGRESS" if "OPEN" in live else "RETURNED"
+
+	@resolve("Order", "returns")
+	def _order_returns(source, info, **args):
+		_sim(info).require("read_returns", "returns")
+		return _list_connection(source, "returns", args)
+
 	return schema

@@ -49,6 +49,7 @@ from scoopjoy.tests.simulators.shopify.payouts import PAYOUTS_SCOPE, PayoutsMixi
 from scoopjoy.tests.simulators.shopify.products import ProductsMixin
 from scoopjoy.tests.simulators.shopify.resolvers import _wire
 from scoopjoy.tests.simulators.shopify.rest import RestMixin
+from scoopjoy.tests.simulators.shopify.returns import RETURNS_SCOPE, ReturnsMixin
 from scoopjoy.tests.simulators.shopify.search import QueriesMixin, _Context
 from scoopjoy.tests.simulators.shopify.webhooks import WebhooksMixin
 from scoopjoy.tests.simulators.shopify_schema import CostCalculator, CostError, build_shopify_schema
@@ -63,6 +64,7 @@ DEFAULT_SCOPES = (
 	"write_inventory",
 	PAYOUTS_SCOPE,
 	FULFILLMENT_SCOPE,
+	RETURNS_SCOPE,
 )
 THROTTLED_DOCS = "https://shopify.dev/api/usage/rate-limits"
 ACCESS_SCOPES_DOCS = "https://shopify.dev/api/usage/access-scopes"
@@ -79,6 +81,7 @@ class ShopifySimulator(
 	OrderTotalsMixin,
 	PaymentsMixin,
 	FulfillmentMixin,
+	ReturnsMixin,
 	PayoutsMixin,
 	QueriesMixin,
 	WebhooksMixin,
