@@ -74,6 +74,7 @@ class ApiResponse:
 	attempts: int
 	duration_ms: float
 	correlation_id: str
+	content: bytes = b""  # the body as sent: a file to decode as its format says (JSONL: UTF-8)
 
 
 class _PolicyAdapter(HTTPAdapter):
@@ -285,6 +286,7 @@ class HttpTransport:
 				attempts=len(journal) + 1,
 				duration_ms=_ms_since(started),
 				correlation_id=correlation_id,
+				content=response.content,
 			)
 		except ConnectorError as error:
 			error.request_sent = sent

@@ -35,7 +35,7 @@ import frappe
 from scoopjoy.connectors.shopify import catalog_import, constants
 from scoopjoy.connectors.shopify.connector import ShopifyConnector
 from scoopjoy.tests.catalog_space import add_catalog, random_catalog
-from scoopjoy.tests.test_shopify import ITEM_GROUP, _Simulator, point_store_at
+from scoopjoy.tests.test_shopify import ITEM_GROUP, SECRET, TOKEN, _Simulator, point_store_at
 from scoopjoy.tests.utils import remove_new_stores
 
 SIZES = (50, 250, 1000, 3000)
@@ -43,8 +43,8 @@ SIZES = (50, 250, 1000, 3000)
 
 def _shop(label: str):
 	return _Simulator(
-		access_token="shpat_scoopjoy_bench_token",
-		client_secret="shpss_scoopjoy_bench_secret",
+		access_token=TOKEN,
+		client_secret=SECRET,
 		shop_domain=f"bench-{label}-{frappe.generate_hash(length=6).lower()}.myshopify.com",
 	).start()
 

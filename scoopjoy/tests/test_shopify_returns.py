@@ -119,6 +119,56 @@ class TestReturnsMoveStock(ReturnsTestCase):
 		self.assertEqual([(flt(c.grand_total), c.update_stock) for c in credit], [(-9.0, 0)])  # money only
 		self.assertEqual(frappe.db.get_value("Sales Order", so.name, "status"), "Closed")
 
+	def test_goods_back_are_dated_the_day_they_came_back_not_the_day_of_the_import(self):
+		"""Shipped ten days ago, refunded with restock six days ago, a return restocked three days ago:
+		the return notes carry those days, not today's."""
+		from datetime import datetime, timedelta, timezone
+
+		ago = lambda days: datetime.now(timezone.utc) - timedelta(days=days)  # noqa: E731
+		code = f"SHOP-R-OLD-{frappe.generate_hash(length=5).upper()}"
+		variant = self.mapped_variant(code, price="9.00")
+		frappe.db.set_value("Item", code, "is_stock_item", 1)
+		frappe.get_doc(  # in stock two weeks ago
+			{
+				"doctype": "Stock Entry",
+				"stock_entry_type": "Material Receipt",
+				"company": self.store_doc().company,
+				"set_posting_time": 1,
+				"posting_date": ago(15).date(),
+				"items": [{"item_code": code, "qty": 5, "t_warehouse": self.warehouse, "basic_rate": 2}],
+			}
+		).insert(ignore_permissions=True).submit()
+		order = self.shop.add_order(
+			lines=[{"variant": variant["id"], "quantity": 3, "price": "9.00"}],
+			shipping_lines=[],
+			created_at=ago(12),
+		)
+		self.shop.mark_paid(order["id"])
+		self.shop.fulfill(order["id"], {0: 3}, at=ago(10))
+		refund = self.shop.refund(order["id"], {0: 1}, restock_type="RETURN", at=ago(6))
+		shop_return = self.shop.create_return(order["id"], {0: 1})
+		disposition = self.shop.dispose(shop_return["id"], 0, 1, "RESTOCKED", at=ago(3))
+		self.sync(order)
+		so = self.sales_order_for(order)
+		dated = {
+			("refund", note.custom_shopify_refund_id)
+			if note.custom_shopify_refund_id
+			else ("disposition", note.custom_shopify_disposition_id): str(note.posting_date)
+			for note in frappe.get_all(
+				"Delivery Note",
+				filters={"name": ["in", self.returns_of(so.name) or [""]]},
+				fields=["custom_shopify_refund_id", "custom_shopify_disposition_id", "posting_date"],
+			)
+		}
+		self.assertEqual(
+			dated,
+			{
+				("refund", legacy_id(refund["id"])): refund["createdAt"][:10],
+				("disposition", legacy_id(disposition["id"])): disposition["createdAt"][:10],
+			},
+		)
+		self.assertLess(max(dated.values()), str(frappe.utils.today()))
+
 	def test_cancelled_units_and_refunds_without_restock_move_no_stock(self):
 		order, so = self.shipped_order(3, 1)
 		self.assertEqual(self.stock(self.warehouse), 9)
@@ -184,8 +234,10 @@ class TestShopifyReturnObjects(ReturnsTestCase):
 			0,
 		)  # no refund yet: no credit note
 
-		# the money follows: Shopify's refund of a return's units says RETURN, restocked false
-		refund = self.shop.refund(order["id"], {0: 1}, restock_type="RETURN", restocked=False)
+		# the money follows: a refund of the return (even one whose line said it restocked)
+		refund = self.shop.refund(order["id"], {0: 1}, restock_type="RETURN", return_id=shop_return["id"])
+		refund_line = self.shop.orders[int(legacy_id(order["id"]))]["refunds"][-1]["refundLineItems"][0]
+		refund_line["restocked"] = True  # what Shopify's docs leave open: the return's dispositions decide
 		self.shop.close_return(shop_return["id"])
 		self.sync(order)
 		self.assertEqual(len(self.returns_of(so.name)), 1)
@@ -221,7 +273,7 @@ class TestShopifyReturnObjects(ReturnsTestCase):
 		order, so = self.shipped_order(2, 2)
 		shop_return = self.shop.create_return(order["id"], {0: 1})
 		self.shop.dispose(shop_return["id"], 0, 1, "RESTOCKED")
-		self.shop.refund(order["id"], {0: 1}, restock_type="RETURN", restocked=False)
+		self.shop.refund(order["id"], {0: 1}, restock_type="RETURN", return_id=shop_return["id"])
 		self.sync(order)
 		self.assertEqual(self.returns_of(so.name), [])  # nothing guessed
 		self.assertEqual(self.stock(self.warehouse), 8)
@@ -335,7 +387,10 @@ class TestReturnsOnGeneratedHistories(ReturnsTestCase):
 					back[place] += kind == "RESTOCKED"
 				if refunded and min(len(kinds), refundable) > 0:
 					self.shop.refund(
-						order["id"], {0: min(len(kinds), refundable)}, restock_type="RETURN", restocked=False
+						order["id"],
+						{0: min(len(kinds), refundable)},
+						restock_type="RETURN",
+						return_id=shop_return["id"],
 					)
 					refundable -= min(len(kinds), refundable)
 				if status == "CLOSED":

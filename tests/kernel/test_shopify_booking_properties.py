@@ -44,16 +44,10 @@ from scoopjoy.connectors.shopify.booking import (
 )
 from scoopjoy.tests.order_space import make_order, order_specs
 from scoopjoy.tests.simulators.shopify import ShopifySimulator
+from tests.kernel.properties import property_settings
 
 D = Decimal
-EXAMPLES = int(os.environ.get("SCOOPJOY_HYPOTHESIS_EXAMPLES", "150"))
-PROPERTY = settings(
-	max_examples=EXAMPLES,
-	deadline=None,
-	database=None,
-	derandomize=True,
-	suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+PROPERTY = property_settings(150)
 
 
 @pytest.fixture(scope="module")

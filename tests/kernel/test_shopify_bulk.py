@@ -30,19 +30,9 @@ from scoopjoy.tests.catalog_space import add_catalog, catalog_specs, random_cata
 from scoopjoy.tests.simulators.shopify import ShopifySimulator
 from scoopjoy.tests.simulators.shopify.bulk import _flatten
 from scoopjoy.tests.simulators.shopify_schema import SCHEMA, CostCalculator
+from tests.kernel.properties import property_settings
 
-EXAMPLES = int(os.environ.get("SCOOPJOY_HYPOTHESIS_EXAMPLES", "60"))
-PROPERTY = settings(
-	max_examples=EXAMPLES,
-	deadline=None,
-	database=None,
-	derandomize=True,
-	suppress_health_check=[
-		HealthCheck.too_slow,
-		HealthCheck.data_too_large,
-		HealthCheck.function_scoped_fixture,
-	],
-)
+PROPERTY = property_settings(60)
 NESTED = {"ProductVariant": ("Product", "variants")}
 
 
@@ -98,7 +88,7 @@ def bulk(sim) -> list[dict]:
 		return []
 	answer = requests.get(operation["url"], timeout=10)  # no X-Shopify-Access-Token: another host's file
 	assert answer.status_code == 200
-	return assemble(answer.text.splitlines(), NESTED)
+	return assemble(answer.text.split("\n"), NESTED)
 
 
 def essentials(products: list[dict]) -> list[tuple]:
@@ -191,16 +181,31 @@ def test_a_large_catalog_costs_ten_points_in_bulk_and_many_pages_paged(sim):
 	assert body["extensions"]["cost"]["requestedQueryCost"] == 10
 
 
-def test_one_bulk_query_at_a_time_and_what_shopify_refuses(sim):
+def test_five_bulk_queries_at_a_time_and_what_shopify_refuses(sim):
+	"""From API 2026-01 five run at once (a sixth: LIMIT_REACHED); before, one (OPERATION_IN_PROGRESS)."""
 	sim.reset_state()
 	add_catalog(sim, random_catalog(random.Random(3), 3))
-	first = run(sim, queries.BULK_RUN_QUERY, {"query": queries.CATALOG_BULK_QUERY})["bulkOperationRunQuery"]
-	again = run(sim, queries.BULK_RUN_QUERY, {"query": queries.CATALOG_BULK_QUERY})["bulkOperationRunQuery"]
-	assert again["bulkOperation"] is None and again["userErrors"][0]["code"] == "OPERATION_IN_PROGRESS"
+	started = [
+		run(sim, queries.BULK_RUN_QUERY, {"query": queries.CATALOG_BULK_QUERY})["bulkOperationRunQuery"]
+		for _ in range(6)
+	]
+	assert [bool(s["bulkOperation"]) for s in started] == [True] * 5 + [False]
+	assert started[5]["userErrors"][0]["code"] == "LIMIT_REACHED"
 	current = run(sim, queries.CURRENT_BULK_OPERATION)["currentBulkOperation"]
-	assert current["id"] == first["bulkOperation"]["id"] and " ".join(current["query"].split()) == " ".join(
-		queries.CATALOG_BULK_QUERY.split()
-	)
+	assert current["id"] == started[4]["bulkOperation"]["id"] and " ".join(
+		current["query"].split()
+	) == " ".join(queries.CATALOG_BULK_QUERY.split())
+	old = ShopifySimulator(access_token="shpat_kernel_bulk_old", api_version="2025-10").start()
+	try:
+		first = old.run(queries.BULK_RUN_QUERY, {"query": queries.CATALOG_BULK_QUERY})["data"][
+			"bulkOperationRunQuery"
+		]
+		again = old.run(queries.BULK_RUN_QUERY, {"query": queries.CATALOG_BULK_QUERY})["data"][
+			"bulkOperationRunQuery"
+		]
+		assert first["bulkOperation"] and again["userErrors"][0]["code"] == "OPERATION_IN_PROGRESS"
+	finally:
+		old.stop()
 	for bad in (
 		"{ shop { name } }",  # no connection
 		"{ products { edges { node { variants { edges { node { product { variants { edges { node { id } } } } } } } } } } }",
@@ -229,6 +234,15 @@ def test_a_failed_operation_has_partial_data_and_an_expired_url_is_refused(sim):
 	sim.expire_bulk_results()
 	assert run(sim, queries.CURRENT_BULK_OPERATION)["currentBulkOperation"]["status"] == "EXPIRED"
 	assert requests.get(url, timeout=10).status_code == 403
+
+
+def test_a_description_with_a_line_separator_stays_one_line(sim):
+	"""JSON lets U+2028 and U+0085 stand raw inside a string; only "\\n" ends a JSONL line."""
+	sim.reset_state()
+	made = add_catalog(sim, random_catalog(random.Random(9), 2))
+	sim.products[int(made[0]["id"].rsplit("/", 1)[1])]["descriptionHtml"] = "<p>Cold\u2028and\x85sweet</p>"
+	(found,) = [p for p in bulk(sim) if p["id"] == made[0]["id"]]
+	assert found["descriptionHtml"] == "<p>Cold\u2028and\x85sweet</p>"
 
 
 def test_a_result_that_cannot_be_read_names_its_line():

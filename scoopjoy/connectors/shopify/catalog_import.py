@@ -46,10 +46,11 @@ from scoopjoy.connectors.shopify.listings import item_of_variant
 from scoopjoy.connectors.shopify.mapping import legacy_id
 from scoopjoy.connectors.shopify.stores import keyed
 from scoopjoy.kernel.bulk import assemble
-from scoopjoy.kernel.errors import ConfigError, RecordError, TransientError
+from scoopjoy.kernel.errors import AuthError, ConfigError, FailureType, RecordError, TransientError
 from scoopjoy.kernel.transport import HttpTransport
 from scoopjoy.reliability.call_log import write_call_record
 from scoopjoy.reliability.dead_letters import record_dead_letter, resolve_dead_letter
+from scoopjoy.reliability.errors import classify
 from scoopjoy.reliability.jobs import enqueue_integration_job, job_id_for
 from scoopjoy.reliability.progress import report
 
@@ -60,6 +61,9 @@ STATE_FIELD = "catalog_import_state"
 #: where a bulk result's nested lines go back (kernel.bulk.assemble)
 NESTED = {"ProductVariant": ("Product", "variants")}
 RUNNING = ("CREATED", "RUNNING")
+#: Shopify runs a few bulk queries per app and shop at once (one before API 2026-01:
+#: OPERATION_IN_PROGRESS; five since: LIMIT_REACHED); another start waits for one to end
+BUSY = ("OPERATION_IN_PROGRESS", "LIMIT_REACHED")
 
 
 def progress_kind(store: str) -> str:
@@ -122,6 +126,7 @@ class CatalogImport:
 		require_item_group(self.settings)
 		self.state = {} if restart else _load_state(self.settings)
 		self.counts: Counter = Counter(self.state.get("counts") or {})
+		self.price_errors: list[str] = []
 		self.price_list, self.prices_off = self._price_list()
 
 	# --- the run ----------------------------------------------------------------------------------
@@ -149,6 +154,8 @@ class CatalogImport:
 		result = {**dict(self.counts), "mode": self.state["mode"]}
 		if self.prices_off:
 			result["prices_skipped"] = self.prices_off
+		if self.price_errors:
+			result["prices_refused"] = self.price_errors[:20]
 		frappe.db.set_value(
 			constants.STORE_DOCTYPE,
 			self.store,
@@ -167,7 +174,11 @@ class CatalogImport:
 		dedup_key = job_id_for(constants.SERVICE_NAME, product_job_key(self.store, product_id))
 		try:
 			made, linked, prices = _fresh_retry(self._items_and_prices, product)
-		except RecordError as error:
+		except Exception as error:
+			# this product's fault (ERPNext refused an Item, a template's attributes): its own dead
+			# letter, the import goes on; anything else stops the import at its checkpoint
+			if classify(error) is not FailureType.RECORD:
+				raise
 			frappe.db.rollback()
 			if not dead_letter:
 				raise
@@ -201,9 +212,20 @@ class CatalogImport:
 					# two prices never take turns
 					prices["price_shared_sku"] += 1
 					continue
-				prices[_set_price(item_code, self.price_list, by_variant[variant_id].get("price"))] += 1
+				prices[self._price(item_code, by_variant[variant_id].get("price"))] += 1
 		linked = len([i for i in items if i not in found.made])
 		return len(found.made), linked, prices
+
+	def _price(self, item_code: str, price) -> str:
+		"""One Item Price; one ERPNext refuses is counted and named, the Items stay made."""
+		frappe.db.savepoint("shopify_catalog_price")
+		try:
+			return _set_price(item_code, self.price_list, price)
+		except frappe.ValidationError as error:
+			frappe.db.rollback(save_point="shopify_catalog_price")
+			frappe.clear_last_message()
+			self.price_errors.append(f"{item_code}: {frappe.utils.strip_html(str(error))[:200]}")
+			return "price_refused"
 
 	# --- reading the catalog ----------------------------------------------------------------------
 
@@ -232,8 +254,18 @@ class CatalogImport:
 		operation = self._bulk_operation()
 		if not operation.get("url"):
 			return []  # Shopify gives no file when the query found nothing
-		text = _download(operation["url"], self.connector.account_label())
-		products = assemble(text.splitlines(), NESTED)
+		try:
+			text = _download(operation["url"], self.connector.account_label())
+		except AuthError as error:  # the signed link expired (seven days): a new bulk query next run
+			self.state.pop("bulk_id", None)
+			self._save()
+			raise TransientError(
+				f"Shopify store {self.store}: the catalog's bulk result could not be downloaded ({error}); "
+				"a new bulk query runs when the import runs again.",
+				service=constants.SERVICE_NAME,
+			) from error
+		# JSONL lines end at "\n" only: U+2028 and friends may stand raw inside a JSON string
+		products = assemble(text.split("\n"), NESTED)
 		products.sort(key=lambda product: int(legacy_id(product["id"])))  # the checkpoint is an id
 		self.state["total"] = len(products)
 		return products
@@ -286,9 +318,8 @@ class CatalogImport:
 		return data.get("node") or None
 
 	def _start_bulk(self) -> dict:
-		"""Start the catalog's bulk query. Shopify runs one bulk query per app and shop: when one is
-		running, it is ours if it has our query (a retried start whose answer was lost), else we wait
-		for it to end."""
+		"""Start the catalog's bulk query. When Shopify runs as many as it allows, the latest is ours
+		if it has our query (a retried start whose answer was lost), else we wait for one to end."""
 		waited = 0.0
 		while True:
 			data = self.connector.query(
@@ -296,7 +327,7 @@ class CatalogImport:
 			)
 			payload = data.get("bulkOperationRunQuery") or {}
 			errors = payload.get("userErrors") or []
-			if not any(e.get("code") == "OPERATION_IN_PROGRESS" for e in errors):
+			if not any(e.get("code") in BUSY for e in errors):
 				raise_user_errors(payload, "the catalog's bulk query")
 				return payload["bulkOperation"]
 			current = (
@@ -367,6 +398,10 @@ class CatalogImport:
 		)
 		if status == "Completed" and self.prices_off:
 			text += " " + _("Prices not imported: {0}.").format(self.prices_off)
+		if status == "Completed" and self.price_errors:
+			text += " " + _("{0} prices refused by ERPNext, first: {1}").format(
+				len(self.price_errors), self.price_errors[0]
+			)
 		report(
 			progress_kind(self.store),
 			done,
@@ -403,7 +438,7 @@ def _download(url: str, account: str) -> str:
 		on_call=lambda record: write_call_record(record, account),
 	)
 	try:
-		return transport.get(url, expect_json=False).text
+		return transport.get(url, expect_json=False).content.decode("utf-8")  # JSONL is UTF-8
 	finally:
 		transport.close()
 

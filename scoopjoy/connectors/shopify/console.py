@@ -30,8 +30,9 @@ from scoopjoy.kernel.errors import ConnectorError, FailureType
 
 RECENT = timedelta(minutes=15)
 MAX_LISTED = 5000
-#: variants compared one by one with the store's listings (250 a page; the counts cover them all)
-MAX_VARIANTS_CHECKED = 1000
+#: the newest variants compared one by one with the store's listings (two pages of 250, about
+#: 1,000 cost points; the counts cover them all)
+MAX_VARIANTS_CHECKED = 500
 CUSTOMER_IDS_PAGE_SIZE = 250
 
 #: the ids of the customers created in a window (their count alone cannot be compared with ERPNext)
@@ -189,8 +190,8 @@ def console_data(from_date, to_date, store: str | None = None) -> dict:
 
 
 def unmapped_variants(connector: ShopifyConnector, listed: set[str]) -> list[dict]:
-	"""The store's variants that no Item carries, each with why and what to do (the first
-	MAX_VARIANTS_CHECKED variants, in id order)."""
+	"""The store's variants that no Item carries, each with why and what to do (of its newest
+	MAX_VARIANTS_CHECKED variants)."""
 	rows, checked = [], 0
 	for page in connector.pages(
 		queries.VARIANTS_PAGE,

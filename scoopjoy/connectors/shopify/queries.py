@@ -417,13 +417,17 @@ ORDER_RETURNS = """
 query OrderReturns($id: ID!) {
 	order(id: $id) {
 		returns(first: 5) {
+			pageInfo { hasNextPage }
 			nodes {
 				id
 				name
 				status
+				refunds(first: 5) { nodes { id } }
 				reverseFulfillmentOrders(first: 2) {
+					pageInfo { hasNextPage }
 					nodes {
 						lineItems(first: 10) {
+							pageInfo { hasNextPage }
 							nodes {
 								fulfillmentLineItem { lineItem { id } }
 								dispositions { id createdAt quantity type location { id } }
@@ -511,10 +515,11 @@ query CatalogCounts {
 }
 """
 
-#: The variants the Sync Console compares with the store's listings (250 a page, a few pages).
+#: The variants the Sync Console compares with the store's listings, newest first (those are the
+#: ones most likely without an Item), 250 a page.
 VARIANTS_PAGE = """
 query VariantsPage($first: Int!, $after: String) {
-	productVariants(first: $first, after: $after, sortKey: ID) {
+	productVariants(first: $first, after: $after, sortKey: ID, reverse: true) {
 		pageInfo { hasNextPage endCursor }
 		nodes { id sku title product { id title } }
 	}

@@ -16,7 +16,8 @@ location, dated the day of the disposition, once (``custom_shopify_disposition_i
 back when they are restocked, before any refund, and with none (an exchange). NOT_RESTOCKED, MISSING
 and PROCESSING_REQUIRED move nothing, nor does a return CANCELED or DECLINED. Each unit is restocked
 in Shopify once, by a refund or by a disposition: a refund line moves stock only when Shopify says it
-``restocked`` it (a refund of a return's units says false: its disposition restocked them). Without
+``restocked`` it, and a refund that pays a return back (in the return's ``refunds``) moves none: the
+return's dispositions restocked its units. Without
 the scope, the returns part of an order with a return is a dead letter saying so and moves no stock
 for that order, not even its refunds' (the money is booked).
 
@@ -64,13 +65,19 @@ def return_or_dead_letter(sales_order, plan: OrderPlan, details: ledger.RefundDe
 	refused = []
 	try:
 		shop_returns = order_returns(details.connector, plan)
+	except RecordError as error:
+		shop_returns = None
+		refused.append(str(error))
 	except (AuthError, ConfigError) as error:
 		shop_returns = None
 		refused.append(
 			f"its Shopify returns could not be read ({error}): add the scope to the app, reinstall it, then retry"
 		)
 	if shop_returns is not None:
+		paid_back = refunds_of_returns(shop_returns)
 		for refund in plan.refunds:
+			if refund["refund_id"] in paid_back:
+				continue  # it pays a return back: the return's dispositions restocked its units
 			frappe.db.savepoint("shopify_return")
 			try:
 				for note in returns_wanted(sales_order, plan, refund, details.of(refund), settings, timezone):
@@ -110,7 +117,33 @@ def order_returns(connector, plan: OrderPlan) -> list[dict]:
 			service=constants.SERVICE_NAME,
 		)
 	order = connector.query(queries.ORDER_RETURNS, {"id": plan.gid}, operation="OrderReturns").get("order")
-	return nodes((order or {}).get("returns"))
+	returns = (order or {}).get("returns") or {}
+	more = [returns] + [
+		connection
+		for shop_return in nodes(returns)
+		for connection in (
+			shop_return.get("reverseFulfillmentOrders") or {},
+			*(r.get("lineItems") or {} for r in nodes(shop_return.get("reverseFulfillmentOrders"))),
+		)
+	]
+	if any((c.get("pageInfo") or {}).get("hasNextPage") for c in more):
+		raise RecordError(
+			f"Shopify order {plan.name} has more returns (or lines in a return) than one read takes "
+			"(5 returns, 2 reverse fulfillment orders each, 10 lines each); take the rest back by hand with "
+			"a return Delivery Note.",
+			service=constants.SERVICE_NAME,
+		)
+	return nodes(returns)
+
+
+def refunds_of_returns(shop_returns: list[dict]) -> set[str]:
+	"""Refunds that pay a return back: their units come back by the return's dispositions."""
+	return {
+		legacy_id(refund.get("id"))
+		for shop_return in shop_returns
+		for refund in nodes(shop_return.get("refunds"))
+		if refund.get("id")
+	}
 
 
 def restocked(shop_returns: list[dict]):
@@ -192,9 +225,10 @@ def _return_notes(back: dict[tuple[str, str], int], field: str, value: str, post
 		note.set_warehouse = None
 		note.set(field, value)
 		note.custom_shopify_fulfillment_status = None  # a return is no fulfilment to push
-		if posting:
+		if posting:  # the day it came back, never before the day it left
 			note.set_posting_time = 1
-			note.posting_date = max(posting, frappe.utils.getdate(note.posting_date))
+			left = frappe.db.get_value("Delivery Note", original, "posting_date")
+			note.posting_date = max(posting, frappe.utils.getdate(left))
 		returns.append(note)
 	return returns
 

@@ -703,6 +703,52 @@ def test_product_publish_shows_its_progress(desk, world, simulators, jobs):
 	desk.check("shopify-settings-published")
 
 
+def test_catalog_import_shows_its_progress_and_the_console_then_finds_every_variant(
+	desk, world, simulators, jobs
+):
+	"""Issue #24: Actions > Import catalog asks first, queues the import and shows its progress; once
+	done, the Sync Console's Variants row has ERPNext level with Shopify and lists no variant of the
+	catalog as without an Item."""
+	from scoopjoy.tests.simulators.harness import Fault
+
+	shop = simulators["shop"]
+	products = seed.seed_catalog(shop)
+	jobs.discard()
+	open_form(desk, "Shopify Store", shop.shop_domain)
+	menu(desk, "Actions", "Import catalog")
+	dialog(desk, "Import every Shopify product").locator(".btn-primary", has_text="Yes").click()
+	alert_text(desk, "ueued")
+	desk.page.locator(".form-dashboard .progress-area", has_text="Importing the catalog").first.wait_for(
+		state="visible"
+	)
+	shop.faults.add(Fault.delay(0.3, times=None, method="POST"))
+	seen = set()
+	try:
+		jobs.start()
+		deadline = time.monotonic() + 180
+		while jobs.running() and time.monotonic() < deadline:
+			text = desk.page.locator(".form-dashboard").first.inner_text()
+			seen.update(re.findall(r"(\d+) of (\d+) products", text))
+			desk.page.wait_for_timeout(300)
+		jobs.wait()
+	finally:
+		shop.faults.clear()
+	done = alert_text(desk, "Items made", timeout=15_000)
+	assert f"{products} of {products} products" in done and "0 failed" in done, done
+	assert any(0 < int(d) < int(t) for d, t in seen), f"no step between start and end: {seen}"
+	desk.check("shopify-catalog-imported")
+
+	button(desk, "Sync Console")
+	console_ready(desk)
+	rows = desk.page.locator(".sync-console-counts tbody tr").all_inner_texts()
+	variants = next(row for row in rows if row.startswith("Variants"))
+	shopify, erpnext = [int(n) for n in re.findall(r"\t(\d+)", variants)][:2]
+	unmapped = desk.page.locator(".sync-console-unmapped tbody tr").all_inner_texts()
+	assert shopify == len(shop.variants) and erpnext + len(unmapped) >= shopify, (variants, unmapped)
+	assert not any("BROWSER-CAT" in row for row in unmapped), unmapped
+	desk.check("sync-console-after-catalog")
+
+
 def test_backfill_shows_its_progress_while_it_runs(desk, world, simulators, jobs):
 	from scoopjoy.tests.simulators.harness import Fault
 

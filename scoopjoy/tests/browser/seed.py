@@ -741,6 +741,28 @@ def publishable_items(count: int = 4) -> list[str]:
 	return codes
 
 
+def seed_catalog(shop, products: int = 8) -> int:
+	"""Shopify products (with variants) for Import catalog; the store makes Items in the published
+	group. Returns how many products the shop has."""
+	import random
+
+	from scoopjoy.tests.catalog_space import add_catalog, random_catalog
+
+	add_catalog(
+		shop,
+		random_catalog(
+			random.Random(8), products, sku_prefix=f"BROWSER-CAT-{frappe.generate_hash(length=4).upper()}"
+		),
+	)
+	frappe.db.set_value(
+		"Shopify Store",
+		shop.shop_domain,
+		{"new_item_group": SHOPIFY_GROUP, "stock_uom": "Nos", "catalog_import_state": None},
+	)
+	frappe.db.commit()
+	return len(shop.products)
+
+
 def remove_seeded_records() -> None:
 	"""After the run: the seed's dead letters and request logs go, so that nothing it aged on purpose
 	(dead letters "waiting since yesterday") sets off the site's alerts or its other tests."""

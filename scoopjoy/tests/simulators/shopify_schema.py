@@ -397,10 +397,13 @@ type ReverseFulfillmentOrderEdge { node: ReverseFulfillmentOrder! cursor: String
 type ReverseFulfillmentOrderConnection { nodes: [ReverseFulfillmentOrder!]! edges: [ReverseFulfillmentOrderEdge!]! pageInfo: PageInfo! }
 type Return implements Node {
 	id: ID! name: String! status: ReturnStatus! createdAt: DateTime!
+	refunds(first: Int, after: String, last: Int, before: String, reverse: Boolean = false): RefundConnection!
 	returnLineItems(first: Int, after: String, last: Int, before: String, reverse: Boolean = false): ReturnLineItemTypeConnection!
 	reverseFulfillmentOrders(first: Int, after: String, last: Int, before: String, reverse: Boolean = false): ReverseFulfillmentOrderConnection!
 }
 type ReturnEdge { node: Return! cursor: String! }
+type RefundEdge { node: Refund! cursor: String! }
+type RefundConnection { nodes: [Refund!]! edges: [RefundEdge!]! pageInfo: PageInfo! }
 type ReturnConnection { nodes: [Return!]! edges: [ReturnEdge!]! pageInfo: PageInfo! }
 type OrderEdge { node: Order! cursor: String! }
 type OrderConnection { nodes: [Order!]! edges: [OrderEdge!]! pageInfo: PageInfo! }
@@ -446,7 +449,7 @@ type QueryRoot {
 enum BulkOperationStatus { CANCELED CANCELING COMPLETED CREATED EXPIRED FAILED RUNNING }
 enum BulkOperationType { MUTATION QUERY }
 enum BulkOperationErrorCode { ACCESS_DENIED INTERNAL_SERVER_ERROR TIMEOUT }
-enum BulkOperationUserErrorCode { INVALID OPERATION_IN_PROGRESS }
+enum BulkOperationUserErrorCode { INVALID LIMIT_REACHED OPERATION_IN_PROGRESS }
 enum ProductVariantSortKeys { ID INVENTORY_LEVELS_AVAILABLE INVENTORY_MANAGEMENT INVENTORY_POLICY INVENTORY_QUANTITY NAME POPULAR POSITION RELEVANCE SKU TITLE }
 type BulkOperation implements Node {
 	id: ID! status: BulkOperationStatus! errorCode: BulkOperationErrorCode createdAt: DateTime! completedAt: DateTime

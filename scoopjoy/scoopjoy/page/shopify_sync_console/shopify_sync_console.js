@@ -156,7 +156,7 @@ frappe.pages["shopify-sync-console"].on_page_load = function (wrapper) {
 			.join("");
 		const unmapped_html = unmapped.length
 			? `<h5>${__("Variants without an Item")} (${unmapped.length})</h5>
-			<p class="text-muted small">${__("Of the store's first {0} variants. Import catalog (Shopify Store, Actions) makes or links them.", [data.variants_checked_limit])}</p>
+			<p class="text-muted small">${__("Of the store's newest {0} variants. Import catalog (Shopify Store, Actions) makes or links them.", [data.variants_checked_limit])}</p>
 			<table class="table table-bordered sync-console-unmapped"><thead><tr><th>${__("Variant")}</th><th>${__("Reason")}</th><th>${__("Detail")}</th></tr></thead><tbody>${unmapped_rows}</tbody></table>`
 			: "";
 		body.html(`${payouts}

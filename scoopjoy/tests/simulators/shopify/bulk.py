@@ -7,12 +7,14 @@ https://shopify.dev/docs/api/admin-graphql/latest/objects/BulkOperation:
 
 - the query runs in the background, without the query cost limit; the mutation costs 10 like any
   other. The query needs at least one connection, at most five, nested at most two levels deep;
-  otherwise ``userErrors`` (code ``INVALID``). One bulk query runs at a time per shop: another
-  while one is CREATED or RUNNING is ``OPERATION_IN_PROGRESS``.
+  otherwise ``userErrors`` (code ``INVALID``). From API 2026-01 an app runs up to five bulk queries
+  at once per shop (a sixth is ``LIMIT_REACHED``); before, one (``OPERATION_IN_PROGRESS``):
+  ``bulk_concurrency`` and the API version decide which.
 - ``status`` goes CREATED -> RUNNING -> COMPLETED (``bulk_polls``: how many reads of the operation
   say RUNNING before it completes). ``objectCount`` counts every object, ``rootObjectCount`` the
   top-level ones.
-- the result is JSONL, one object per line. With ``groupObjects: false`` (what the connector
+- the result is JSONL, one object per line, UTF-8 as is (a description's U+2028 stays raw inside
+  its string: only "\\n" ends a line). With ``groupObjects: false`` (what the connector
   asks), a node of a nested connection is a line of its own with ``__parentId``, the id of the node
   it belongs to; lists that are not connections stay inline. Shopify does not promise the lines of
   children follow their parent: ``bulk_shuffle`` mixes them (roots keep their order).
@@ -42,6 +44,8 @@ class BulkMixin:
 
 	#: reads of a running operation before it says COMPLETED
 	bulk_polls = 1
+	#: bulk queries an app may run at once per shop (API 2026-01 and later; before: one)
+	bulk_concurrency = 5
 	#: mix the lines of nested nodes among the others (Shopify does not keep them after their parent)
 	bulk_shuffle = False
 	#: the errorCode of the next operation's failure (ACCESS_DENIED, INTERNAL_SERVER_ERROR, TIMEOUT)
@@ -72,7 +76,13 @@ class BulkMixin:
 			}
 
 		running = [op for op in self.bulk_operations.values() if op["status"] in ("CREATED", "RUNNING")]
-		if running:
+		several = self.api_version >= "2026-01" or self.api_version == "unstable"
+		if len(running) >= (self.bulk_concurrency if several else 1):
+			if several:
+				return refused(
+					f"Bulk operations limit reached: {len(running)} bulk query operations are running.",
+					"LIMIT_REACHED",
+				)
 			return refused(
 				f"A bulk query operation for this app and shop is already in progress: {running[0]['id']}.",
 				"OPERATION_IN_PROGRESS",
@@ -215,7 +225,7 @@ def _flatten(root: dict, group_objects: bool, shuffle: bool) -> tuple[list[str],
 				own[key] = value
 		if parent_id:
 			own["__parentId"] = parent_id
-		into.append(json.dumps(own, separators=(",", ":")))
+		into.append(json.dumps(own, separators=(",", ":"), ensure_ascii=False))
 		for nodes in nested:
 			for child in nodes:
 				emit(child, node.get("id"), into if group_objects or not shuffle else children)

@@ -218,6 +218,7 @@ class PaymentsMixin:
 		refund_tax: Any = None,
 		location: Any = None,
 		restocked: bool | None = None,
+		return_id: Any = None,
 	) -> dict:
 		"""A Refund (https://shopify.dev/docs/api/admin-graphql/latest/objects/Refund); returns it.
 
@@ -259,7 +260,12 @@ class PaymentsMixin:
 					)
 			refund_lines = []
 			lines_total = lines_tax = Decimal(0)
-			restocked = restock_type in ("RETURN", "CANCEL", "LEGACY_RESTOCK") and restocked is not False
+			of_return = self._return(return_id)[1] if return_id else None
+			restocked = (
+				restock_type in ("RETURN", "CANCEL", "LEGACY_RESTOCK")
+				and restocked is not False
+				and not of_return
+			)
 			place = (
 				(self.locations[parse_gid(location, "Location")] if location else self.primary_location)
 				if restocked
@@ -376,6 +382,8 @@ class PaymentsMixin:
 				refund["transactions"].append(transaction)
 				refund["_transaction"] = transaction
 			order["refunds"].append(refund)
+			if of_return is not None:
+				of_return.setdefault("refunds", []).append(refund)
 			self._recompute(order)
 			self._update_financial_status(order)
 			self._update_fulfillment_status(order)

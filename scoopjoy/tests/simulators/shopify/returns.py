@@ -10,8 +10,8 @@ reverse fulfillment orders) and the reference of ``Return``, ``ReverseFulfillmen
   fulfillment line item that shipped the units, and an approved return has a reverse fulfillment
   order whose line items are disposed: RESTOCKED at a location (the units are ``available`` and
   ``on_hand`` there again), NOT_RESTOCKED, MISSING or PROCESSING_REQUIRED. A return is closed
-  after it is processed; a refund of its units is a separate ``Refund`` (see payments) whose lines
-  say ``restocked`` false (the disposition restocked them). An exchange returns units without a
+  after it is processed; a refund of its units is a separate ``Refund`` (see payments), listed in
+  the return's ``refunds``, whose lines say ``restocked`` false (the disposition restocked them). An exchange returns units without a
   refund. Units a refund restocked (legacy flow) cannot be returned again.
 - reading returns needs the ``read_returns`` scope.
 
@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from scoopjoy.tests.simulators.shopify.common import gid, parse_gid
+from scoopjoy.tests.simulators.shopify.common import gid, parse_gid, to_iso
 
 RETURNS_SCOPE = "read_returns"
 DISPOSITION_TYPES = ("RESTOCKED", "NOT_RESTOCKED", "MISSING", "PROCESSING_REQUIRED")
@@ -66,6 +66,7 @@ class ReturnsMixin:
 				"createdAt": self._now_iso(),
 				"returnLineItems": items,
 				"reverseFulfillmentOrders": [],
+				"refunds": [],
 			}
 			order["returns"].append(record)
 			if status == "OPEN":
@@ -111,7 +112,7 @@ class ReturnsMixin:
 				"id": gid(
 					"ReverseFulfillmentOrderDisposition", self._next_id("ReverseFulfillmentOrderDisposition")
 				),
-				"createdAt": self._now_iso(),
+				"createdAt": to_iso(at) if at else self._now_iso(),
 				"quantity": int(quantity),
 				"type": kind,
 				"location": place,
