@@ -3,7 +3,7 @@
 Why: the numbers that matter (what the kernel costs per call, how close a backfill runs to
 Shopify's rate-limit bound, whether throttling ever reaches a user, whether memory stays flat,
 how fast a webhook is acknowledged, what the order import costs over raw ERPNext, how fast a
-burst of webhooks reaches ERPNext next to the poll) live in five scripts with their own outputs; a release note or an issue needs them side by side. The
+burst of webhooks reaches ERPNext next to the poll, the catalog read in bulk against pages) live in six scripts with their own outputs; a release note or an issue needs them side by side. The
 scripts are run as they are (subprocesses, so each measures in a fresh interpreter) and their
 tables parsed; sizes default to a run of a few minutes. The order import and the webhook burst
 need a bench and a test site (``SCOOPJOY_BENCH``, ``SCOOPJOY_SITE``; see benchmarks/order_import.py
@@ -28,6 +28,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
+import catalog_import
 import order_import  # sibling scripts, importable once HERE is on the path
 import webhook_ack
 import webhook_burst
@@ -179,6 +180,38 @@ def webhook_burst_lines(result: dict) -> list[str]:
 	return lines
 
 
+def catalog_import_result(products: int) -> dict:
+	"""catalog_import.py's CATALOG_RESULT line; or {"skipped": why} / {"failed": why}."""
+	try:
+		out = run_script("catalog_import.py", "--products", str(products), "--sizes", "50,1000", timeout=3600)
+	except (RuntimeError, subprocess.TimeoutExpired) as error:
+		lines = [line for line in str(error).splitlines() if line.strip()]
+		return {"failed": (lines[-1] if lines else repr(error)).replace("|", "/")}
+	if out.startswith(catalog_import.SKIPPED):
+		return {"skipped": out.removeprefix(catalog_import.SKIPPED).strip()}
+	found = re.search(r"^CATALOG_RESULT (.*)$", out, re.MULTILINE)
+	return json.loads(found.group(1)) if found else {"failed": "catalog_import.py printed no result"}
+
+
+def catalog_import_lines(result: dict) -> list[str]:
+	if "reading" not in result:
+		status = "skipped" if "skipped" in result else "failed"
+		return [f"| Shopify catalog import: bulk ÷ pages (products/min) | {status} | {result[status]} |"]
+	lines = [
+		f"| Shopify catalog reading, {r['products']} products: bulk ÷ pages (products/min) | "
+		f"{r['bulk_per_min'] / r['pages_per_min']:.2f} | bulk from {result['bulk_from']} products "
+		f"({r['bulk_per_min']:.0f} vs {r['pages_per_min']:.0f} products/min) |"
+		for r in result["reading"]
+	]
+	lines += [
+		f"| Shopify catalog import into Items, {r['products']} products: bulk ÷ pages (products/min) | "
+		f"{r['bulk_per_min'] / r['pages_per_min']:.2f} | ERPNext's Item inserts bound both "
+		f"({r['bulk_per_min']:.0f} vs {r['pages_per_min']:.0f} products/min) |"
+		for r in result["imports"]
+	]
+	return lines
+
+
 def build_report(args) -> str:
 	started = time.monotonic()
 	kernel = kernel_vs_requests(args.calls, args.rounds)
@@ -186,6 +219,7 @@ def build_report(args) -> str:
 	ack = webhook_ack.run(args.deliveries)
 	imports = order_import_vs_raw(args.order_rounds, args.order_batch)
 	burst = webhook_burst_result(args.burst_orders)
+	catalog = catalog_import_result(args.catalog_products)
 	small, large = min(backfill["rows"]), max(backfill["rows"])
 	rows = backfill["rows"]
 	lines = [
@@ -223,6 +257,7 @@ def build_report(args) -> str:
 		),
 		*order_import_lines(imports),
 		*webhook_burst_lines(burst),
+		*catalog_import_lines(catalog),
 		"",
 		f"Backfill: {backfill['header'] or 'see benchmarks/shopify_backfill.py'}. Kernel: {args.rounds} rounds "
 		f"x {args.calls} loopback GETs, median."
@@ -247,6 +282,7 @@ def main() -> None:
 		"--order-batch", type=int, default=20, help="order_import.py orders per side per round"
 	)
 	parser.add_argument("--burst-orders", type=int, default=150, help="webhook_burst.py orders")
+	parser.add_argument("--catalog-products", type=int, default=300, help="catalog_import.py products")
 	args = parser.parse_args()
 	report = build_report(args)
 	Path(args.out).write_text(report, encoding="utf-8")

@@ -40,9 +40,10 @@ class CatalogTestCase(ShopifyTestCase):
 		self.settings(new_item_group=ITEM_GROUP, stock_uom="Nos", create_missing_items=0)
 		self.price_list = self.store_doc().price_list
 		self.addCleanup(self.remove_made_items)
-		self.poll = patch.object(constants, "BULK_POLL_SECONDS", 0.01)
-		self.poll.start()
-		self.addCleanup(self.poll.stop)
+		for name in ("BULK_POLL_SECONDS", "BULK_FIRST_POLL_SECONDS"):
+			poll = patch.object(constants, name, 0.01)
+			poll.start()
+			self.addCleanup(poll.stop)
 
 	def catalog(self, seed: int, products: int) -> list[dict]:
 		return add_catalog(

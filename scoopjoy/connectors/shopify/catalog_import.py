@@ -277,7 +277,7 @@ class CatalogImport:
 			operation = self._start_bulk()
 			self.state["bulk_id"] = operation["id"]
 			self._save()
-		waited = 0.0
+		waited, polls = 0.0, 0
 		while operation.get("status") in RUNNING:
 			if waited >= constants.BULK_MAX_WAIT_SECONDS:
 				raise TransientError(
@@ -290,8 +290,10 @@ class CatalogImport:
 					operation.get("objectCount") or 0
 				)
 			)
-			time.sleep(constants.BULK_POLL_SECONDS)
-			waited += constants.BULK_POLL_SECONDS
+			# a small catalog is ready in a second or two: ask soon, then every BULK_POLL_SECONDS
+			pause = min(constants.BULK_POLL_SECONDS, constants.BULK_FIRST_POLL_SECONDS * 2**polls)
+			time.sleep(pause)
+			waited, polls = waited + pause, polls + 1
 			operation = self._read_operation(operation["id"]) or {}
 		if operation.get("status") != "COMPLETED":
 			self.state.pop("bulk_id", None)

@@ -118,6 +118,7 @@ VARIANTS_PAGE_SIZE = 250
 #: how often a running bulk query is asked about, and how long one run waits for it (the next run
 #: of the import picks the same operation up)
 BULK_POLL_SECONDS = 2.0
+BULK_FIRST_POLL_SECONDS = 0.5
 BULK_MAX_WAIT_SECONDS = 3600
 #: the import's own job timeout: it commits after each product, so a longer catalog resumes
 CATALOG_IMPORT_TIMEOUT = 4 * 3600
