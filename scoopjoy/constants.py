@@ -31,6 +31,8 @@ INTEGRATION_USER_ROLES = (
 	# cancelling a Sales Invoice (an order cancelled in Shopify) needs it; Accounts User cannot
 	"Accounts Manager",
 	"Item Manager",
+	# Import Catalog writes each variant's price into the store's Price List (Item Price)
+	"Sales Master Manager",
 )
 
 #: fallbacks when ScoopJoy Settings has never been saved (same values as the DocType defaults)

@@ -14,7 +14,7 @@ order of the window that has no Sales Order gets one reason a person can act on:
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import frappe
 from frappe import _
@@ -304,10 +304,7 @@ def _why(order: dict, store: str) -> dict:
 		row.update(reason=REASONS["error"], dead_letter=letter.name, detail=(letter.last_error or "")[:300])
 	elif unmapped:
 		row.update(reason=REASONS["unmapped_product"], detail=_titles(unmapped))
-	elif (
-		parse_time(order.get("createdAt"))
-		and parse_time(order["createdAt"]).replace(tzinfo=None) > now_datetime() - RECENT
-	):
+	elif created and created > datetime.now(timezone.utc) - RECENT:  # both in UTC, whatever the site's zone
 		row.update(reason=REASONS["recent"])
 	else:
 		row.update(reason=REASONS["pending"])

@@ -718,7 +718,7 @@ def test_catalog_import_shows_its_progress_and_the_console_then_finds_every_vari
 	menu(desk, "Actions", "Import catalog")
 	dialog(desk, "Import every Shopify product").locator(".btn-primary", has_text="Yes").click()
 	alert_text(desk, "ueued")
-	desk.page.locator(".form-dashboard .progress-area", has_text="Importing the catalog").first.wait_for(
+	desk.page.locator(".form-dashboard .progress-area", has_text="Importing the Shopify catalog").first.wait_for(
 		state="visible"
 	)
 	shop.faults.add(Fault.delay(0.3, times=None, method="POST"))
