@@ -304,7 +304,10 @@ def test_sync_console_explains_every_missing_order(desk, world, simulators):
 	assert set(counts) == {"Products", "Variants", "Customers", "Orders", "Paid", "Deliveries"}, counts
 	# the variant of the unmapped order's product is listed with why and what to do
 	unmapped = desk.page.locator(".sync-console-unmapped tbody tr").all_inner_texts()
-	assert any("No Item yet" in row and "Import catalog" in row for row in unmapped), unmapped
+	# (Item not linked when an earlier run on this site left Items of those SKUs)
+	assert any(
+		("No Item yet" in row or "Item not linked" in row) and "Import catalog" in row for row in unmapped
+	), unmapped
 	# the window's customers in Shopify vs the same customers in ERPNext (not every customer ever)
 	customers = [int(n) for n in re.findall(r"\t(\d+)", counts["Customers"])]
 	assert customers[1] <= customers[0], counts["Customers"]
@@ -718,9 +721,9 @@ def test_catalog_import_shows_its_progress_and_the_console_then_finds_every_vari
 	menu(desk, "Actions", "Import catalog")
 	dialog(desk, "Import every Shopify product").locator(".btn-primary", has_text="Yes").click()
 	alert_text(desk, "ueued")
-	desk.page.locator(".form-dashboard .progress-area", has_text="Importing the Shopify catalog").first.wait_for(
-		state="visible"
-	)
+	desk.page.locator(
+		".form-dashboard .progress-area", has_text="Importing the Shopify catalog"
+	).first.wait_for(state="visible")
 	shop.faults.add(Fault.delay(0.3, times=None, method="POST"))
 	seen = set()
 	try:
