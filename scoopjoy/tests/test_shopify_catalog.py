@@ -50,16 +50,26 @@ class CatalogTestCase(ShopifyTestCase):
 			self.shop, random_catalog(random.Random(seed), products, sku_prefix=f"SJC{self.run_id}")
 		)
 
+	def of_this_catalog(self) -> set[str]:
+		"""The Items that carry this test's products or variants (the simulator's ids are its own),
+		and those coded by its SKUs: not the Items other tests listed in the same store."""
+		listed = {"shopify_store": self.store, "parenttype": "Item"}
+		products = [legacy_id(p["id"]) for p in self.shop.products.values()] or [""]
+		variants = [str(n) for n in self.shop.variants] or [""]
+		return set(
+			frappe.get_all(
+				"Shopify Item Listing", filters={**listed, "product_id": ["in", products]}, pluck="parent"
+			)
+			+ frappe.get_all(
+				"Shopify Item Listing", filters={**listed, "variant_id": ["in", variants]}, pluck="parent"
+			)
+			+ frappe.get_all("Item", filters={"name": ["like", f"SJC{self.run_id}%"]}, pluck="name")
+		)
+
 	def remove_made_items(self) -> None:
 		"""What the imports committed goes: prices, variants, templates, listings (the site as found)."""
 		frappe.db.rollback()
-		made = frappe.get_all(
-			"Shopify Item Listing",
-			filters={"shopify_store": self.store, "parenttype": "Item"},
-			pluck="parent",
-		)
-		made += frappe.get_all("Item", filters={"name": ["like", f"SJC{self.run_id}%"]}, pluck="name")
-		made = set(made)
+		made = self.of_this_catalog()
 		variants = set(
 			frappe.get_all("Item", filters={"variant_of": ["in", list(made) or [""]]}, pluck="name")
 		)
@@ -156,17 +166,9 @@ class TestCatalogImport(CatalogTestCase):
 		)
 
 	def templates(self) -> int:
+		"""Templates of this test's products (other tests list theirs in the same store)."""
 		return frappe.db.count(
-			"Item",
-			{
-				"has_variants": 1,
-				"name": [
-					"in",
-					frappe.get_all(
-						"Shopify Item Listing", filters={"shopify_store": self.store}, pluck="parent"
-					),
-				],
-			},
+			"Item", {"has_variants": 1, "name": ["in", list(self.of_this_catalog()) or [""]]}
 		)
 
 	def test_a_large_catalog_comes_in_one_bulk_query_and_a_killed_import_goes_on_where_it_stopped(self):
