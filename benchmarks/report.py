@@ -139,17 +139,21 @@ def order_import_lines(result: dict) -> list[str]:
 	return lines
 
 
-def webhook_burst_result(orders: int) -> dict:
-	"""webhook_burst.py's BURST_RESULT line; or {"skipped": why} / {"failed": why}."""
+def bench_result(script: str, args: list[str], skipped: str, marker: str) -> dict:
+	"""The JSON after ``marker`` that a bench benchmark prints; or {"skipped": why} / {"failed": why}."""
 	try:
-		out = run_script("webhook_burst.py", "--orders", str(orders), timeout=3600)
+		out = run_script(script, *args, timeout=3600)
 	except (RuntimeError, subprocess.TimeoutExpired) as error:
 		lines = [line for line in str(error).splitlines() if line.strip()]
 		return {"failed": (lines[-1] if lines else repr(error)).replace("|", "/")}
-	if out.startswith(webhook_burst.SKIPPED):
-		return {"skipped": out.removeprefix(webhook_burst.SKIPPED).strip()}
-	found = re.search(r"^BURST_RESULT (.*)$", out, re.MULTILINE)
-	return json.loads(found.group(1)) if found else {"failed": "webhook_burst.py printed no result"}
+	if out.startswith(skipped):
+		return {"skipped": out.removeprefix(skipped).strip()}
+	found = re.search(rf"^{marker} (.*)$", out, re.MULTILINE)
+	return json.loads(found.group(1)) if found else {"failed": f"{script} printed no result"}
+
+
+def webhook_burst_result(orders: int) -> dict:
+	return bench_result("webhook_burst.py", ["--orders", str(orders)], webhook_burst.SKIPPED, "BURST_RESULT")
 
 
 def webhook_burst_lines(result: dict) -> list[str]:
@@ -181,16 +185,12 @@ def webhook_burst_lines(result: dict) -> list[str]:
 
 
 def catalog_import_result(products: int) -> dict:
-	"""catalog_import.py's CATALOG_RESULT line; or {"skipped": why} / {"failed": why}."""
-	try:
-		out = run_script("catalog_import.py", "--products", str(products), "--sizes", "50,1000", timeout=3600)
-	except (RuntimeError, subprocess.TimeoutExpired) as error:
-		lines = [line for line in str(error).splitlines() if line.strip()]
-		return {"failed": (lines[-1] if lines else repr(error)).replace("|", "/")}
-	if out.startswith(catalog_import.SKIPPED):
-		return {"skipped": out.removeprefix(catalog_import.SKIPPED).strip()}
-	found = re.search(r"^CATALOG_RESULT (.*)$", out, re.MULTILINE)
-	return json.loads(found.group(1)) if found else {"failed": "catalog_import.py printed no result"}
+	return bench_result(
+		"catalog_import.py",
+		["--products", str(products), "--sizes", "50,1000"],
+		catalog_import.SKIPPED,
+		"CATALOG_RESULT",
+	)
 
 
 def catalog_import_lines(result: dict) -> list[str]:
