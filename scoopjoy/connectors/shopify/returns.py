@@ -78,23 +78,21 @@ def return_or_dead_letter(sales_order, plan: OrderPlan, details: ledger.RefundDe
 		for refund in plan.refunds:
 			if refund["refund_id"] in paid_back:
 				continue  # it pays a return back: the return's dispositions restocked its units
-			frappe.db.savepoint("shopify_return")
-			try:
-				for note in returns_wanted(sales_order, plan, refund, details.of(refund), settings, timezone):
-					note.insert()
-					note.submit()
-			except (frappe.ValidationError, RecordError) as error:
-				frappe.db.rollback(save_point="shopify_return")
-				refused.append(f"refund {refund['refund_id']}: {frappe.utils.strip_html(str(error))}")
+			_book_alone(
+				lambda refund=refund: returns_wanted(
+					sales_order, plan, refund, details.of(refund), settings, timezone
+				),
+				f"refund {refund['refund_id']}",
+				refused,
+			)
 		for shop_return, disposition, line_id in restocked(shop_returns):
-			frappe.db.savepoint("shopify_return")
-			try:
-				for note in disposition_returns(sales_order, plan, disposition, line_id, settings, timezone):
-					note.insert()
-					note.submit()
-			except (frappe.ValidationError, RecordError) as error:
-				frappe.db.rollback(save_point="shopify_return")
-				refused.append(f"return {shop_return.get('name')}: {frappe.utils.strip_html(str(error))}")
+			_book_alone(
+				lambda disposition=disposition, line_id=line_id: disposition_returns(
+					sales_order, plan, disposition, line_id, settings, timezone
+				),
+				f"return {shop_return.get('name')}",
+				refused,
+			)
 	part_done_or_dead_letter(
 		dedup_key,
 		refused,
@@ -105,6 +103,19 @@ def return_or_dead_letter(sales_order, plan: OrderPlan, details: ledger.RefundDe
 		f"stock ({'; '.join(refused)}). The credit notes are booked; fix the cause, then retry this "
 		"dead letter.",
 	)
+
+
+def _book_alone(notes, what: str, refused: list) -> None:
+	"""Submit the return notes ``notes()`` makes for one refund or return in a savepoint of their
+	own: what ERPNext refuses is rolled back and named in ``refused``, the others stay booked."""
+	frappe.db.savepoint("shopify_return")
+	try:
+		for note in notes():
+			note.insert()
+			note.submit()
+	except (frappe.ValidationError, RecordError) as error:
+		frappe.db.rollback(save_point="shopify_return")
+		refused.append(f"{what}: {frappe.utils.strip_html(str(error))}")
 
 
 def order_returns(connector, plan: OrderPlan) -> list[dict]:
