@@ -62,3 +62,33 @@ def as_integration_user():
 		if previous and previous != user:
 			frappe.set_user(previous)
 			frappe.local.session.sid, frappe.local.session.data, frappe.local.form_dict = saved
+
+
+def connection_of_this_site():
+	"""A context manager factory for another thread: inside it, that thread has this site and this
+	user with a database connection of its own, committed when the block ends well and rolled back
+	otherwise (what it writes, the call log of what it read, is its own unit of work).
+
+	Why a connection of its own: a Frappe connection belongs to one thread, and the work a reader
+	thread does must not ride in the caller's transaction (nor wait for its commit)."""
+	site, sites_path = frappe.local.site, frappe.local.sites_path
+	user = frappe.session.user
+	in_test = bool(frappe.flags.in_test)
+
+	@contextmanager
+	def connection():
+		frappe.init(site=site, sites_path=sites_path)
+		try:
+			frappe.connect()
+			frappe.flags.in_test = in_test
+			frappe.set_user(user)
+			try:
+				yield
+			except BaseException:
+				frappe.db.rollback()
+				raise
+			frappe.db.commit()  # nosemgrep: this thread's unit of work ends here
+		finally:
+			frappe.destroy()
+
+	return connection

@@ -35,9 +35,16 @@ def with_every_line(node: dict, connector: ShopifyConnector) -> dict:
 	return {**node, "lineItems": {"nodes": nodes, "pageInfo": page}}
 
 
+#: set on an order whose money was read again whole, so that it is not read a second time (the
+#: backfill's reader completes orders ahead of the import, which completes them too)
+MONEY_READ_WHOLE = "_scoopjoyMoneyReadWhole"
+
+
 def with_all_money(node: dict, connector: ShopifyConnector) -> dict:
 	"""The order with every shipping line, transaction and refund: when the order query's share was
 	full, they are read again with larger limits; more than those is refused, never cut."""
+	if node.get(MONEY_READ_WHOLE):
+		return node
 	full = (
 		len(node.get("transactions") or []) >= queries.FIRST_TRANSACTIONS
 		or len(node.get("refunds") or []) >= queries.FIRST_REFUNDS
@@ -67,4 +74,5 @@ def with_all_money(node: dict, connector: ShopifyConnector) -> dict:
 	return {
 		**node,
 		**{key: money[key] for key in ("shippingLines", "transactions", "refunds") if key in money},
+		MONEY_READ_WHOLE: True,
 	}
