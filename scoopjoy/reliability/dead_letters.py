@@ -43,31 +43,52 @@ def record_dead_letter(
 ) -> str:
 	"""Create (or update, by ``dedup_key``) the dead letter for failed work. Returns its name."""
 	name = frappe.db.get_value(DOCTYPE, {"dedup_key": dedup_key}) if dedup_key else None
-	if name:
-		doc = frappe.get_doc(DOCTYPE, name)
-		if doc.status == "Resolved":  # the same work failed again later: a new incident
-			doc.attempts = 0
-			doc.resolved_at = None
-	else:
-		doc = frappe.new_doc(DOCTYPE)
-		doc.update(
-			{
-				"connector": connector,
-				"job": job,
-				"dedup_key": dedup_key,
-				"attempts": 0,
-				"reference_doctype": reference_doctype,
-				"reference_name": reference_name,
-				"external_id": external_id,
-			}
-		)
-	doc.payload = json.dumps(payload, default=str, sort_keys=True, indent=1)
-	# a connector with several accounts names the one its jobs work for as ``store`` (Shopify)
-	doc.account = payload.get("store") or doc.account
-	doc.correlation_id = correlation_id or getattr(error, "correlation_id", None) or doc.correlation_id
-	_register_failure(doc, error)
-	doc.save(ignore_permissions=True) if not doc.is_new() else doc.insert(ignore_permissions=True)
-	return doc.name
+	for attempt in range(2):
+		if name:
+			# after a lost race, read the letter as committed (the snapshot may not hold it)
+			doc = frappe.get_doc(DOCTYPE, name, for_update=bool(attempt))
+			if doc.status == "Resolved":  # the same work failed again later: a new incident
+				doc.attempts = 0
+				doc.resolved_at = None
+		else:
+			doc = frappe.new_doc(DOCTYPE)
+			doc.update(
+				{
+					"connector": connector,
+					"job": job,
+					"dedup_key": dedup_key,
+					"attempts": 0,
+					"reference_doctype": reference_doctype,
+					"reference_name": reference_name,
+					"external_id": external_id,
+				}
+			)
+		doc.payload = json.dumps(payload, default=str, sort_keys=True, indent=1)
+		# a connector with several accounts names the one its jobs work for as ``store`` (Shopify)
+		doc.account = payload.get("store") or doc.account
+		doc.correlation_id = correlation_id or getattr(error, "correlation_id", None) or doc.correlation_id
+		_register_failure(doc, error)
+		if not doc.is_new():
+			doc.save(ignore_permissions=True)
+			return doc.name
+		frappe.db.savepoint("scoopjoy_dead_letter")
+		try:
+			doc.insert(ignore_permissions=True)
+			return doc.name
+		except frappe.UniqueValidationError:
+			if attempt or not dedup_key:
+				raise
+			# Another worker recorded the same work at the same moment (its insert committed while
+			# ours waited on the unique key): this failure counts on that letter. A locking read
+			# sees the committed row, which this transaction's snapshot may predate.
+			frappe.db.rollback(save_point="scoopjoy_dead_letter")
+			found = frappe.db.sql(
+				f"select name from `tab{DOCTYPE}` where dedup_key = %s for update", dedup_key
+			)
+			if not found:
+				raise
+			name = found[0][0]
+	raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _register_failure(doc, error: BaseException) -> None:

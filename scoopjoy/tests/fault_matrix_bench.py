@@ -8,7 +8,7 @@ per order, dead letters and their replay. So on a real site, against the Shopify
 
 - poll: ``sync.queue_order_poll`` (the scheduler's job) run by a worker;
 - webhook: deliveries posted to ``webhook.receive``, then the inbox drain jobs it queued (drain.py);
-- backfill: a Shopify Backfill started with ``sync.start_backfill`` and its ``run_backfill`` job.
+- backfill: a Shopify Backfill started with ``backfills.start_backfill`` and its ``run_backfill`` job.
 
 Each cell: a fresh simulator and a Shopify Store of its own (own ids and shop domain, so its breaker,
 rate budget, cursor and drains are its own), orders in several states, the fault queued, the path run; then the fault is cleared, the
@@ -58,6 +58,7 @@ from frappe.utils import add_days, now_datetime, nowdate
 from frappe.utils.background_jobs import execute_job, get_job_status, get_queue
 from rq.job import JobStatus
 
+from scoopjoy.connectors.shopify import backfill as backfills
 from scoopjoy.connectors.shopify import constants, drain, queries, sync
 from scoopjoy.connectors.shopify.connector import ShopifyConnector
 from scoopjoy.connectors.shopify.mapping import legacy_id, order_job_key, parse_time
@@ -72,7 +73,7 @@ from scoopjoy.tests.utils import make_sales_order
 SETTINGS = constants.SETTINGS_DOCTYPE
 CORE_SETTINGS = "ScoopJoy Settings"
 DEAD_LETTER = "Integration Dead Letter"
-BACKFILL_JOB = "scoopjoy.connectors.shopify.sync.run_backfill"
+BACKFILL_JOB = backfills.BACKFILL_JOB
 
 ITEM_CODES = ("FM-BENCH-CONE", "FM-BENCH-TUB")
 
@@ -315,7 +316,7 @@ class Shop:
 	def new_backfill(self) -> str:
 		doc = frappe.get_doc(
 			{
-				"doctype": sync.BACKFILL,
+				"doctype": backfills.BACKFILL,
 				"shopify_store": self.store,
 				"from_date": add_days(nowdate(), -1),
 				"to_date": add_days(nowdate(), 1),
@@ -327,7 +328,7 @@ class Shop:
 		return doc.name
 
 	def backfill(self) -> None:
-		sync.start_backfill(self.new_backfill())
+		backfills.start_backfill(self.new_backfill())
 		frappe.db.commit()
 		self.drain()
 
@@ -784,7 +785,7 @@ def killed_backfill_cell(quick: bool, mid_page: bool, later: list | None = None)
 						"connector": constants.SERVICE_NAME,
 						"payload": {"backfill": name},
 						"dedup_key": backfill_job_id(name),
-						"reference_doctype": sync.BACKFILL,
+						"reference_doctype": backfills.BACKFILL,
 						"reference_name": name,
 					}
 				),
@@ -805,19 +806,19 @@ def killed_backfill_cell(quick: bool, mid_page: bool, later: list | None = None)
 		shop.page_hook = None
 		frappe.db.commit()
 		before = frappe.db.get_value(
-			sync.BACKFILL, name, ["status", "pages_done", "orders_seen"], as_dict=True
+			backfills.BACKFILL, name, ["status", "pages_done", "orders_seen"], as_dict=True
 		)
 		locks = _order_locks(shop.store, ids)
 		missing, _extra = shop.audit()
 		row.succeeded = len(ids) - len(missing)
-		sync.start_backfill(name)  # the desk's Start: the job is not queued any more, so it runs again
+		backfills.start_backfill(name)  # the desk's Start: the job is not queued any more, so it runs again
 		frappe.db.commit()
 		shop.drain()
 		row.dead_lettered = len(shop.open_letters())
 		# a replay now would wait for the same lock and fail: with ``later`` it runs once the lock expired
 		_recover(shop, row, rounds=0 if locks and later is not None else REPLAY_ROUNDS)
 		after = frappe.db.get_value(
-			sync.BACKFILL, name, ["status", "pages_done", "orders_seen"], as_dict=True
+			backfills.BACKFILL, name, ["status", "pages_done", "orders_seen"], as_dict=True
 		)
 		row.faults_fired = int(worker.returncode == -signal.SIGKILL)
 		row.notes = (

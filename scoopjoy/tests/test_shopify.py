@@ -26,6 +26,7 @@ from scoopjoy.connectors.shopify import (
 	sync,
 	webhook,
 )
+from scoopjoy.connectors.shopify import backfill as backfills
 from scoopjoy.connectors.shopify.connector import ShopifyConnector
 from scoopjoy.connectors.shopify.constants import ORDERS_PAGE_SIZE, WEBHOOK_TOPICS
 from scoopjoy.connectors.shopify.listings import listing_of, set_listing
@@ -445,7 +446,7 @@ class TestShopifyBackfill(ShopifyTestCase):
 
 		self.shop.faults.take = take_after_two_pages
 		with self.assertRaises(Exception):
-			sync.run_backfill(backfill.name)
+			backfills.run_backfill(backfill.name)
 		backfill.reload()
 		self.assertEqual(
 			(backfill.status, backfill.pages_done, backfill.orders_seen), ("Failed", 2, 2 * ORDERS_PAGE_SIZE)
@@ -455,7 +456,7 @@ class TestShopifyBackfill(ShopifyTestCase):
 		self.shop.faults.take = original
 		self.shop.faults.clear()
 		ShopifyConnector().breaker.reset()
-		sync.run_backfill(backfill.name)  # the dead letter's replay
+		backfills.run_backfill(backfill.name)  # the dead letter's replay
 		backfill.reload()
 		self.assertEqual(backfill.status, "Completed")
 		self.assertEqual(backfill.orders_total, 25)

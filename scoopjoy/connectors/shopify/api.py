@@ -14,6 +14,7 @@ import frappe
 from frappe import _
 
 from scoopjoy.connectors.shopify import (
+	backfill,
 	catalog,
 	catalog_import,
 	console,
@@ -164,8 +165,8 @@ def check_inventory_drift(store: str | None = None) -> list[dict]:
 
 @frappe.whitelist()
 def start_backfill(name: str) -> dict:
-	frappe.get_doc(sync.BACKFILL, name).check_permission("write")
-	return {"queued": sync.start_backfill(name)}
+	frappe.get_doc(backfill.BACKFILL, name).check_permission("write")
+	return {"queued": backfill.start_backfill(name)}
 
 
 @frappe.whitelist()

@@ -21,11 +21,11 @@ from frappe import _
 from frappe.utils import convert_utc_to_system_timezone, now_datetime
 
 from scoopjoy.connectors.shopify import constants, payouts, queries
+from scoopjoy.connectors.shopify.backfill import window_query
 from scoopjoy.connectors.shopify.catalog_import import IMPORT_PRODUCT_JOB
 from scoopjoy.connectors.shopify.connector import ShopifyConnector
 from scoopjoy.connectors.shopify.listings import item_of_variant, listed_items
 from scoopjoy.connectors.shopify.mapping import legacy_id, parse_time
-from scoopjoy.connectors.shopify.sync import window_query
 from scoopjoy.kernel.errors import ConnectorError, FailureType
 
 RECENT = timedelta(minutes=15)

@@ -77,6 +77,9 @@ LINE_ITEMS_PER_ORDER = 10
 #: orders the webhook drain reads in one ``nodes(ids:)`` query: the single-order query requests
 #: about 300 points with 10 lines, so 3 stay under the 1,000-point limit (a kernel test checks it)
 ORDERS_PER_FETCH = 3
+#: a backfill window is split into slices of at least this many orders (scoopjoy/connectors/shopify/backfill.py):
+#: below it, the queueing and the slice's own first page cost more than a second worker saves
+BACKFILL_MIN_ORDERS_PER_SLICE = 50
 #: drain jobs (per store) webhooks may keep busy at once when the store does not say
 DEFAULT_WEBHOOK_IMPORT_JOBS = 2
 LINE_ITEMS_PAGE_SIZE = 40

@@ -168,7 +168,16 @@ def apply_order(node: dict, settings, connector: ShopifyConnector | None = None)
 				"skipped",
 				reason=_("A test order (Shopify test mode); Skip Test Orders is on for this Shopify Store."),
 			)
-		sales_order = _create_sales_order(plan, settings, node, connector)
+		try:
+			sales_order = _create_sales_order(plan, settings, node, connector)
+		except (frappe.DuplicateEntryError, frappe.UniqueValidationError) as error:
+			# another worker committed this order (the UNIQUE store + order id) after this
+			# transaction's snapshot was taken, while this one waited for the order's lock
+			raise StaleSnapshot(
+				f"Shopify: another worker just imported order {plan.order_id}; applied again in a fresh "
+				"transaction.",
+				service="Shopify",
+			) from error
 		action = "created"
 	else:
 		sales_order = frappe.get_doc(SALES_ORDER, existing.name)

@@ -238,6 +238,20 @@ query Counts($orders: String, $customers: String, $products: String) {
 }
 """
 
+#: a backfill window is cut into this many equal cells whose order counts come in one query; the
+#: slices that run side by side are then joined from whole cells (scoopjoy/kernel/slices.py)
+SLICE_CELLS = 32
+
+WINDOW_CELL_COUNTS = (
+	"query WindowCellCounts("
+	+ ", ".join(f"$c{i}: String!" for i in range(SLICE_CELLS))
+	+ ") {\n"
+	+ "".join(
+		f"\tc{i}: ordersCount(query: $c{i}, limit: null) {{ count precision }}\n" for i in range(SLICE_CELLS)
+	)
+	+ "}\n"
+)
+
 SHOP = """
 query Shop {
 	shop { name myshopifyDomain currencyCode ianaTimezone }
@@ -543,6 +557,7 @@ ALL_DOCUMENTS = {
 	"ORDER_MONEY": ORDER_MONEY,
 	"PRODUCT_BY_ID": PRODUCT_BY_ID,
 	"COUNTS": COUNTS,
+	"WINDOW_CELL_COUNTS": WINDOW_CELL_COUNTS,
 	"SHOP": SHOP,
 	"PRODUCT_SET": PRODUCT_SET,
 	"INVENTORY_SET_QUANTITIES": INVENTORY_SET_QUANTITIES,

@@ -1,21 +1,26 @@
-"""Pulling orders: the incremental poll (every 10 minutes) and resumable backfills of a window.
+"""Pulling orders: the incremental poll (every 10 minutes), and what backfills (backfill.py) share
+with it.
 
 Both walk ``orders`` page by page (cursor pagination, https://shopify.dev/docs/api/usage/pagination-graphql)
-and apply each order in its own savepoint: one bad order is rolled back alone and dead-lettered
-with its reason, the others go on. After each page the checkpoint (the newest ``updatedAt`` for
-the poll, the page cursor for a backfill) is committed with the page's documents, so a worker
-killed half way resumes at the next page instead of starting over.
+and apply each order in its own savepoint and its own transaction: one bad order is rolled back
+alone and dead-lettered with its reason, the others go on. After each page the checkpoint (the
+newest ``updatedAt`` for the poll, the page cursor for a backfill) is committed, so a worker killed
+half way resumes at that page instead of starting over (its orders already in are unchanged).
 
-A backfill names no ``status:`` filter, so open, closed, archived and cancelled orders all come
-(the playbook's ``status=any``); reading beyond 60 days needs the read_all_orders scope.
+The pages are read ahead (:func:`order_pages`): a thread with a database connection of its own
+reads the next pages, and the money of their orders that did not fit the page, while this one is
+booked, so the fetch adds next to nothing to an import's time. It reads from the same cost bucket
+(Redis) as every other job of the shop, and at most ``READ_AHEAD_PAGES`` pages ahead.
 """
 
 from __future__ import annotations
 
+import random
+import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from datetime import time as datetime_time
+from datetime import timedelta
 
 import frappe
 from frappe.utils import get_datetime, now_datetime
@@ -29,12 +34,15 @@ from scoopjoy.connectors.shopify.orders import (
 	apply_order,
 )
 from scoopjoy.connectors.shopify.stores import enabled_stores, keyed
-from scoopjoy.kernel.errors import FailureType
+from scoopjoy.connectors.shopify.whole_order import with_all_money, with_every_line
+from scoopjoy.kernel.errors import ConnectorError, FailureType
+from scoopjoy.kernel.pagination import GraphQLPage
+from scoopjoy.kernel.read_ahead import read_ahead
 from scoopjoy.reliability.dead_letters import record_dead_letter, resolve_dead_letter
 from scoopjoy.reliability.errors import classify, is_deadlock
-from scoopjoy.reliability.jobs import enqueue_integration_job, job_id_for, runs_as_integration_user
+from scoopjoy.reliability.jobs import enqueue_integration_job, job_id_for
+from scoopjoy.reliability.runtime import connection_of_this_site
 
-BACKFILL = "Shopify Backfill"
 #: the poll re-reads this much before its checkpoint: Shopify's updatedAt and the moment an order
 #: becomes visible to a query can differ by a few seconds (applying an order twice is harmless)
 POLL_OVERLAP = timedelta(minutes=2)
@@ -43,10 +51,55 @@ FIRST_POLL_LOOKBACK = timedelta(days=1)
 #: times an order is applied when other workers keep committing what it needs first (a new customer
 #: of several orders arriving at once, under load): each attempt starts from a fresh snapshot
 STALE_ATTEMPTS = 3
+#: pages of orders read before the import asks for them: enough to ride out a slow answer, few
+#: enough that a stopped import has spent little of the shop's budget on pages it never used
+READ_AHEAD_PAGES = 4
+#: times an order is applied when MariaDB keeps undoing it for deadlocks with other workers
+DEADLOCK_ATTEMPTS = 4
 
 
 def _order_variables(query: str) -> dict:
 	return {"first": constants.ORDERS_PAGE_SIZE, "query": query, "lineItems": constants.LINE_ITEMS_PER_ORDER}
+
+
+def order_pages(
+	connector: ShopifyConnector, query: str, start_cursor: str | None = None
+) -> Iterator[GraphQLPage]:
+	"""The orders of ``query``, page by page and each order whole, read ahead of the caller by a
+	thread with its own database connection (its call log is committed page by page).
+
+	The reader gets the caller's Shopify Store as it is in memory and its token: a test's or a
+	form's unsaved change is what the caller reads with, and the reader reads the same."""
+	settings = connector.settings
+	auth_headers = connector.get_auth_headers()
+
+	def pages() -> Iterator[GraphQLPage]:
+		reader = ShopifyConnector(settings)
+		reader.get_auth_headers = lambda: auth_headers
+		for page in reader.pages(
+			queries.ORDERS_PAGE,
+			_order_variables(query),
+			"orders",
+			operation="OrdersPage",
+			start_cursor=start_cursor,
+		):
+			nodes = [_whole(node, reader) for node in page.nodes]
+			frappe.db.commit()  # nosemgrep: the reader's call log of this page
+			yield page._replace(nodes=nodes)
+
+	return read_ahead(
+		pages, depth=READ_AHEAD_PAGES, context=connection_of_this_site(), name=f"shopify-read-{settings.name}"
+	)
+
+
+def _whole(node: dict, connector: ShopifyConnector) -> dict:
+	"""The order with the lines and money past the page, read now so the import need not wait.
+	A failure here is left for the import: it reads again in the order's own savepoint, where a
+	refusal is that order's dead letter and nobody else's."""
+	try:
+		return with_all_money(with_every_line(node, connector), connector)
+	except ConnectorError:
+		return node
 
 
 @dataclass
@@ -100,17 +153,49 @@ def apply_in_savepoint(node: dict, settings, connector: ShopifyConnector | None 
 
 
 def import_orders(
-	nodes: list[dict], settings, counts: Counter, connector: ShopifyConnector | None = None
+	nodes: list[dict],
+	settings,
+	counts: Counter,
+	connector: ShopifyConnector | None = None,
+	*,
+	commit_each: bool = False,
 ) -> str | None:
-	"""Apply a page of orders, each in its own savepoint. Returns the newest ``updatedAt`` seen."""
+	"""Apply a page of orders, each in its own savepoint. Returns the newest ``updatedAt`` seen.
+
+	``commit_each`` (the poll and backfills): each order is committed on its own, as the webhook
+	drain does, so a transaction never holds the locks of two orders (per-order Redis locks, the
+	naming series' row): workers walking the same orders in other sequences (the poll by update,
+	a backfill by creation, the drain by arrival) never wait for each other in a circle, and each
+	holds its naming series for one order, not a page. The caller commits its checkpoint after the
+	page; orders committed before a worker died are applied again unchanged."""
 	newest = None
 	for node in nodes:
-		outcome = apply_in_savepoint(node, settings, connector)
+		outcome = (
+			_apply_and_commit(node, settings, connector)
+			if commit_each
+			else apply_in_savepoint(node, settings, connector)
+		)
 		counts[outcome.result.action if outcome.result else "failed"] += 1
 		counts["seen"] += 1
 		if node.get("updatedAt") and (newest is None or node["updatedAt"] > newest):
 			newest = node["updatedAt"]
 	return newest
+
+
+def _apply_and_commit(node: dict, settings, connector: ShopifyConnector | None) -> OrderOutcome:
+	"""One order in a transaction of its own; when MariaDB undoes it for a deadlock with another
+	worker, applied again a few times after a short random pause."""
+	for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
+		try:
+			outcome = apply_in_savepoint(node, settings, connector)
+			frappe.db.commit()  # nosemgrep: one order, one transaction (see import_orders)
+			return outcome
+		except Exception as error:
+			if not is_deadlock(error) or attempt == DEADLOCK_ATTEMPTS:
+				raise
+			frappe.db.rollback()  # MariaDB undid the order already; Frappe forgets what it queued for it
+			time.sleep(random.uniform(0.05, 0.25) * attempt)
+	raise AssertionError("unreachable")  # pragma: no cover
 
 
 # --- the poll ------------------------------------------------------------------------------------
@@ -143,10 +228,8 @@ def pull_changed_orders(store: str | None = None) -> dict:
 		since = now_datetime() - FIRST_POLL_LOOKBACK
 	query = f"updated_at:>='{since.strftime('%Y-%m-%dT%H:%M:%SZ')}'"
 	counts: Counter = Counter()
-	for page in connector.pages(
-		queries.ORDERS_PAGE, _order_variables(query), "orders", operation="OrdersPage"
-	):
-		newest = import_orders(page.nodes, settings, counts, connector)
+	for page in order_pages(connector, query):
+		newest = import_orders(page.nodes, settings, counts, connector, commit_each=True)
 		if newest and newest > (settings.last_order_sync_at or ""):
 			settings.last_order_sync_at = newest
 			frappe.db.set_value(
@@ -155,112 +238,3 @@ def pull_changed_orders(store: str | None = None) -> dict:
 		# Commit per page on purpose: the page's orders and the checkpoint become durable together.
 		frappe.db.commit()  # nosemgrep
 	return dict(counts)
-
-
-# --- backfill ------------------------------------------------------------------------------------
-
-
-def start_backfill(name: str) -> bool:
-	doc = frappe.get_doc(BACKFILL, name)
-	if doc.status == "Running" and frappe.utils.background_jobs.is_job_enqueued(
-		job_id_for(constants.SERVICE_NAME, f"backfill:{name}")
-	):
-		return False
-	doc.db_set({"status": "Queued", "last_error": None})
-	return enqueue_integration_job(
-		"scoopjoy.connectors.shopify.sync.run_backfill",
-		connector=constants.SERVICE_NAME,
-		job_key=f"backfill:{name}",  # a backfill belongs to one store already
-		queue="long",
-		timeout=6 * 3600,
-		reference_doctype=BACKFILL,
-		reference_name=name,
-		backfill=name,
-	)
-
-
-def window_query(from_date, to_date) -> str:
-	"""Orders created on the window's days as the site counts days (its time zone): a New York site's
-	"today" ends at 05:00 UTC tomorrow, so an order of 20:00 its time is in today's window."""
-	from zoneinfo import ZoneInfo
-
-	from frappe.utils import get_system_timezone, getdate
-
-	zone = ZoneInfo(get_system_timezone())
-	start = datetime.combine(getdate(from_date), datetime_time.min, zone).astimezone(timezone.utc)
-	end = datetime.combine(getdate(to_date) + timedelta(days=1), datetime_time.min, zone).astimezone(
-		timezone.utc
-	)
-	return f"created_at:>='{start:%Y-%m-%dT%H:%M:%SZ}' created_at:<'{end:%Y-%m-%dT%H:%M:%SZ}'"
-
-
-def run_backfill(backfill: str) -> dict:
-	"""Import every order created in the window, resuming after the last committed page."""
-	doc = frappe.get_doc(BACKFILL, backfill)
-	connector = ShopifyConnector(store=doc.shopify_store)
-	settings = connector.settings
-	query = window_query(doc.from_date, doc.to_date)
-	try:
-		if not doc.orders_total:
-			counts_data = connector.query(queries.COUNTS, {"orders": query}, operation="Counts")
-			doc.orders_total = ((counts_data.get("ordersCount") or {}).get("count")) or 0
-		doc.db_set(
-			{
-				"status": "Running",
-				"started_at": doc.started_at or now_datetime(),
-				"orders_total": doc.orders_total,
-			}
-		)
-		frappe.db.commit()  # nosemgrep: the desk shows "Running" while the job works
-		for page in connector.pages(
-			queries.ORDERS_PAGE,
-			_order_variables(query),
-			"orders",
-			operation="OrdersPage",
-			start_cursor=doc.cursor or None,
-		):
-			counts: Counter = Counter()
-			import_orders(page.nodes, settings, counts, connector)
-			doc.db_set(
-				{
-					"cursor": page.end_cursor or doc.cursor,
-					"pages_done": (doc.pages_done or 0) + 1,
-					"orders_seen": (doc.orders_seen or 0) + counts["seen"],
-					"orders_imported": (doc.orders_imported or 0) + counts["created"] + counts["updated"],
-					"orders_skipped": (doc.orders_skipped or 0)
-					+ counts["skipped"]
-					+ counts["unchanged"]
-					+ counts["stale"],
-					"orders_failed": (doc.orders_failed or 0) + counts["failed"],
-				}
-			)
-			# Commit per page on purpose: the orders of the page and the cursor after it are one unit,
-			# so a killed worker resumes exactly after the last page it finished.
-			frappe.db.commit()  # nosemgrep
-			_publish_progress(doc)
-	except Exception as error:
-		frappe.db.rollback()
-		frappe.db.set_value(
-			BACKFILL, backfill, {"status": "Failed", "last_error": str(error)[:1000]}, update_modified=False
-		)
-		frappe.db.commit()  # nosemgrep: the failure shows on the form; the dead letter resumes it
-		raise
-	doc.db_set({"status": "Completed", "finished_at": now_datetime()})
-	_publish_progress(doc)
-	return {"seen": doc.orders_seen, "imported": doc.orders_imported, "failed": doc.orders_failed}
-
-
-def _publish_progress(doc) -> None:
-	frappe.publish_realtime(
-		"shopify_backfill_progress",
-		{
-			"name": doc.name,
-			"status": doc.status,
-			"seen": doc.orders_seen,
-			"total": doc.orders_total,
-			"imported": doc.orders_imported,
-			"failed": doc.orders_failed,
-		},
-		doctype=BACKFILL,
-		docname=doc.name,
-	)

@@ -20,7 +20,7 @@ frappe.ui.form.on("Shopify Backfill", {
 		const working = ["Queued", "Running"].includes(frm.doc.status);
 		const stale = frappe.datetime.get_minute_diff(frappe.datetime.system_datetime(), frm.doc.modified) >= 10;
 		if (frm.doc.status !== "Completed" && (!working || stale)) {
-			const label = frm.doc.cursor ? __("Resume") : __("Start");
+			const label = frm.doc.pages_done || frm.doc.cursor ? __("Resume") : __("Start");
 			frm.add_custom_button(label, () =>
 				frappe
 					.call({ method: "scoopjoy.connectors.shopify.api.start_backfill", args: { name: frm.doc.name } })

@@ -26,6 +26,7 @@ class ShopifyBackfill(Document):
 		orders_skipped: DF.Int
 		orders_total: DF.Int
 		pages_done: DF.Int
+		parallel_slices: DF.Int
 		shopify_store: DF.Link
 		started_at: DF.Datetime | None
 		status: DF.Literal["Draft", "Queued", "Running", "Completed", "Failed"]
