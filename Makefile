@@ -60,6 +60,12 @@ benchmark-webhook-burst: $(PY)
 benchmark-catalog-import: $(PY)
 	$(PY) benchmarks/catalog_import.py
 
+# A backfill of N Shopify orders on 1 and 2 RQ workers against raw ERPNext making the same documents
+# in jobs on the same workers (benchmarks/backfill_workers.py); needs SCOOPJOY_SITE like the order import.
+.PHONY: benchmark-backfill-workers
+benchmark-backfill-workers: $(PY)
+	$(PY) benchmarks/backfill_workers.py
+
 # The benchmarks as one table of ratios, also written to benchmarks/REPORT.md.
 benchmark-report: $(PY)
 	$(PY) benchmarks/report.py

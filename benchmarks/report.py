@@ -3,7 +3,8 @@
 Why: the numbers that matter (what the kernel costs per call, how close a backfill runs to
 Shopify's rate-limit bound, whether throttling ever reaches a user, whether memory stays flat,
 how fast a webhook is acknowledged, what the order import costs over raw ERPNext, how fast a
-burst of webhooks reaches ERPNext next to the poll, the catalog read in bulk against pages) live in six scripts with their own outputs; a release note or an issue needs them side by side. The
+burst of webhooks reaches ERPNext next to the poll, the catalog read in bulk against pages, a
+backfill on one and two workers against raw ERPNext) live in seven scripts with their own outputs; a release note or an issue needs them side by side. The
 scripts are run as they are (subprocesses, so each measures in a fresh interpreter) and their
 tables parsed; sizes default to a run of a few minutes. The order import and the webhook burst
 need a bench and a test site (``SCOOPJOY_BENCH``, ``SCOOPJOY_SITE``; see benchmarks/order_import.py
@@ -28,6 +29,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
+import backfill_workers
 import catalog_import
 import order_import  # sibling scripts, importable once HERE is on the path
 import webhook_ack
@@ -212,6 +214,42 @@ def catalog_import_lines(result: dict) -> list[str]:
 	return lines
 
 
+def backfill_workers_result(orders: int, paid_orders: int) -> dict:
+	found = bench_result(
+		"backfill_workers.py",
+		["--orders", str(orders), "--paid-orders", str(paid_orders)],
+		backfill_workers.SKIPPED,
+		"BACKFILL_RESULT",
+	)
+	return {"sides": found} if isinstance(found, list) else found
+
+
+def backfill_workers_lines(result: dict) -> list[str]:
+	if "sides" not in result:
+		status = "skipped" if "skipped" in result else "failed"
+		return [
+			f"| Shopify backfill on workers: backfill ÷ raw ERPNext (orders/min) | {status} | {result[status]} |"
+		]
+	by = {(s["scenario"], s["path"], s["workers"]): s for s in result["sides"]}
+	lines = []
+	for scenario in ("sales orders", "paid"):
+		for workers in (1, 2):
+			b, r = by.get((scenario, "backfill", workers)), by.get((scenario, "raw", workers))
+			if b and r:
+				lines.append(
+					f"| Shopify backfill, {scenario}, {workers} worker{'s' if workers > 1 else ''}: backfill ÷ raw "
+					f"ERPNext (orders/min, fetch included) | {b['rate'] / r['rate']:.2f} | ≥ 0.9 ({b['rate']:.0f} vs "
+					f"{r['rate']:.0f}; 100k orders in {100_000 / b['rate'] / 60:.1f} h) |"
+				)
+		one, two = by.get((scenario, "backfill", 1)), by.get((scenario, "backfill", 2))
+		if one and two:
+			lines.append(
+				f"| Shopify backfill, {scenario}: 2 workers ÷ 1 worker | {two['rate'] / one['rate']:.2f} | ≥ 1.2 "
+				f"(machine CPU busy {one['machine_busy']:.0%} → {two['machine_busy']:.0%}) |"
+			)
+	return lines
+
+
 def build_report(args) -> str:
 	started = time.monotonic()
 	kernel = kernel_vs_requests(args.calls, args.rounds)
@@ -220,6 +258,7 @@ def build_report(args) -> str:
 	imports = order_import_vs_raw(args.order_rounds, args.order_batch)
 	burst = webhook_burst_result(args.burst_orders)
 	catalog = catalog_import_result(args.catalog_products)
+	workers = backfill_workers_result(args.backfill_orders, args.backfill_paid_orders)
 	small, large = min(backfill["rows"]), max(backfill["rows"])
 	rows = backfill["rows"]
 	lines = [
@@ -258,6 +297,7 @@ def build_report(args) -> str:
 		*order_import_lines(imports),
 		*webhook_burst_lines(burst),
 		*catalog_import_lines(catalog),
+		*backfill_workers_lines(workers),
 		"",
 		f"Backfill: {backfill['header'] or 'see benchmarks/shopify_backfill.py'}. Kernel: {args.rounds} rounds "
 		f"x {args.calls} loopback GETs, median."
@@ -283,6 +323,10 @@ def main() -> None:
 	)
 	parser.add_argument("--burst-orders", type=int, default=150, help="webhook_burst.py orders")
 	parser.add_argument("--catalog-products", type=int, default=300, help="catalog_import.py products")
+	parser.add_argument("--backfill-orders", type=int, default=200, help="backfill_workers.py orders")
+	parser.add_argument(
+		"--backfill-paid-orders", type=int, default=100, help="backfill_workers.py paid orders"
+	)
 	args = parser.parse_args()
 	report = build_report(args)
 	Path(args.out).write_text(report, encoding="utf-8")

@@ -16,7 +16,8 @@ What it does, on a test site (``allow_tests``) of the bench it runs on:
      reading every page from the simulator, importing, on real ``frappe worker`` processes;
    - **raw**: the same documents made by plain ERPNext calls (Customer with its Contact and Address,
      Sales Order insert + submit; paid: ``make_sales_invoice`` and ``get_payment_entry`` insert +
-     submit), in as many jobs on the same workers, timed from queueing to the last document.
+     submit), in as many jobs on the same workers and as the same user (the integration user),
+     timed from queueing to the last document.
 3. While each runs: the machine's CPU use, each side's processes' CPU (workers, MariaDB, the
    simulator) and MariaDB's row-lock waits, to say what limits a second worker.
 
@@ -34,6 +35,7 @@ import os
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import frappe
@@ -42,6 +44,8 @@ from frappe.utils import add_days, nowdate
 from scoopjoy.connectors.shopify import backfill as backfills
 from scoopjoy.connectors.shopify import constants
 from scoopjoy.connectors.shopify.listings import set_listing
+from scoopjoy.connectors.shopify.mapping import legacy_id
+from scoopjoy.reliability.runtime import integration_user
 from scoopjoy.tests.records import test_world
 from scoopjoy.tests.setup import remove_leftover_jobs
 from scoopjoy.tests.test_shopify import SECRET, TOKEN, point_store_at
@@ -83,7 +87,7 @@ def _serve(conn, shop_domain: str) -> None:
 				made.append(product["variants"][0])
 			conn.send(made)
 		elif command == "orders":
-			variants, count, day, paid, tag = args
+			variants, count, first, paid, tag = args
 			ids = []
 			for n in range(count):
 				if n % NEW_BUYER_EVERY == 0 or not buyers:
@@ -95,7 +99,7 @@ def _serve(conn, shop_domain: str) -> None:
 						for variant, (_code, qty, price) in zip(variants, LINES, strict=True)
 					],
 					tax_lines=[{"title": "GST", "rate": 0.05}],
-					created_at=f"{day}T{2 + n * 8 // max(count, 1):02d}:{n % 60:02d}:{n % 53:02d}Z",
+					created_at=first + timedelta(seconds=n * 8 * 3600 // max(count, 1)),
 				)
 				if paid:
 					sim.mark_paid(order["id"])
@@ -169,6 +173,23 @@ def _mysqld_pids() -> list[int]:
 	return pids
 
 
+def _root_connection():
+	"""Reading InnoDB's lock waits needs the PROCESS privilege, which a site's user lacks: the
+	database administrator's connection (as the bench tests make sites with), else no lock profile."""
+	import pymysql
+
+	try:
+		return pymysql.connect(
+			host=frappe.conf.db_host or "127.0.0.1",
+			port=int(frappe.conf.db_port or 3306),
+			user=os.environ.get("SCOOPJOY_DB_ROOT_USER", "root"),
+			password=os.environ.get("SCOOPJOY_DB_ROOT_PASSWORD", ""),
+			autocommit=True,
+		)
+	except pymysql.MySQLError:
+		return None
+
+
 class Meter:
 	"""CPU seconds of the workers (and what they fork), MariaDB and the simulator; the machine's
 	busy share; MariaDB's row-lock waits: taken at the start and the end of one timed side."""
@@ -180,6 +201,7 @@ class Meter:
 			"simulator": lambda: [simulator.process.pid],
 		}
 		self.ticks = os.sysconf("SC_CLK_TCK")
+		self.root = _root_connection()
 
 	def __enter__(self):
 		self.started = time.monotonic()
@@ -187,19 +209,35 @@ class Meter:
 		self.locks0 = _row_locks()
 		self.cpu0 = {name: self._cpu(pids()) for name, pids in self.groups.items()}
 		self.seen: dict[str, dict[int, int]] = {name: {} for name in self.groups}
+		self.lock_samples: dict[str, int] = {}
 		return self
 
 	def _cpu(self, pids: list[int]) -> dict[int, int]:
 		return {pid: _cpu_jiffies(pid) for pid in pids}
 
 	def sample(self) -> None:
-		"""Forked job processes end with their job: their CPU is read while they live."""
+		"""Forked job processes end with their job: their CPU is read while they live. Which rows
+		the workers wait for, by table, is counted at each sample (a profile of the row locks)."""
+		if self.root is None:
+			return
+		with self.root.cursor() as cursor:
+			cursor.execute(
+				"""select requested.lock_table, requested.lock_index, count(*)
+				from information_schema.innodb_lock_waits waits
+				join information_schema.innodb_locks requested on requested.lock_id = waits.requested_lock_id
+				group by requested.lock_table, requested.lock_index"""
+			)
+			for table, index, waiting in cursor.fetchall():
+				key = f"{table.split('.')[-1].strip('`')} ({index})"
+				self.lock_samples[key] = self.lock_samples.get(key, 0) + int(waiting)
 		for name, pids in self.groups.items():
 			for pid, jiffies in self._cpu(pids()).items():
 				self.seen[name][pid] = max(jiffies, self.seen[name].get(pid, 0))
 
 	def __exit__(self, *exc):
 		self.sample()
+		if self.root is not None:
+			self.root.close()
 		wall = time.monotonic() - self.started
 		busy, total = _machine_busy()
 		waits, waited_ms = _row_locks()
@@ -208,6 +246,7 @@ class Meter:
 			"machine_busy": (busy - self.busy0) / max(total - self.total0, 1),
 			"row_lock_waits": waits - self.locks0[0],
 			"row_lock_seconds": (waited_ms - self.locks0[1]) / 1000,
+			"lock_waits_sampled": dict(sorted(self.lock_samples.items(), key=lambda kv: -kv[1])[:4]),
 			**{
 				f"cpu_{name}": sum(j - self.cpu0[name].get(pid, 0) for pid, j in self.seen[name].items())
 				/ self.ticks
@@ -267,8 +306,9 @@ class Run:
 		self.day_offset += 1
 		return add_days(nowdate(), -self.day_offset)
 
-	def wait(self, done, meter: Meter, timeout: float = 3600) -> float:
-		deadline = time.monotonic() + timeout
+	def wait(self, done, meter: Meter, orders: int) -> float:
+		"""Until ``done()``; a side slower than 5 s an order has failed (a job's error is in the log)."""
+		deadline = time.monotonic() + 120 + 5 * orders
 		while not done():
 			if time.monotonic() > deadline:
 				raise RuntimeError("the workers did not finish within the timeout")
@@ -281,7 +321,14 @@ class Run:
 		n = self.n[scenario]
 		frappe.db.set_value(constants.STORE_DOCTYPE, self.store, "create_sales_invoice", int(paid))
 		day = self.next_day()
-		self.sim.ask("orders", (self.variants, n, day, paid, f"{self.run_id}{self.day_offset}B"))
+		# from 09:00 to 17:00 of the site's day (a backfill's window is the site's days)
+		first = backfills.window_bounds(day, day)[0] + timedelta(hours=9)
+		ids = [
+			legacy_id(gid)
+			for gid in self.sim.ask(
+				"orders", (self.variants, n, first, paid, f"{self.run_id}{self.day_offset}B")
+			)
+		]
 		doc = frappe.get_doc(
 			{
 				"doctype": backfills.BACKFILL,
@@ -305,11 +352,15 @@ class Run:
 					raise RuntimeError(frappe.db.get_value(backfills.BACKFILL, doc.name, "last_error"))
 				return status == "Completed"
 
-			side.seconds = self.wait(done, meter) - began
+			side.seconds = self.wait(done, meter, n) - began
 		side.meter = meter.result
 		made = frappe.get_all(
 			"Sales Order",
-			filters={"custom_shopify_store": self.store, "transaction_date": day, "docstatus": 1},
+			filters={
+				"custom_shopify_store": self.store,
+				"custom_shopify_order_id": ["in", ids],
+				"docstatus": 1,
+			},
 			pluck="name",
 		)
 		self.template = made[0]
@@ -327,13 +378,19 @@ class Run:
 		side = Side(scenario, len(workers), "raw", n)
 		with Meter(workers, self.sim) as meter:
 			began = time.monotonic()
+			# each job its own buyers (contiguous blocks of whole buyers), as each slice has its own orders
+			buyers = -(-n // NEW_BUYER_EVERY)
 			for job in range(jobs):
+				first, last = (
+					buyers * job // jobs * NEW_BUYER_EVERY,
+					buyers * (job + 1) // jobs * NEW_BUYER_EVERY,
+				)
 				frappe.enqueue(
 					RAW_JOB,
 					queue="long",
 					enqueue_after_commit=True,
 					template=template,
-					numbers=list(range(job, n, jobs)),
+					numbers=list(range(first, min(last, n))),
 					tag=tag,
 					paid=paid,
 					cash_account=self.world.cash_account,
@@ -344,7 +401,7 @@ class Run:
 				frappe.db.commit()
 				return frappe.db.count("Sales Order", {"po_no": ["like", f"{tag}-%"], "docstatus": 1}) >= n
 
-			side.seconds = self.wait(done, meter) - began
+			side.seconds = self.wait(done, meter, n) - began
 		side.meter = meter.result
 		if paid:
 			frappe.db.commit()
@@ -427,33 +484,37 @@ def _template(sales_order: str) -> dict:
 	}
 
 
-def raw_orders(template: dict, numbers: list[int], tag: str, paid: bool, cash_account: str) -> None:
+def raw_orders(
+	template: dict, numbers: list[int], tag: str, paid: bool, cash_account: str, user: str | None = None
+) -> None:
 	"""Job of the raw side: orders ``numbers`` of the run, a new Customer (with its Contact and
 	Address) every NEW_BUYER_EVERY orders, one commit per order as the backfill does."""
 	from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
 	from erpnext.selling.doctype.sales_order.sales_order import make_sales_invoice
 
+	# as the integration user, whom the backfill's jobs run as: the same permission checks on both
+	# sides (for a user other than Administrator they are a good part of ERPNext's own time)
+	frappe.set_user(user or integration_user())
 	order = template["order"]
-	customer = None
 	for number in numbers:
 		buyer = number // NEW_BUYER_EVERY
-		name = f"{tag} Buyer {buyer}"
-		if number % NEW_BUYER_EVERY == 0 or not frappe.db.exists("Customer", name):
-			if not frappe.db.exists("Customer", name):
-				email = f"{tag.lower()}-{buyer}@example.com" if template["customer"].get("email_id") else None
-				frappe.get_doc(
-					{"doctype": "Customer", "customer_name": name, **template["customer"], "email_id": email}
-				).insert(set_name=name)
-				if template["address"]:
-					address = frappe.get_doc(
-						{"doctype": "Address", "address_title": name, **template["address"]}
-					)
-					address.append("links", {"link_doctype": "Customer", "link_name": name})
-					address.insert()
-		customer = name
-		address_name = frappe.db.get_value(
-			"Dynamic Link", {"link_name": customer, "parenttype": "Address"}, "parent"
-		)
+		customer = f"{tag} Buyer {buyer}"
+		address_name = None
+		if not frappe.db.exists("Customer", customer):  # a new buyer: Customer, its Contact, Address
+			email = f"{tag.lower()}-{buyer}@example.com" if template["customer"].get("email_id") else None
+			frappe.get_doc(
+				{"doctype": "Customer", "customer_name": customer, **template["customer"], "email_id": email}
+			).insert(set_name=customer)
+			if template["address"]:
+				address = frappe.get_doc(
+					{"doctype": "Address", "address_title": customer, **template["address"]}
+				)
+				address.append("links", {"link_doctype": "Customer", "link_name": customer})
+				address_name = address.insert().name
+		else:  # a buyer coming back: their address, as the import finds it
+			address_name = frappe.db.get_value(
+				"Dynamic Link", {"link_name": customer, "parenttype": "Address"}, "parent"
+			)
 		so = frappe.get_doc(
 			{
 				"doctype": "Sales Order",
@@ -533,7 +594,8 @@ def run(orders: int = 200, paid_orders: int = 100, workers: str = "1,2") -> None
 					sides.append(side)
 					print(
 						f"{scenario}, {path}, {count} worker(s): {side.orders} orders in {side.seconds:.1f} s = "
-						f"{side.rate:.0f}/min; machine busy {side.meter['machine_busy']:.0%}; {side.check}",
+						f"{side.rate:.0f}/min; machine busy {side.meter['machine_busy']:.0%}; {side.check}; "
+						f"row locks waited for (samples): {side.meter['lock_waits_sampled'] or 'none'}",
 						flush=True,
 					)
 			bench.processes.stop(started_workers)
@@ -564,3 +626,83 @@ def run(orders: int = 200, paid_orders: int = 100, workers: str = "1,2") -> None
 			]
 		)
 	)
+
+
+# --- where the time goes ---------------------------------------------------------------------------
+
+
+def profile(orders: int = 100, paid: int = 0, top: int = 25, as_integration_user: int = 1) -> None:
+	"""One backfill (one slice, in this process) and raw ERPNext making the same documents, each
+	under cProfile, with their SQL statements counted: what the backfill does per order that raw
+	ERPNext does not. Prints both sides' wall time and the functions with most own time."""
+	import cProfile
+	import io
+	import pstats
+
+	from scoopjoy.tests.order_import_benchmark import QueryCounter
+
+	if not frappe.conf.allow_tests:
+		raise RuntimeError("a test site only (allow_tests)")
+	frappe.set_user("Administrator")
+	bench = Run(int(orders), int(orders))
+	scenario = "paid" if int(paid) else "sales orders"
+	try:
+		frappe.db.set_value(constants.STORE_DOCTYPE, bench.store, "create_sales_invoice", int(paid))
+		day = bench.next_day()
+		first = backfills.window_bounds(day, day)[0] + timedelta(hours=9)
+		bench.sim.ask("orders", (bench.variants, int(orders), first, bool(int(paid)), f"{bench.run_id}P"))
+		doc = frappe.get_doc(
+			{
+				"doctype": backfills.BACKFILL,
+				"shopify_store": bench.store,
+				"from_date": day,
+				"to_date": day,
+				"parallel_slices": 1,
+			}
+		).insert()
+		frappe.db.commit()
+		sides = {}
+		with QueryCounter() as counter:
+			for side in ("backfill", "raw"):
+				if int(as_integration_user):  # whom the jobs run as (raw_orders sets it itself)
+					frappe.set_user(integration_user())
+				profiler = cProfile.Profile()
+				began = time.perf_counter()
+				profiler.enable()
+				if side == "backfill":
+					backfills.run_backfill(doc.name)
+					bench.template = frappe.get_all(
+						"Sales Order", {"custom_shopify_store": bench.store}, pluck="name", limit=1
+					)[0]
+				else:
+					raw_orders(
+						_template(bench.template),
+						list(range(int(orders))),
+						f"RAW-{bench.run_id}-P",
+						bool(int(paid)),
+						bench.world.cash_account,
+						user=None if int(as_integration_user) else "Administrator",
+					)
+				profiler.disable()
+				frappe.set_user("Administrator")
+				sides[side] = (time.perf_counter() - began, counter.take(), profiler)
+	finally:
+		bench.close()
+	for side, (seconds, statements, profiler) in sides.items():
+		out = io.StringIO()
+		pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
+		print(
+			f"\n## {side}, {scenario}: {orders} orders in {seconds:.1f} s = {int(orders) / seconds * 60:.0f}/min, "
+			f"{statements / int(orders):.0f} SQL statements an order"
+		)
+		print("\n".join(line for line in out.getvalue().splitlines() if line.strip())[:6000])
+	backfill_profile = sides["backfill"][2]
+	stats = pstats.Stats(backfill_profile)
+	entries = [
+		(cumulative, calls, f"{filename.rsplit('/scoopjoy/', 1)[-1]}:{line} {function}")
+		for (filename, line, function), (calls, _nc, _tt, cumulative, _callers) in stats.stats.items()
+		if "/scoopjoy/" in filename and "/tests/" not in filename
+	]
+	print("\n## backfill, this app's functions by cumulative seconds")
+	for cumulative, calls, where in sorted(entries, reverse=True)[:top]:
+		print(f"{cumulative:8.2f} s {calls:6d} calls  {where}")
