@@ -42,6 +42,7 @@ from scoopjoy.connectors.shopify.booking import (
 	transactions,
 )
 from scoopjoy.connectors.shopify.mapping import gid, parse_time
+from scoopjoy.connectors.shopify.stores import number_for_import
 from scoopjoy.kernel.errors import ConfigError, RecordError
 
 #: a remainder this small (in the party account's currency) is the last payment's rounding, not a debt
@@ -469,6 +470,7 @@ def _payment_entry(
 			),
 		}
 	)
+	number_for_import(payment, store)
 	payment.insert()
 	payment.submit()
 

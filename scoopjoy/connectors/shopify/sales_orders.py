@@ -37,6 +37,7 @@ from scoopjoy.connectors.shopify.connector import ShopifyConnector
 from scoopjoy.connectors.shopify.customers import _address_for, _customer_for
 from scoopjoy.connectors.shopify.items import item_for_line
 from scoopjoy.connectors.shopify.mapping import OrderLine, OrderPlan, gid, item_name_for
+from scoopjoy.connectors.shopify.stores import number_for_import
 from scoopjoy.kernel.errors import RecordError
 
 SALES_ORDER = "Sales Order"
@@ -113,6 +114,7 @@ def _create_sales_order(
 	codes = ", ".join(node.get("discountCodes") or [])
 	if codes:
 		so.custom_shopify_discount_codes = codes
+	number_for_import(so, settings.name)
 	so.insert()
 	_check_total(so, booking, plan)
 	so.submit()
@@ -240,6 +242,7 @@ def _ensure_invoice(sales_order, plan: OrderPlan, on_date: date):
 		invoice.posting_date = on_date
 		invoice.due_date = on_date
 		_receivable_in_invoice_currency(invoice, plan)
+		number_for_import(invoice, sales_order.custom_shopify_store)
 		invoice.insert()
 	if invoice.docstatus == 0:
 		invoice.submit()

@@ -18,6 +18,7 @@ from frappe import _
 
 from scoopjoy.connectors.shopify import constants
 from scoopjoy.kernel.errors import ConfigError
+from scoopjoy.reliability.numbering import number_apart
 
 STORE = constants.STORE_DOCTYPE
 
@@ -76,3 +77,10 @@ def store_of_domain(domain: str | None) -> str | None:
 def keyed(store: str, key: str) -> str:
 	"""A job, dead-letter or lock key of one store: the same Shopify id in two stores never meets."""
 	return f"{store}:{key}"
+
+
+def number_for_import(doc, store: str) -> None:
+	"""A document the import makes for ``store`` takes its series' number apart from the import's
+	transaction when the store says so (*Number Documents Apart*; reliability/numbering.py)."""
+	if frappe.get_cached_doc(STORE, store).number_documents_apart:
+		number_apart(doc)

@@ -54,6 +54,7 @@ class ShopifyStore(ConnectorSettings):
 		locations: DF.Table[ShopifyLocation]
 		new_item_group: DF.Link | None
 		notify_customer_of_fulfillment: DF.Check
+		number_documents_apart: DF.Check
 		payment_fees_account: DF.Link | None
 		payment_methods: DF.Table[ShopifyPaymentMethod]
 		payout_adjustment_account: DF.Link | None
