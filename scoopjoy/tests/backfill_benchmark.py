@@ -706,3 +706,9 @@ def profile(orders: int = 100, paid: int = 0, top: int = 25, as_integration_user
 	print("\n## backfill, this app's functions by cumulative seconds")
 	for cumulative, calls, where in sorted(entries, reverse=True)[:top]:
 		print(f"{cumulative:8.2f} s {calls:6d} calls  {where}")
+	out = io.StringIO()
+	pstats.Stats(backfill_profile, stream=out).sort_stats("cumulative").print_callees(
+		"apply_order|_create_sales_order|_customer_for"
+	)
+	print("\n## backfill, what the import's steps call")
+	print("\n".join(line for line in out.getvalue().splitlines() if line.strip())[:12000])
