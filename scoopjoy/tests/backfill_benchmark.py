@@ -46,6 +46,7 @@ from scoopjoy.connectors.shopify import constants
 from scoopjoy.connectors.shopify.listings import set_listing
 from scoopjoy.connectors.shopify.mapping import legacy_id
 from scoopjoy.reliability.runtime import integration_user
+from scoopjoy.tests.order_import_benchmark import ORDER_HEADER, rows_of
 from scoopjoy.tests.records import test_world
 from scoopjoy.tests.setup import remove_leftover_jobs
 from scoopjoy.tests.test_shopify import SECRET, TOKEN, point_store_at
@@ -443,43 +444,10 @@ def _template(sales_order: str) -> dict:
 		"order": {
 			**{
 				key: so.get(key)
-				for key in (
-					"company",
-					"order_type",
-					"currency",
-					"conversion_rate",
-					"selling_price_list",
-					"price_list_currency",
-					"plc_conversion_rate",
-					"ignore_pricing_rule",
-					"disable_rounded_total",
-					"set_warehouse",
-					"cost_center",
-					"transaction_date",
-				)
+				for key in (*ORDER_HEADER, "transaction_date")
 				if so.get(key) not in (None, "")
 			},
-			"items": [
-				{
-					"item_code": row.item_code,
-					"item_name": row.item_name,
-					"qty": row.qty,
-					"rate": row.rate,
-					"price_list_rate": row.price_list_rate,
-					"warehouse": row.warehouse,
-				}
-				for row in so.items
-			],
-			"taxes": [
-				{
-					"charge_type": row.charge_type,
-					"account_head": row.account_head,
-					"description": row.description,
-					"tax_amount": row.tax_amount,
-					"cost_center": row.cost_center,
-				}
-				for row in so.taxes
-			],
+			**rows_of(so),
 		},
 	}
 

@@ -121,6 +121,51 @@ class Scenario:
 		)
 
 
+#: the Sales Order fields a raw side copies from an imported order (besides its customer)
+ORDER_HEADER = (
+	"company",
+	"order_type",
+	"currency",
+	"conversion_rate",
+	"selling_price_list",
+	"price_list_currency",
+	"plc_conversion_rate",
+	"ignore_pricing_rule",
+	"disable_rounded_total",
+	"set_warehouse",
+	"cost_center",
+	"apply_discount_on",
+	"discount_amount",
+)
+
+
+def rows_of(so) -> dict:
+	"""The item and tax rows of a Sales Order as a raw side makes them again."""
+	return {
+		"items": [
+			{
+				"item_code": row.item_code,
+				"item_name": row.item_name,
+				"qty": row.qty,
+				"rate": row.rate,
+				"price_list_rate": row.price_list_rate,
+				"warehouse": row.warehouse,
+			}
+			for row in so.items
+		],
+		"taxes": [
+			{
+				"charge_type": row.charge_type,
+				"account_head": row.account_head,
+				"description": row.description,
+				"tax_amount": row.tax_amount,
+				"cost_center": row.cost_center,
+			}
+			for row in so.taxes
+		],
+	}
+
+
 class QueryCounter:
 	"""Counts the SQL statements this process sends (every frappe.db helper goes through ``sql``)."""
 
@@ -265,48 +310,11 @@ class Bench:
 	def template_from(self, sales_order: str) -> None:
 		"""The raw side's Sales Order: the same fields, rows and amounts as an imported one."""
 		so = frappe.get_doc("Sales Order", sales_order)
-		header = (
-			"customer",
-			"customer_address",
-			"shipping_address_name",
-			"company",
-			"order_type",
-			"currency",
-			"conversion_rate",
-			"selling_price_list",
-			"price_list_currency",
-			"plc_conversion_rate",
-			"ignore_pricing_rule",
-			"disable_rounded_total",
-			"set_warehouse",
-			"cost_center",
-			"apply_discount_on",
-			"discount_amount",
-		)
+		header = ("customer", "customer_address", "shipping_address_name", *ORDER_HEADER)
 		self.raw_template = {
 			"doctype": "Sales Order",
 			**{key: so.get(key) for key in header if so.get(key) not in (None, "")},
-			"items": [
-				{
-					"item_code": row.item_code,
-					"item_name": row.item_name,
-					"qty": row.qty,
-					"rate": row.rate,
-					"price_list_rate": row.price_list_rate,
-					"warehouse": row.warehouse,
-				}
-				for row in so.items
-			],
-			"taxes": [
-				{
-					"charge_type": row.charge_type,
-					"account_head": row.account_head,
-					"description": row.description,
-					"tax_amount": row.tax_amount,
-					"cost_center": row.cost_center,
-				}
-				for row in so.taxes
-			],
+			**rows_of(so),
 		}
 		self.imported_total = so.grand_total
 

@@ -76,15 +76,20 @@ def start_backfill(name: str) -> bool:
 	if doc.status == "Running" and _backfill_job_waiting(name):
 		return False
 	doc.db_set({"status": "Queued", "last_error": None})
+	# a backfill belongs to one store already: its name keys it
+	return _queue(BACKFILL_JOB, f"backfill:{name}", BACKFILL, name, backfill=name)
+
+
+def _queue(method: str, job_key: str, doctype: str, name: str, **payload) -> bool:
 	return enqueue_integration_job(
-		BACKFILL_JOB,
+		method,
 		connector=constants.SERVICE_NAME,
-		job_key=f"backfill:{name}",  # a backfill belongs to one store already
+		job_key=job_key,
 		queue="long",
 		timeout=JOB_TIMEOUT,
-		reference_doctype=BACKFILL,
+		reference_doctype=doctype,
 		reference_name=name,
-		backfill=name,
+		**payload,
 	)
 
 
@@ -176,16 +181,7 @@ def _make_slices(doc, connector: ShopifyConnector) -> list:
 
 
 def _queue_slice(name: str) -> bool:
-	return enqueue_integration_job(
-		SLICE_JOB,
-		connector=constants.SERVICE_NAME,
-		job_key=f"backfill-slice:{name}",
-		queue="long",
-		timeout=JOB_TIMEOUT,
-		reference_doctype=SLICE,
-		reference_name=name,
-		slice=name,
-	)
+	return _queue(SLICE_JOB, f"backfill-slice:{name}", SLICE, name, slice=name)
 
 
 # --- a slice -------------------------------------------------------------------------------------
