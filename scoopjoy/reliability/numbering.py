@@ -10,6 +10,12 @@ Taking the number on a connection of its own that commits at once holds that row
 The price: a number taken by an import that then fails (and is rolled back) is not used, so the
 series has a gap there, as it has where a document was deleted. A Shopify Store whose books need
 unbroken numbers switches *Number Documents Apart* off and its imports number as ERPNext does.
+
+When the caller's own transaction already holds the series' row (it numbered a document of that
+series in place: a credit note of the invoice's series, a document a person's code made first),
+the second connection would wait for the first one, which waits for it: it waits
+``SERIES_WAIT_SECONDS`` at most, and then that document, and every later one of its doctype in
+this transaction, is numbered in place as ERPNext numbers it.
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ import frappe
 from frappe.model.naming import set_new_name
 
 _local = threading.local()
+#: InnoDB's shortest lock wait: another worker's number takes one statement and a commit
+SERIES_WAIT_SECONDS = 1
 
 
 def _series_connection():
@@ -38,13 +46,26 @@ def _series_connection():
 			password=conf.db_password,
 			cur_db_name=conf.db_name,
 		)
+		_local.db.sql(f"set session innodb_lock_wait_timeout = {SERIES_WAIT_SECONDS}")
 		_local.key = key
 	return _local.db
+
+
+def _numbered_in_place() -> set:
+	"""The doctypes this transaction numbers in place (see the module's docstring)."""
+	found = getattr(frappe.local, "scoopjoy_numbered_in_place", None)
+	if found is None:
+		found = frappe.local.scoopjoy_numbered_in_place = set()
+		frappe.db.after_commit.add(found.clear)
+		frappe.db.after_rollback.add(found.clear)
+	return found
 
 
 def number_apart(doc) -> None:
 	"""Give the new ``doc`` its name now, its series' number taken and committed on the second
 	connection; ``doc.insert()`` then keeps that name."""
+	if doc.doctype in _numbered_in_place():
+		return  # insert() numbers it in this transaction
 	doc._set_defaults()  # the naming series a new document gets by default
 	main = frappe.local.db
 	series = _series_connection()
@@ -52,6 +73,11 @@ def number_apart(doc) -> None:
 	try:
 		set_new_name(doc)
 		series.commit()
+	except frappe.QueryTimeoutError:  # this transaction holds the series' row itself
+		series.rollback()
+		doc.name = None
+		_numbered_in_place().add(doc.doctype)
+		return
 	except Exception:
 		series.rollback()
 		raise
