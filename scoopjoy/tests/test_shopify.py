@@ -32,6 +32,7 @@ from scoopjoy.connectors.shopify.constants import ORDERS_PAGE_SIZE, WEBHOOK_TOPI
 from scoopjoy.connectors.shopify.listings import listing_of, set_listing
 from scoopjoy.connectors.shopify.mapping import legacy_id, order_job_key
 from scoopjoy.kernel.signatures import sign_shopify
+from scoopjoy.reliability.runtime import connection_of_this_site
 from scoopjoy.tests.records import tree_leaf
 from scoopjoy.tests.simulators.harness import Fault
 from scoopjoy.tests.simulators.shopify import ShopifySimulator
@@ -201,23 +202,18 @@ class ShopifyTestCase(ScoopJoyTestCase):
 		self.set_store({"shop_timezone": "UTC"})
 		# Commit on purpose: the workers are other database connections and must see the setup.
 		frappe.db.commit()  # nosemgrep
-		site, sites_path = frappe.local.site, frappe.local.sites_path
+		connection = connection_of_this_site()  # commits what a job did, rolls back what failed
 		start = threading.Barrier(len(jobs))
 		failures: list[str] = []
 
 		def worker(job) -> None:
-			frappe.init(site=site, sites_path=sites_path)
-			frappe.connect()
 			try:
-				frappe.set_user("Administrator")
-				start.wait(timeout=30)
-				job()
-				frappe.db.commit()
+				with connection():
+					frappe.set_user("Administrator")
+					start.wait(timeout=30)
+					job()
 			except Exception as error:
 				failures.append(f"{type(error).__name__}: {error}")
-				frappe.db.rollback()
-			finally:
-				frappe.destroy()
 
 		threads = [threading.Thread(target=worker, args=(job,)) for job in jobs]
 		for thread in threads:

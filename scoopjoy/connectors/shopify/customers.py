@@ -11,7 +11,7 @@ from __future__ import annotations
 import frappe
 
 from scoopjoy.connectors.shopify.accounts import _require
-from scoopjoy.connectors.shopify.locks import StaleSnapshot, _lock_until_transaction_ends, _visible
+from scoopjoy.connectors.shopify.locks import _lock_until_transaction_ends, _visible, made_meanwhile
 from scoopjoy.connectors.shopify.mapping import OrderPlan, customer_display_name
 from scoopjoy.kernel.errors import RecordError
 
@@ -54,16 +54,10 @@ def _customer_for(plan: OrderPlan, settings) -> str:
 			"mobile_no": info.get("phone") or None,
 		}
 	)
-	try:
+	# another worker may have committed this customer (its unique Shopify id) or taken the numbered
+	# name ("Asha Rao - 7") after this transaction's snapshot was taken
+	with made_meanwhile(f"customer {customer.customer_name}"):
 		customer.insert(set_name=_free_name(customer.customer_name))
-	except (frappe.DuplicateEntryError, frappe.UniqueValidationError) as error:
-		# another worker committed this customer (its unique Shopify id) or took the numbered name
-		# ("Asha Rao - 7") after this transaction's snapshot was taken
-		raise StaleSnapshot(
-			f"Shopify: another worker just made customer {customer.customer_name}; applied again in a "
-			"fresh transaction.",
-			service="Shopify",
-		) from error
 	return customer.name
 
 

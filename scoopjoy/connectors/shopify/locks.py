@@ -9,6 +9,8 @@ read): it raises :class:`StaleSnapshot` and the order is applied again in a fres
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import frappe
 from redis.exceptions import LockError
 
@@ -70,3 +72,18 @@ def _visible(name: str, doctype: str) -> str:
 			service="Shopify",
 		)
 	return name
+
+
+@contextmanager
+def made_meanwhile(what: str):
+	"""Around an insert guarded by a UNIQUE index: another worker committed the same record after
+	this transaction's snapshot was taken (while this one waited for the record's lock), so the
+	insert meets the index. That is a StaleSnapshot: applied again in a fresh transaction, which
+	finds the record instead of making it."""
+	try:
+		yield
+	except (frappe.DuplicateEntryError, frappe.UniqueValidationError) as error:
+		raise StaleSnapshot(
+			f"Shopify: another worker just made {what}; applied again in a fresh transaction.",
+			service="Shopify",
+		) from error

@@ -34,7 +34,7 @@ from scoopjoy.connectors.shopify.delivery_notes import (
 	_close_when_refunds_left_nothing_to_ship,
 	_deliver_or_dead_letter,
 )
-from scoopjoy.connectors.shopify.locks import StaleSnapshot, _lock_until_transaction_ends
+from scoopjoy.connectors.shopify.locks import StaleSnapshot, _lock_until_transaction_ends, made_meanwhile
 from scoopjoy.connectors.shopify.mapping import OrderPlan, gid, legacy_id, order_plan
 from scoopjoy.connectors.shopify.returns import return_or_dead_letter
 from scoopjoy.connectors.shopify.sales_orders import (
@@ -168,16 +168,8 @@ def apply_order(node: dict, settings, connector: ShopifyConnector | None = None)
 				"skipped",
 				reason=_("A test order (Shopify test mode); Skip Test Orders is on for this Shopify Store."),
 			)
-		try:
+		with made_meanwhile(f"order {plan.order_id}"):  # the UNIQUE store + order id
 			sales_order = _create_sales_order(plan, settings, node, connector)
-		except (frappe.DuplicateEntryError, frappe.UniqueValidationError) as error:
-			# another worker committed this order (the UNIQUE store + order id) after this
-			# transaction's snapshot was taken, while this one waited for the order's lock
-			raise StaleSnapshot(
-				f"Shopify: another worker just imported order {plan.order_id}; applied again in a fresh "
-				"transaction.",
-				service="Shopify",
-			) from error
 		action = "created"
 	else:
 		sales_order = frappe.get_doc(SALES_ORDER, existing.name)
