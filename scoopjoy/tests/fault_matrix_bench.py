@@ -405,7 +405,7 @@ def backfill_job_id(name: str) -> str:
 
 
 def shopify_stamp(value: str) -> str:
-	"""updatedAt as the Sales Order stores it (orders._stamp)."""
+	"""updatedAt as the Sales Order stores it (OrderPlan.stamp)."""
 	return parse_time(value).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 

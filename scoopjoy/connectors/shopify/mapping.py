@@ -162,6 +162,12 @@ class OrderPlan:
 	def is_cancelled(self) -> bool:
 		return self.cancelled_at is not None
 
+	@property
+	def stamp(self) -> str:
+		"""updatedAt in one fixed UTC format (the Sales Order's Shopify Updated At), so that comparing
+		the strings compares the times."""
+		return self.updated_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
 	def unmapped_lines(self) -> list[OrderLine]:
 		"""Lines whose product or variant Shopify no longer has: nothing to map to an Item."""
 		return [line for line in self.lines if not line.variant_id and not line.product_id]

@@ -22,7 +22,6 @@ rates and accounts (accounts.py), the per-record locks (locks.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timezone
 
 import frappe
 from frappe import _
@@ -150,7 +149,7 @@ def apply_order(node: dict, settings, connector: ShopifyConnector | None = None)
 		["name", "docstatus", "custom_shopify_updated_at"],
 		as_dict=True,
 	)
-	stamp = _stamp(plan)
+	stamp = plan.stamp
 	charges_edited = False
 	if existing and existing.custom_shopify_updated_at and existing.custom_shopify_updated_at > stamp:
 		return OrderResult(
@@ -213,10 +212,6 @@ def apply_order(node: dict, settings, connector: ShopifyConnector | None = None)
 			_settle_cancelled(sales_order, plan, invoice)
 		elif settings.create_delivery_note and plan.refunds:
 			_close_when_refunds_left_nothing_to_ship(sales_order, plan)
-	sales_order.db_set("custom_shopify_updated_at", stamp, update_modified=False)
+	if sales_order.custom_shopify_updated_at != stamp:  # a new Sales Order is made with it
+		sales_order.db_set("custom_shopify_updated_at", stamp, update_modified=False)
 	return OrderResult(action, sales_order.name)
-
-
-def _stamp(plan: OrderPlan) -> str:
-	"""updatedAt in one fixed UTC format, so that comparing the strings compares the times."""
-	return plan.updated_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -83,6 +83,7 @@ def _create_sales_order(
 			"custom_shopify_store": settings.name,
 			"custom_shopify_order_id": plan.order_id,
 			"custom_shopify_order_name": plan.name,
+			"custom_shopify_updated_at": plan.stamp,
 			"amended_from": amended_from,
 		}
 	)
