@@ -4,6 +4,7 @@ the webhook drain running side by side over the same orders import each order ex
 
 from __future__ import annotations
 
+import threading
 import uuid
 from unittest.mock import patch
 
@@ -14,6 +15,8 @@ from scoopjoy.connectors.shopify import backfill as backfills
 from scoopjoy.connectors.shopify import constants, drain, orders, sync
 from scoopjoy.connectors.shopify.mapping import legacy_id
 from scoopjoy.connectors.shopify.orders import DELIVERY
+from scoopjoy.reliability.isolation import read_committed
+from scoopjoy.reliability.runtime import connection_of_this_site
 from scoopjoy.tests.test_shopify import ShopifyTestCase
 
 
@@ -103,7 +106,10 @@ class TestShopifyBackfillSlices(ShopifyTestCase):
 					return real_import(*args, **kwargs)
 			return real_import(*args, **kwargs)
 
-		with patch.object(backfills, "import_orders", side_effect=dies_on_page_two):
+		with (
+			patch.object(backfills, "import_orders", side_effect=dies_on_page_two),
+			patch.object(constants, "BACKFILL_CHECKPOINT_SECONDS", 0),  # a checkpoint after every page
+		):
 			with self.assertRaises(Killed):
 				backfills.run_slice(victim.name)
 		frappe.db.rollback()  # the dead worker's transaction
@@ -164,6 +170,48 @@ class TestShopifyBackfillSlices(ShopifyTestCase):
 		self.assertEqual(len(self.sales_orders()), len(self.ids))
 		self.assertEqual(frappe.db.get_value(backfills.BACKFILL, self.backfill.name, "status"), "Completed")
 
+	def test_killed_between_checkpoints_a_walk_resumes_at_the_last_one_and_counts_each_order_once(self):
+		pages = {"n": 0}
+		real_import = backfills.import_orders
+
+		def dies_on_page_three(*args, **kwargs):
+			pages["n"] += 1
+			if pages["n"] == 3:  # two pages committed order by order, no checkpoint yet
+				with patch.object(sync, "_apply_and_commit", side_effect=apply_then_die):
+					return real_import(*args, **kwargs)
+			return real_import(*args, **kwargs)
+
+		with (
+			patch.object(backfills, "import_orders", side_effect=dies_on_page_three),
+			patch.object(constants, "BACKFILL_CHECKPOINT_SECONDS", 3600),
+		):
+			with self.assertRaises(Killed):
+				backfills.run_backfill(self.backfill.name)
+		frappe.db.rollback()  # the dead worker's transaction
+		frappe.db.commit()
+		killed = frappe.db.get_value(
+			backfills.BACKFILL, self.backfill.name, ["status", "pages_done", "cursor"], as_dict=True
+		)
+		self.assertEqual((killed.status, killed.pages_done or 0, killed.cursor), ("Running", 0, None))
+		self.assertEqual(len(self.sales_orders()), 2 * constants.ORDERS_PAGE_SIZE)
+
+		backfills.run_backfill(self.backfill.name)  # the dead letter's retry: from the start again
+		self.assertEqual(sorted(self.sales_orders()), sorted(self.ids))  # each order once
+		done = frappe.db.get_values(
+			backfills.BACKFILL,
+			self.backfill.name,
+			["status", "orders_seen", "orders_imported", "orders_skipped", "pages_done"],
+			as_dict=True,
+		)[0]
+		self.assertEqual(done.status, "Completed")
+		# counted once: the pages before the kill went uncounted with their lost checkpoint
+		self.assertEqual(done.orders_seen, len(self.orders))
+		self.assertEqual(done.pages_done, -(-len(self.orders) // constants.ORDERS_PAGE_SIZE))
+		self.assertEqual(
+			(done.orders_imported, done.orders_skipped),
+			(len(self.orders) - 2 * constants.ORDERS_PAGE_SIZE, 2 * constants.ORDERS_PAGE_SIZE),
+		)
+
 	def test_a_small_window_is_one_slice_walked_by_the_backfill_itself(self):
 		backfills.run_backfill(self.backfill.name)  # 32 orders: below 50 a slice
 		self.assertEqual(self.slices(), [])
@@ -208,3 +256,72 @@ class TestNumberingApart(ShopifyTestCase):
 		self.assertLess(current, number)  # numbered in the import's transaction: rolled back with it
 		self.set_store({"number_documents_apart": 1})
 		frappe.db.commit()
+
+
+class Undo(Exception):
+	"""Ends a worker's attempt with its transaction rolled back."""
+
+
+class TestReadCommitted(ShopifyTestCase):
+	"""Imports run their transactions at READ COMMITTED (reliability/isolation.py): a worker booking
+	an order's invoice does not hold up another one booking the next order."""
+
+	def setUp(self):
+		super().setUp()
+		self.set_store({"create_sales_invoice": 0, "create_delivery_note": 0, "shop_timezone": "UTC"})
+		variant = self.mapped_variant("SHOP-T-ISOLATION")
+		order = self.shop.add_order(lines=[{"variant": variant["id"], "quantity": 2}])
+		orders.sync_order(order["id"], self.store)
+		self.sales_order = self.sales_order_for(order)
+		frappe.db.commit()  # the other worker sees the order
+
+	def next_order_waits(self) -> bool:
+		"""In another connection, as a second worker: a new Sales Order, numbered after this one.
+		True when its lines waited for this connection's locks (1 s, then MariaDB gives up)."""
+		outcome = {}
+		connection = connection_of_this_site()
+
+		def worker():
+			frappe.db.sql("set session innodb_lock_wait_timeout = 1")
+			copy = frappe.copy_doc(self.sales_order)
+			copy.update({"custom_shopify_store": None, "custom_shopify_order_id": None, "po_no": None})
+			try:
+				copy.insert(ignore_permissions=True)
+				outcome["waited"] = False
+			except frappe.QueryTimeoutError:
+				outcome["waited"] = True
+			raise Undo
+
+		def run():
+			try:
+				with connection():
+					worker()
+			except Undo:
+				pass
+
+		thread = threading.Thread(target=run)
+		thread.start()
+		thread.join(timeout=60)
+		return outcome["waited"]
+
+	def invoice_the_order(self) -> None:
+		from erpnext.selling.doctype.sales_order.sales_order import make_sales_invoice
+
+		invoice = make_sales_invoice(self.sales_order.name)
+		invoice.insert(ignore_permissions=True)
+		invoice.submit()  # updates what the order has billed: reads its lines with locks
+
+	def test_an_invoice_being_booked_does_not_hold_up_the_next_orders_lines(self):
+		# as ERPNext runs by default (REPEATABLE READ): the next order's lines wait for this commit
+		self.invoice_the_order()
+		self.assertTrue(self.next_order_waits())
+		frappe.db.rollback()
+
+		# as imports run: they do not
+		with read_committed():
+			self.invoice_the_order()
+			self.assertTrue(frappe.db.sql("select @@tx_isolation")[0][0] == "READ-COMMITTED")
+			self.assertFalse(self.next_order_waits())
+			frappe.db.rollback()
+		frappe.db.commit()  # a transaction after it: back to the session's own level
+		self.assertEqual(frappe.db.sql("select @@tx_isolation")[0][0], "REPEATABLE-READ")

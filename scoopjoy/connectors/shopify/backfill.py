@@ -4,13 +4,13 @@ A Shopify Backfill's job counts the window, then, when it holds enough orders fo
 slice, cuts it into slices of about equal order counts (Shopify counts 32 equal cells in one query;
 scoopjoy/kernel/slices.py joins them) and queues one job per slice. The slices are consecutive
 ``created_at`` intervals, so each order is in exactly one; each slice job walks its interval page
-by page like the poll, and commits after each page its orders, its cursor and its counts, added
-to the backfill's own in the same transaction, so the form shows the sum and a killed slice
-resumes after its last page. A window with one slice is walked by the backfill's job itself.
+by page like the poll, commits each order on its own, and every few seconds its cursor and its
+counts, added to the backfill's own in the same transaction, so the form shows the sum and a killed
+slice resumes after its last checkpoint. A window with one slice is walked by the backfill's job itself.
 
 One import per order however slices, retries, the poll and webhook drains meet: each order is
 applied under its per-order lock and the UNIQUE index (orders.py); a slice runs in one job at a
-time (a Redis claim renewed after each page, which a killed worker's claim outlives by at most
+time (a Redis claim renewed at each checkpoint, which a killed worker's claim outlives by at most
 ``SLICE_CLAIM_SECONDS``).
 
 A backfill names no ``status:`` filter, so open, closed, archived and cancelled orders all come
@@ -19,6 +19,7 @@ A backfill names no ``status:`` filter, so open, closed, archived and cancelled 
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from datetime import datetime, timezone
 from datetime import time as datetime_time
@@ -35,6 +36,7 @@ from scoopjoy.connectors.shopify.connector import ShopifyConnector
 from scoopjoy.connectors.shopify.sync import import_orders, order_pages
 from scoopjoy.kernel.errors import TransientError
 from scoopjoy.kernel.slices import Cell, cells_of, join_cells
+from scoopjoy.reliability.isolation import read_committed
 from scoopjoy.reliability.jobs import enqueue_integration_job, job_id_for
 from scoopjoy.reliability.runtime import get_redis
 
@@ -229,31 +231,56 @@ def run_slice(slice: str) -> dict:
 def _walk(
 	connector: ShopifyConnector, query: str, cursor: str | None, backfill: str, *, own: str | None, claim=None
 ) -> None:
-	"""Every page of ``query`` after ``cursor``: its orders, then the cursor and the counts of the
-	slice ``own`` (None: the backfill itself) and the backfill's sums, committed together."""
-	for page in order_pages(connector, query, start_cursor=cursor or None):
-		counts: Counter = Counter()
-		import_orders(page.nodes, connector.settings, counts, connector, commit_each=True)
-		added = {
-			"pages_done": 1,
-			"orders_seen": counts["seen"],
-			"orders_imported": counts["created"] + counts["updated"],
-			"orders_skipped": counts["skipped"] + counts["unchanged"] + counts["stale"],
-			"orders_failed": counts["failed"],
-		}
-		if page.end_cursor:
-			cursor = page.end_cursor
-		if own:
-			_add(SLICE, own, added, cursor)
-			_add(BACKFILL, backfill, added, None)
-		else:
-			_add(BACKFILL, backfill, added, cursor)
-		# Commit per page on purpose: the cursor and the counts after the page's orders (each
-		# committed on its own), so a killed worker resumes after the last page it finished.
-		frappe.db.commit()  # nosemgrep
-		if claim is not None:
-			claim.reacquire()  # still ours for another SLICE_CLAIM_SECONDS
-		_publish_progress(backfill)
+	"""Every page of ``query`` after ``cursor``: its orders (each committed on its own), and at most
+	every ``BACKFILL_CHECKPOINT_SECONDS`` the cursor after the last page and the counts of the pages
+	since, of the slice ``own`` (None: the backfill itself) and of the backfill, committed together.
+
+	Why not after every page: a page holds two orders (Shopify's query cost), and a checkpoint is
+	four statements, a commit and a progress message. A walk that fails (Shopify down past every
+	retry, a revoked token) checkpoints the pages it finished before it stops; a killed worker's
+	slice resumes after its last checkpoint, meets the orders it committed since again and leaves
+	them unchanged, and counts them once, since their counts went with the checkpoint it lost."""
+	pending: Counter = Counter()
+	checkpointed = time.monotonic()
+	with read_committed():  # once for the walk (import_orders would enter it for every page)
+		try:
+			for page in order_pages(connector, query, start_cursor=cursor or None):
+				counts: Counter = Counter()
+				import_orders(page.nodes, connector.settings, counts, connector, commit_each=True)
+				pending.update(
+					pages_done=1,
+					orders_seen=counts["seen"],
+					orders_imported=counts["created"] + counts["updated"],
+					orders_skipped=counts["skipped"] + counts["unchanged"] + counts["stale"],
+					orders_failed=counts["failed"],
+				)
+				if page.end_cursor:
+					cursor = page.end_cursor
+				if time.monotonic() - checkpointed >= constants.BACKFILL_CHECKPOINT_SECONDS:
+					_checkpoint(backfill, own, pending, cursor, claim)
+					pending, checkpointed = Counter(), time.monotonic()
+		except Exception:
+			if pending:  # the pages finished before the failure (the order it stopped in is undone)
+				frappe.db.rollback()
+				_checkpoint(backfill, own, pending, cursor, None)
+			raise
+		if pending:
+			_checkpoint(backfill, own, pending, cursor, claim)
+
+
+def _checkpoint(backfill: str, own: str | None, pending: Counter, cursor: str | None, claim) -> None:
+	added = {field: pending[field] for field in COUNTERS}
+	if own:
+		_add(SLICE, own, added, cursor)
+		_add(BACKFILL, backfill, added, None)
+	else:
+		_add(BACKFILL, backfill, added, cursor)
+	# Commit on purpose: the cursor and the counts after the orders they count (each committed on
+	# its own), so a killed worker resumes after the last checkpoint.
+	frappe.db.commit()  # nosemgrep
+	if claim is not None:
+		claim.reacquire()  # still ours for another SLICE_CLAIM_SECONDS
+	_publish_progress(backfill)
 
 
 def _add(doctype: str, name: str, added: dict, cursor: str | None) -> None:

@@ -80,6 +80,9 @@ ORDERS_PER_FETCH = 3
 #: a backfill window is split into slices of at least this many orders (scoopjoy/connectors/shopify/backfill.py):
 #: below it, the queueing and the slice's own first page cost more than a second worker saves
 BACKFILL_MIN_ORDERS_PER_SLICE = 50
+#: a backfill commits its cursor and counts (and shows its progress) at most this often, not after
+#: every page of two orders; a killed slice resumes after its last checkpoint
+BACKFILL_CHECKPOINT_SECONDS = 2
 #: drain jobs (per store) webhooks may keep busy at once when the store does not say
 DEFAULT_WEBHOOK_IMPORT_JOBS = 2
 LINE_ITEMS_PAGE_SIZE = 40

@@ -45,6 +45,7 @@ from scoopjoy.connectors.shopify.connector import ShopifyConnector
 from scoopjoy.connectors.shopify.mapping import gid, legacy_id
 from scoopjoy.connectors.shopify.orders import DELIVERY, OrderResult, close_deliveries
 from scoopjoy.reliability.errors import is_deadlock
+from scoopjoy.reliability.isolation import read_committed
 from scoopjoy.reliability.jobs import enqueue_integration_job
 from scoopjoy.reliability.runtime import get_redis
 
@@ -95,9 +96,15 @@ def drain_webhook_orders(lane: int = 0, store: str | None = None) -> dict:
 	connector = ShopifyConnector(store=store)
 	settings = connector.settings
 	counts: Counter = Counter()
-	deadlocked: Counter = Counter()  # per order: MariaDB undid its import this many times
 	deadline = time.monotonic() + DRAIN_SECONDS
 	turn_over = time.monotonic() + FAIR_TURN_SECONDS
+	with read_committed():  # order by order, as the poll and backfills (reliability/isolation.py)
+		_drain(connector, settings, lane, counts, deadline, turn_over)
+	return {key: value for key, value in counts.items() if value}
+
+
+def _drain(connector, settings, lane: int, counts: Counter, deadline: float, turn_over: float) -> None:
+	deadlocked: Counter = Counter()  # per order: MariaDB undid its import this many times
 	while True:
 		now = time.monotonic()
 		if now > deadline or (counts and now > turn_over and _other_stores_waiting(settings.name)):
@@ -128,7 +135,6 @@ def drain_webhook_orders(lane: int = 0, store: str | None = None) -> dict:
 		finally:  # the claims of the fetch go together; its orders' deliveries are closed by now
 			for _deliveries, claim in waiting.values():
 				_release(claim)
-	return {key: value for key, value in counts.items() if value}
 
 
 def _other_stores_waiting(store: str) -> bool:

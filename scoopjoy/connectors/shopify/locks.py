@@ -2,9 +2,11 @@
 when another one committed first.
 
 A Redis lock per record, held until the transaction commits or rolls back, on top of the UNIQUE
-indexes: two workers meeting the same new order, customer or product make it once. The one that
-waited cannot see what the other made (MariaDB's REPEATABLE READ keeps the snapshot of its first
-read): it raises :class:`StaleSnapshot` and the order is applied again in a fresh transaction.
+indexes: two workers meeting the same new order, customer or product make it once. At MariaDB's
+default REPEATABLE READ the one that waited cannot see what the other made (its snapshot is that
+of its first read): it raises :class:`StaleSnapshot` and the order is applied again in a fresh
+transaction. Imports that commit order by order run at READ COMMITTED (reliability/isolation.py),
+where each read sees what is committed, so this is rarer there, and handled the same way.
 """
 
 from __future__ import annotations

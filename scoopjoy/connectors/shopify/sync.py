@@ -19,6 +19,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -40,6 +41,7 @@ from scoopjoy.kernel.pagination import GraphQLPage
 from scoopjoy.kernel.read_ahead import read_ahead
 from scoopjoy.reliability.dead_letters import record_dead_letter, resolve_dead_letter
 from scoopjoy.reliability.errors import classify, is_deadlock
+from scoopjoy.reliability.isolation import read_committed
 from scoopjoy.reliability.jobs import enqueue_integration_job, job_id_for
 from scoopjoy.reliability.runtime import connection_of_this_site
 
@@ -167,18 +169,20 @@ def import_orders(
 	naming series' row): workers walking the same orders in other sequences (the poll by update,
 	a backfill by creation, the drain by arrival) never wait for each other in a circle, and each
 	holds its naming series for one order, not a page. The caller commits its checkpoint after the
-	page; orders committed before a worker died are applied again unchanged."""
+	page; orders committed before a worker died are applied again unchanged. Those transactions run
+	at READ COMMITTED (reliability/isolation.py: no gap locks between workers)."""
 	newest = None
-	for node in nodes:
-		outcome = (
-			_apply_and_commit(node, settings, connector)
-			if commit_each
-			else apply_in_savepoint(node, settings, connector)
-		)
-		counts[outcome.result.action if outcome.result else "failed"] += 1
-		counts["seen"] += 1
-		if node.get("updatedAt") and (newest is None or node["updatedAt"] > newest):
-			newest = node["updatedAt"]
+	with read_committed() if commit_each else nullcontext():
+		for node in nodes:
+			outcome = (
+				_apply_and_commit(node, settings, connector)
+				if commit_each
+				else apply_in_savepoint(node, settings, connector)
+			)
+			counts[outcome.result.action if outcome.result else "failed"] += 1
+			counts["seen"] += 1
+			if node.get("updatedAt") and (newest is None or node["updatedAt"] > newest):
+				newest = node["updatedAt"]
 	return newest
 
 
@@ -228,13 +232,18 @@ def pull_changed_orders(store: str | None = None) -> dict:
 		since = now_datetime() - FIRST_POLL_LOOKBACK
 	query = f"updated_at:>='{since.strftime('%Y-%m-%dT%H:%M:%SZ')}'"
 	counts: Counter = Counter()
-	for page in order_pages(connector, query):
-		newest = import_orders(page.nodes, settings, counts, connector, commit_each=True)
-		if newest and newest > (settings.last_order_sync_at or ""):
-			settings.last_order_sync_at = newest
-			frappe.db.set_value(
-				constants.STORE_DOCTYPE, settings.name, "last_order_sync_at", newest, update_modified=False
-			)
-		# Commit per page on purpose: the page's orders and the checkpoint become durable together.
-		frappe.db.commit()  # nosemgrep
+	with read_committed():  # once for the poll (import_orders would enter it for every page)
+		for page in order_pages(connector, query):
+			newest = import_orders(page.nodes, settings, counts, connector, commit_each=True)
+			if newest and newest > (settings.last_order_sync_at or ""):
+				settings.last_order_sync_at = newest
+				frappe.db.set_value(
+					constants.STORE_DOCTYPE,
+					settings.name,
+					"last_order_sync_at",
+					newest,
+					update_modified=False,
+				)
+			# Commit per page on purpose: the checkpoint after the page's orders (each committed).
+			frappe.db.commit()  # nosemgrep
 	return dict(counts)
