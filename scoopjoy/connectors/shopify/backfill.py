@@ -257,8 +257,9 @@ def _walk(
 				if page.end_cursor:
 					cursor = page.end_cursor
 				if time.monotonic() - checkpointed >= constants.BACKFILL_CHECKPOINT_SECONDS:
-					_checkpoint(backfill, own, pending, cursor, claim)
-					pending, checkpointed = Counter(), time.monotonic()
+					# handed over first: a checkpoint that fails after its commit is not added twice
+					done, pending, checkpointed = pending, Counter(), time.monotonic()
+					_checkpoint(backfill, own, done, cursor, claim)
 		except Exception:
 			if pending:  # the pages finished before the failure (the order it stopped in is undone)
 				frappe.db.rollback()
