@@ -50,9 +50,9 @@ def _statement_binlog() -> bool:
 
 @contextmanager
 def read_committed():
-	"""Transactions started inside run at READ COMMITTED (see the module's docstring). Inside
-	another ``read_committed`` it does nothing (a backfill's walk holds one for all its pages)."""
-	if getattr(frappe.local, "scoopjoy_read_committed", False) or not _allowed():
+	"""Transactions started inside run at READ COMMITTED (see the module's docstring); where the
+	session is at that level already (inside another one), it does nothing."""
+	if frappe.db.db_type != "mariadb" or _statement_binlog():
 		yield
 		return
 	before = _level_now()
@@ -61,13 +61,7 @@ def read_committed():
 		return
 	frappe.db.sql(f"set session transaction isolation level {READ_COMMITTED}")
 	frappe.db.commit()  # nosemgrep: the level applies from the next transaction (docstring)
-	frappe.local.scoopjoy_read_committed = True
 	try:
 		yield
 	finally:
-		frappe.local.scoopjoy_read_committed = False
 		frappe.db.sql(f"set session transaction isolation level {before or 'REPEATABLE READ'}")
-
-
-def _allowed() -> bool:
-	return frappe.db.db_type == "mariadb" and not _statement_binlog()

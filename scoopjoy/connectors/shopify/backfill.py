@@ -242,7 +242,7 @@ def _walk(
 	them unchanged, and counts them once, since their counts went with the checkpoint it lost."""
 	pending: Counter = Counter()
 	checkpointed = time.monotonic()
-	with read_committed():  # once for the walk (import_orders would enter it for every page)
+	with read_committed():  # the walk's order-by-order transactions (reliability/isolation.py)
 		try:
 			for page in order_pages(connector, query, start_cursor=cursor or None):
 				counts: Counter = Counter()

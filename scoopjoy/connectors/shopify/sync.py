@@ -19,7 +19,6 @@ import random
 import time
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -169,20 +168,20 @@ def import_orders(
 	naming series' row): workers walking the same orders in other sequences (the poll by update,
 	a backfill by creation, the drain by arrival) never wait for each other in a circle, and each
 	holds its naming series for one order, not a page. The caller commits its checkpoint after the
-	page; orders committed before a worker died are applied again unchanged. Those transactions run
-	at READ COMMITTED (reliability/isolation.py: no gap locks between workers)."""
+	page; orders committed before a worker died are applied again unchanged. The poll and backfills
+	run those transactions at READ COMMITTED (reliability/isolation.py: no gap locks between
+	workers), entered once for all their pages."""
 	newest = None
-	with read_committed() if commit_each else nullcontext():
-		for node in nodes:
-			outcome = (
-				_apply_and_commit(node, settings, connector)
-				if commit_each
-				else apply_in_savepoint(node, settings, connector)
-			)
-			counts[outcome.result.action if outcome.result else "failed"] += 1
-			counts["seen"] += 1
-			if node.get("updatedAt") and (newest is None or node["updatedAt"] > newest):
-				newest = node["updatedAt"]
+	for node in nodes:
+		outcome = (
+			_apply_and_commit(node, settings, connector)
+			if commit_each
+			else apply_in_savepoint(node, settings, connector)
+		)
+		counts[outcome.result.action if outcome.result else "failed"] += 1
+		counts["seen"] += 1
+		if node.get("updatedAt") and (newest is None or node["updatedAt"] > newest):
+			newest = node["updatedAt"]
 	return newest
 
 
@@ -232,7 +231,7 @@ def pull_changed_orders(store: str | None = None) -> dict:
 		since = now_datetime() - FIRST_POLL_LOOKBACK
 	query = f"updated_at:>='{since.strftime('%Y-%m-%dT%H:%M:%SZ')}'"
 	counts: Counter = Counter()
-	with read_committed():  # once for the poll (import_orders would enter it for every page)
+	with read_committed():  # the poll's order-by-order transactions (reliability/isolation.py)
 		for page in order_pages(connector, query):
 			newest = import_orders(page.nodes, settings, counts, connector, commit_each=True)
 			if newest and newest > (settings.last_order_sync_at or ""):
