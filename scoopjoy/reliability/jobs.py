@@ -21,9 +21,15 @@ from rq.job import JobStatus
 from scoopjoy.kernel.errors import FailureType
 from scoopjoy.reliability.activity import mark_success
 from scoopjoy.reliability.errors import classify
-from scoopjoy.reliability.runtime import as_integration_user  # defined a floor down, for dead_letters
+from scoopjoy.reliability.runtime import (  # defined a floor down, for dead_letters
+	as_integration_user,
+	note_in_transaction,
+	noted_in_transaction,
+)
 
 RUNNER = "scoopjoy.reliability.jobs.run_integration_job"
+#: the job ids this transaction queued (queued after its commit; dropped with its rollback)
+JOBS_IN_TRANSACTION = "scoopjoy_jobs_in_transaction"
 
 
 def job_id_prefix(connector: str) -> str:
@@ -50,16 +56,10 @@ def enqueue_integration_job(
 ) -> bool:
 	"""Queue ``method(**payload)`` to run after this transaction commits. Returns False when the
 	same ``job_key`` is already waiting (queued in this transaction or in Redis)."""
-	scheduled = getattr(frappe.local, "scoopjoy_jobs_in_transaction", None)
-	if scheduled is None:
-		scheduled = frappe.local.scoopjoy_jobs_in_transaction = set()
-	job_id = _free_job_id(connector, job_key, scheduled)
+	job_id = _free_job_id(connector, job_key, noted_in_transaction(JOBS_IN_TRANSACTION))
 	if job_id is None:
 		return False
-	if not scheduled:
-		frappe.db.after_commit.add(scheduled.clear)
-		frappe.db.after_rollback.add(scheduled.clear)
-	scheduled.add(job_id)
+	note_in_transaction(JOBS_IN_TRANSACTION, job_id)
 	frappe.enqueue(
 		RUNNER,
 		queue=queue,

@@ -26,7 +26,11 @@ import threading
 import frappe
 from frappe.model.naming import set_new_name
 
+from scoopjoy.reliability.runtime import note_in_transaction, noted_in_transaction
+
 _local = threading.local()
+#: the doctypes this transaction numbers in place (see the module's docstring)
+NUMBERED_IN_PLACE = "scoopjoy_numbered_in_place"
 #: InnoDB's shortest lock wait: another worker's number takes one statement and a commit
 SERIES_WAIT_SECONDS = 1
 
@@ -51,20 +55,10 @@ def _series_connection():
 	return _local.db
 
 
-def _numbered_in_place() -> set:
-	"""The doctypes this transaction numbers in place (see the module's docstring)."""
-	found = getattr(frappe.local, "scoopjoy_numbered_in_place", None)
-	if found is None:
-		found = frappe.local.scoopjoy_numbered_in_place = set()
-		frappe.db.after_commit.add(found.clear)
-		frappe.db.after_rollback.add(found.clear)
-	return found
-
-
 def number_apart(doc) -> None:
 	"""Give the new ``doc`` its name now, its series' number taken and committed on the second
 	connection; ``doc.insert()`` then keeps that name."""
-	if doc.doctype in _numbered_in_place():
+	if doc.doctype in noted_in_transaction(NUMBERED_IN_PLACE):
 		return  # insert() numbers it in this transaction
 	doc._set_defaults()  # the naming series a new document gets by default
 	main = frappe.local.db
@@ -76,7 +70,7 @@ def number_apart(doc) -> None:
 	except frappe.QueryTimeoutError:  # this transaction holds the series' row itself
 		series.rollback()
 		doc.name = None
-		_numbered_in_place().add(doc.doctype)
+		note_in_transaction(NUMBERED_IN_PLACE, doc.doctype)
 		return
 	except Exception:
 		series.rollback()

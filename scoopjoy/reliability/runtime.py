@@ -25,6 +25,27 @@ def get_redis() -> redis.Redis:
 	return client
 
 
+def noted_in_transaction(name: str) -> set:
+	"""What this transaction noted under ``name`` (see :func:`note_in_transaction`); read only."""
+	return getattr(frappe.local, name, None) or set()
+
+
+def note_in_transaction(name: str, item) -> None:
+	"""Note ``item`` under ``name`` until this transaction commits or rolls back.
+
+	Why the clearing is registered by the first note of each transaction: Frappe runs its
+	after_commit / after_rollback callbacks once and drops them (a commit drops the rollback ones,
+	a rollback the commit ones), so a clearing registered only once would clear once."""
+	noted = getattr(frappe.local, name, None)
+	if noted is None:
+		noted = set()
+		setattr(frappe.local, name, noted)
+	if not noted:
+		frappe.db.after_commit.add(noted.clear)
+		frappe.db.after_rollback.add(noted.clear)
+	noted.add(item)
+
+
 def scoopjoy_settings():
 	return frappe.get_cached_doc("ScoopJoy Settings")
 

@@ -257,6 +257,20 @@ class TestNumberingApart(ShopifyTestCase):
 		self.set_store({"number_documents_apart": 1})
 		frappe.db.commit()
 
+	def test_numbering_in_place_after_a_wait_lasts_one_transaction(self):
+		year = nowdate()[:4]
+		self.import_and_roll_back()  # the series' row exists
+		# this transaction holds the Sales Order series' row (as a document numbered in place does):
+		# the import's second connection waits a second, then numbers the order in place
+		frappe.db.sql("select current from `tabSeries` where name = %s for update", f"SAL-ORD-{year}-")
+		order = self.shop.add_order(lines=[{"variant": self.variant["id"], "quantity": 1}])
+		orders.sync_order(order["id"], self.store)
+		self.assertTrue(self.sales_order_for(order))
+		frappe.db.rollback()
+		# the next transaction numbers apart again: its rolled-back order leaves its number taken
+		_name, number, current = self.import_and_roll_back()
+		self.assertGreaterEqual(current, number)
+
 
 class Undo(Exception):
 	"""Ends a worker's attempt with its transaction rolled back."""
